@@ -1,0 +1,259 @@
+package types
+
+import (
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// FormatText renders a datum in Postgres text output format (what psql
+// shows). NULL renders as "NULL"; callers that need another NULL spelling
+// check for nil first.
+func FormatText(d Datum) string {
+	if d == nil {
+		return "NULL"
+	}
+	switch x := d.(type) {
+	case bool:
+		if x {
+			return "t"
+		}
+		return "f"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return FormatFloat(x, 64)
+	case *apd.Decimal:
+		return x.Text('f')
+	case string:
+		return x
+	case []byte:
+		return `\x` + hex.EncodeToString(x)
+	case Date:
+		return FormatDate(x)
+	case Time:
+		return FormatTime(x)
+	case Timestamp:
+		t := time.UnixMicro(int64(x)).UTC()
+		return formatDateTime(t)
+	case Timestamptz:
+		t := time.UnixMicro(int64(x)).UTC()
+		return formatDateTime(t) + "+00:00"
+	case Interval:
+		return FormatInterval(x)
+	case JSONB:
+		return string(x)
+	case Array:
+		return formatArray(x)
+	}
+	return "?"
+}
+
+// FormatTextTyped is FormatText, but real values are printed with float4
+// precision.
+func FormatTextTyped(d Datum, t Type) string {
+	if f, ok := d.(float64); ok && t.Kind == KindFloat32 {
+		return FormatFloat(f, 32)
+	}
+	if a, ok := d.(Array); ok && t.Kind == KindArray && t.Elem == KindFloat32 {
+		parts := make([]string, len(a))
+		for i, e := range a {
+			if e == nil {
+				parts[i] = "NULL"
+			} else {
+				parts[i] = FormatFloat(e.(float64), 32)
+			}
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	return FormatText(d)
+}
+
+// FormatFloat prints a float the way Postgres 12+ does: the shortest text
+// that reads back exactly, in exponent form outside [1e-4, 1e15) (1e6 for
+// real).
+func FormatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0"
+		}
+		return "0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, bits)
+	mant, expStr, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expStr)
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	if exp < -4 || exp >= limit {
+		sign := "+"
+		if exp < 0 {
+			sign = "-"
+			exp = -exp
+		}
+		es := strconv.Itoa(exp)
+		if len(es) < 2 {
+			es = "0" + es
+		}
+		return mant + "e" + sign + es
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// FormatDate prints a date as YYYY-MM-DD.
+func FormatDate(d Date) string {
+	t := time.Unix(int64(d)*86400, 0).UTC()
+	return formatYear(t) + t.Format("-01-02") + bcSuffix(t)
+}
+
+func formatYear(t time.Time) string {
+	y := t.Year()
+	if y <= 0 {
+		y = 1 - y
+	}
+	s := strconv.Itoa(y)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}
+
+func bcSuffix(t time.Time) string {
+	if t.Year() <= 0 {
+		return " BC"
+	}
+	return ""
+}
+
+// FormatTime prints a time of day as HH:MM:SS[.ffffff].
+func FormatTime(x Time) string {
+	us := int64(x)
+	h := us / MicrosPerHour
+	us -= h * MicrosPerHour
+	m := us / MicrosPerMinute
+	us -= m * MicrosPerMinute
+	s := us / MicrosPerSecond
+	us -= s * MicrosPerSecond
+	return pad2(h) + ":" + pad2(m) + ":" + pad2(s) + fraction(us)
+}
+
+func formatDateTime(t time.Time) string {
+	us := int64(t.Nanosecond() / 1000)
+	return formatYear(t) + t.Format("-01-02 15:04:05") + fraction(us) + bcSuffix(t)
+}
+
+func pad2(v int64) string {
+	if v < 10 && v >= 0 {
+		return "0" + strconv.FormatInt(v, 10)
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// fraction renders microseconds as ".ffffff" with trailing zeros trimmed.
+func fraction(us int64) string {
+	if us == 0 {
+		return ""
+	}
+	s := strconv.FormatInt(us, 10)
+	for len(s) < 6 {
+		s = "0" + s
+	}
+	return "." + strings.TrimRight(s, "0")
+}
+
+// FormatInterval prints an interval in Postgres's default "postgres" style:
+// "1 year 2 mons 3 days 04:05:06.5".
+func FormatInterval(iv Interval) string {
+	var parts []string
+	years, months := iv.Months/12, iv.Months%12
+	plural := func(n int64, unit string) string {
+		s := strconv.FormatInt(n, 10) + " " + unit
+		if n != 1 && n != -1 {
+			s += "s"
+		}
+		return s
+	}
+	if years != 0 {
+		parts = append(parts, plural(int64(years), "year"))
+	}
+	if months != 0 {
+		parts = append(parts, plural(int64(months), "mon"))
+	}
+	if iv.Days != 0 {
+		parts = append(parts, plural(int64(iv.Days), "day"))
+	}
+	if iv.Micros != 0 || len(parts) == 0 {
+		us := iv.Micros
+		sign := ""
+		if us < 0 {
+			sign = "-"
+			us = -us
+		}
+		h := us / MicrosPerHour
+		us -= h * MicrosPerHour
+		m := us / MicrosPerMinute
+		us -= m * MicrosPerMinute
+		s := us / MicrosPerSecond
+		us -= s * MicrosPerSecond
+		parts = append(parts, sign+pad2(h)+":"+pad2(m)+":"+pad2(s)+fraction(us))
+	}
+	return strings.Join(parts, " ")
+}
+
+func formatArray(a Array) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if e == nil {
+			b.WriteString("NULL")
+			continue
+		}
+		if inner, ok := e.(Array); ok {
+			b.WriteString(formatArray(inner))
+			continue
+		}
+		s := FormatText(e)
+		if needsArrayQuote(s) {
+			b.WriteByte('"')
+			for _, r := range s {
+				if r == '"' || r == '\\' {
+					b.WriteByte('\\')
+				}
+				b.WriteRune(r)
+			}
+			b.WriteByte('"')
+		} else {
+			b.WriteString(s)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func needsArrayQuote(s string) bool {
+	if s == "" || strings.EqualFold(s, "null") {
+		return true
+	}
+	for _, r := range s {
+		switch r {
+		case '{', '}', ',', '"', '\\', ' ', '\t', '\n', '\r':
+			return true
+		}
+	}
+	return false
+}
