@@ -1,0 +1,691 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// bindError carries a planning error up through the binder's recursion. Only
+// the exported entry points recover it.
+type bindError struct{ err error }
+
+// catchBindError recovers a bindError into *errp and re-panics anything else.
+func catchBindError(errp *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if be, ok := r.(bindError); ok {
+		*errp = be.err
+		return
+	}
+	if re, ok := r.(runtime.Error); ok {
+		panic(re)
+	}
+	panic(r)
+}
+
+// failAt raises a coded error at an AST position.
+func failAt(pos parser.Pos, code, format string, args ...any) {
+	panic(bindError{sqlerr.New(code, format, args...).WithPosition(int(pos) + 1)})
+}
+
+// check raises err (if any), giving it pos when it has no position yet.
+func check(pos parser.Pos, err error) {
+	if err == nil {
+		return
+	}
+	var se *sqlerr.Error
+	if errors.As(err, &se) {
+		if se.Position == 0 {
+			c := *se
+			c.Position = int(pos) + 1
+			panic(bindError{&c})
+		}
+		panic(bindError{err})
+	}
+	panic(bindError{sqlerr.Wrap(err, sqlerr.InternalError)})
+}
+
+// scopeCol is a column visible to name resolution.
+type scopeCol struct {
+	table    string // qualifier: alias or relation name; "" for none
+	name     string
+	typ      types.Type
+	idx      int  // position in the output of the scope's node
+	hidden   bool // hidden column: resolvable by name, not expanded by *
+	noUnqual bool // a USING/NATURAL input column: only reachable qualified
+	noQual   bool // a merged USING/NATURAL column: only reachable unqualified
+}
+
+// scope is the set of columns an expression can name, with a link to the
+// enclosing query's scope for correlated references.
+type scope struct {
+	cols   []scopeCol
+	parent *scope
+}
+
+// cteDef is a CTE visible to the query being bound. env is the CTE
+// environment its own body sees.
+type cteDef struct {
+	cte *parser.CTE
+	env []*cteDef
+}
+
+// binder turns AST queries into logical plans.
+type binder struct {
+	cat    Catalog
+	ctes   []*cteDef // innermost last
+	nextPH int
+	phs    map[int]expr.Expr // resolved placeholders
+	views  int               // view inlining depth (guards cycles)
+}
+
+func newBinder(cat Catalog) *binder {
+	return &binder{cat: cat, phs: map[int]expr.Expr{}}
+}
+
+// boundQuery is the result of binding a query: its plan and how many of the
+// plan's output columns are visible (the rest are hidden ORDER BY columns).
+type boundQuery struct {
+	node    Node
+	visible int
+}
+
+// Bind binds a query to a logical plan. The result's trailing Hidden
+// columns, if any, carry ORDER BY values of a top-level LogicalTopN.
+func Bind(cat Catalog, q *parser.Query) (n Node, err error) {
+	defer catchBindError(&err)
+	b := newBinder(cat)
+	bq := b.bindQuery(q, nil, true)
+	return bq.node, nil
+}
+
+// bindQuery binds a query. When top is false, ORDER BY without LIMIT is
+// dropped and the hidden columns are projected away.
+func (b *binder) bindQuery(q *parser.Query, parent *scope, top bool) boundQuery {
+	saved := b.ctes
+	defer func() { b.ctes = saved }()
+	if q.With != nil {
+		if q.With.Recursive {
+			failAt(q.With.Pos, sqlerr.FeatureNotSupported, "WITH RECURSIVE is not supported")
+		}
+		for _, c := range q.With.CTEs {
+			env := append([]*cteDef(nil), b.ctes...)
+			b.ctes = append(b.ctes, &cteDef{cte: c, env: env})
+		}
+	}
+	var bq boundQuery
+	var orderKeys []expr.SortKey
+	if core, ok := q.Body.(*parser.SelectCore); ok {
+		bq, orderKeys = b.bindSelect(core, q.OrderBy, parent)
+	} else {
+		bq = b.bindSetExpr(q.Body, parent)
+		orderKeys = b.bindOutputOrder(bq, q.OrderBy)
+	}
+	limit, offset := int64(-1), int64(0)
+	if q.Limit != nil {
+		limit = b.constInt(q.Limit, "LIMIT")
+	}
+	if q.Offset != nil {
+		offset = b.constInt(q.Offset, "OFFSET")
+	}
+	if len(orderKeys) > 0 || limit >= 0 || offset > 0 {
+		if top || limit >= 0 || offset > 0 {
+			bq.node = &LogicalTopN{Input: bq.node, OrderBy: orderKeys, Limit: limit, Offset: offset}
+		}
+	}
+	if !top {
+		bq.node = stripHidden(bq.node, bq.visible)
+	}
+	return bq
+}
+
+// stripHidden projects n onto its first visible columns.
+func stripHidden(n Node, visible int) Node {
+	s := n.Schema()
+	if len(s) == visible {
+		return n
+	}
+	return &LogicalProject{Input: n, Exprs: identityExprs(s[:visible]), Cols: append(types.Schema(nil), s[:visible]...)}
+}
+
+// constInt evaluates a constant LIMIT/OFFSET expression.
+func (b *binder) constInt(e parser.Expr, what string) int64 {
+	ctx := &exprCtx{b: b, sc: &scope{}, clause: what}
+	x := ctx.bind(e)
+	if hasColumnRef(x) {
+		failAt(e.Position(), sqlerr.InvalidColumnReference, "argument of %s must not contain variables", what)
+	}
+	x = b.coerce(e.Position(), x, types.Int64, what)
+	v, err := x.EvalRow(&expr.Context{TimeZone: "UTC"}, nil)
+	check(e.Position(), err)
+	if v == nil {
+		return -1
+	}
+	n := v.(int64)
+	if n < 0 {
+		failAt(e.Position(), "2201W", "%s must not be negative", what)
+	}
+	return n
+}
+
+// bindSetExpr binds a query body other than a SELECT block.
+func (b *binder) bindSetExpr(s parser.SetExpr, parent *scope) boundQuery {
+	switch x := s.(type) {
+	case *parser.SelectCore:
+		bq, _ := b.bindSelect(x, nil, parent)
+		return bq
+	case *parser.Query:
+		bq := b.bindQuery(x, parent, false)
+		return bq
+	case *parser.ValuesClause:
+		return b.bindValues(x, parent)
+	case *parser.SetOp:
+		return b.bindSetOp(x, parent)
+	}
+	failAt(s.Position(), sqlerr.FeatureNotSupported, "unsupported query form")
+	return boundQuery{}
+}
+
+// bindOutputOrder binds ORDER BY over the output of a set operation or
+// VALUES: output column names and ordinals only.
+func (b *binder) bindOutputOrder(bq boundQuery, items []*parser.OrderItem) []expr.SortKey {
+	var keys []expr.SortKey
+	s := bq.node.Schema()
+	for _, it := range items {
+		col := -1
+		switch e := it.Expr.(type) {
+		case *parser.Literal:
+			if e.Kind == parser.LitInteger {
+				if e.Int < 1 || int(e.Int) > bq.visible {
+					failAt(e.Pos, sqlerr.InvalidColumnReference, "ORDER BY position %d is not in select list", e.Int)
+				}
+				col = int(e.Int) - 1
+			}
+		case *parser.ColumnRef:
+			if len(e.Parts) == 1 {
+				for i := 0; i < bq.visible; i++ {
+					if s[i].Name == e.Parts[0] {
+						col = i
+						break
+					}
+				}
+				if col < 0 {
+					failAt(e.Pos, sqlerr.UndefinedColumn, "column %q does not exist", e.Parts[0])
+				}
+			}
+		}
+		if col < 0 {
+			failAt(it.Pos, sqlerr.FeatureNotSupported, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
+		}
+		keys = append(keys, orderKey(col, it))
+	}
+	return keys
+}
+
+func orderKey(col int, it *parser.OrderItem) expr.SortKey {
+	nf := it.Desc
+	if it.NullsFirst != nil {
+		nf = *it.NullsFirst
+	}
+	return newSortKey(col, it.Desc, nf)
+}
+
+// bindValues binds a VALUES list; every column gets the common type of its
+// rows.
+func (b *binder) bindValues(v *parser.ValuesClause, parent *scope) boundQuery {
+	if len(v.Rows) == 0 {
+		failAt(v.Pos, sqlerr.SyntaxError, "VALUES must have at least one row")
+	}
+	width := len(v.Rows[0])
+	rows := make([][]expr.Expr, len(v.Rows))
+	for i, r := range v.Rows {
+		if len(r) != width {
+			failAt(v.Pos, sqlerr.SyntaxError, "VALUES lists must all be the same length")
+		}
+		ctx := &exprCtx{b: b, sc: &scope{parent: parent}, clause: "VALUES"}
+		for _, e := range r {
+			if _, ok := e.(*parser.Default); ok {
+				failAt(e.Position(), sqlerr.FeatureNotSupported, "DEFAULT is not allowed in this context")
+			}
+			rows[i] = append(rows[i], ctx.bind(e))
+		}
+	}
+	cols := make(types.Schema, width)
+	for c := 0; c < width; c++ {
+		ts := make([]types.Type, len(rows))
+		for i := range rows {
+			ts[i] = rows[i][c].Type()
+		}
+		t, err := expr.CommonType(ts, "VALUES")
+		check(v.Rows[0][c].Position(), err)
+		if t.Kind == types.KindUnknown {
+			t = types.Varchar
+		}
+		for i := range rows {
+			rows[i][c] = b.coerce(v.Rows[i][c].Position(), rows[i][c], t, "VALUES")
+		}
+		cols[c] = types.Column{Name: fmt.Sprintf("column%d", c+1), Type: t}
+	}
+	return boundQuery{node: &LogicalValues{Rows: rows, Cols: cols}, visible: width}
+}
+
+// coerce casts e to t implicitly, as a context (VALUES, UNION, LIMIT…)
+// requires.
+func (b *binder) coerce(pos parser.Pos, e expr.Expr, t types.Type, what string) expr.Expr {
+	if e.Type() == t {
+		return e
+	}
+	c, err := expr.NewCast(e, t, false)
+	if err != nil {
+		if sqlerr.Code(err) == sqlerr.InternalError || sqlerr.Code(err) == sqlerr.CannotCoerce {
+			failAt(pos, sqlerr.DatatypeMismatch, "%s types %s and %s cannot be matched", what, e.Type(), t)
+		}
+		check(pos, err)
+	}
+	return c
+}
+
+// bindSetOp binds UNION, INTERSECT and EXCEPT.
+func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
+	l := b.bindSetExpr(op.Left, parent)
+	r := b.bindSetExpr(op.Right, parent)
+	ln, rn := stripHidden(l.node, l.visible), stripHidden(r.node, r.visible)
+	ls, rs := ln.Schema(), rn.Schema()
+	if len(ls) != len(rs) {
+		failAt(op.Right.Position(), sqlerr.SyntaxError, "each %s query must have the same number of columns", op.Op)
+	}
+	lex, rex := identityExprs(ls), identityExprs(rs)
+	cols := make(types.Schema, len(ls))
+	for i := range ls {
+		t, err := expr.CommonType([]types.Type{ls[i].Type, rs[i].Type}, op.Op)
+		check(op.Right.Position(), err)
+		if t.Kind == types.KindUnknown {
+			t = types.Varchar
+		}
+		lex[i] = b.coerce(op.Left.Position(), lex[i], t, op.Op)
+		rex[i] = b.coerce(op.Right.Position(), rex[i], t, op.Op)
+		cols[i] = types.Column{Name: ls[i].Name, Type: t}
+	}
+	ln = &LogicalProject{Input: ln, Exprs: lex, Cols: cols}
+	rn = &LogicalProject{Input: rn, Exprs: rex, Cols: cols}
+	n := len(cols)
+	switch op.Op {
+	case "UNION":
+		var u Node = &LogicalUnion{Inputs: []Node{ln, rn}}
+		if !op.All {
+			u = &LogicalAgg{Input: u, GroupBy: seq(n)}
+		}
+		return boundQuery{node: u, visible: n}
+	case "INTERSECT", "EXCEPT":
+		if op.All {
+			failAt(op.Pos, sqlerr.FeatureNotSupported, "%s ALL is not supported", op.Op)
+		}
+		mark := func(in Node, left bool) Node {
+			ex := identityExprs(in.Schema())
+			one := &expr.Literal{Value: int64(1), T: types.Int32}
+			null := &expr.Literal{Value: nil, T: types.Int32}
+			if left {
+				ex = append(ex, one, null)
+			} else {
+				ex = append(ex, null, one)
+			}
+			cs := append(append(types.Schema(nil), cols...), types.Column{Name: "l", Type: types.Int32}, types.Column{Name: "r", Type: types.Int32})
+			return &LogicalProject{Input: in, Exprs: ex, Cols: cs}
+		}
+		u := &LogicalUnion{Inputs: []Node{mark(ln, true), mark(rn, false)}}
+		agg := &LogicalAgg{Input: u, GroupBy: seq(n), Names: []string{"l", "r"}, Aggs: []expr.AggCall{
+			toAggCall(aggSpec{Name: "count", Args: []int{n}, ArgTypes: []types.Type{types.Int32}, Filter: -1, Type: types.Int64}),
+			toAggCall(aggSpec{Name: "count", Args: []int{n + 1}, ArgTypes: []types.Type{types.Int32}, Filter: -1, Type: types.Int64}),
+		}}
+		zero := &expr.Literal{Value: int64(0), T: types.Int64}
+		lpos := b.resolve(op.Pos, ">", colRef(n, types.Int64, "l"), zero)
+		var rcond expr.Expr
+		if op.Op == "INTERSECT" {
+			rcond = b.resolve(op.Pos, ">", colRef(n+1, types.Int64, "r"), zero)
+		} else {
+			rcond = b.resolve(op.Pos, "=", colRef(n+1, types.Int64, "r"), zero)
+		}
+		f := &LogicalFilter{Input: agg, Cond: andAll([]expr.Expr{lpos, rcond})}
+		return boundQuery{node: stripHidden(f, n), visible: n}
+	}
+	failAt(op.Pos, sqlerr.FeatureNotSupported, "set operation %s is not supported", op.Op)
+	return boundQuery{}
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// resolve resolves an operator or function, raising errors at pos.
+func (b *binder) resolve(pos parser.Pos, name string, args ...expr.Expr) expr.Expr {
+	e, err := expr.Resolve(name, args)
+	check(pos, err)
+	return e
+}
+
+// ---------------------------------------------------------------------------
+// FROM
+
+// bindFrom binds a FROM list (comma-separated items are cross joined).
+func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope) {
+	if len(items) == 0 {
+		return &LogicalValues{Rows: [][]expr.Expr{{}}}, &scope{parent: parent}
+	}
+	node, sc := b.bindTableExpr(items[0], parent)
+	for _, it := range items[1:] {
+		rn, rsc := b.bindTableExpr(it, parent)
+		node, sc = joinScopes(&LogicalJoin{Kind: JoinInner, Left: node, Right: rn}, sc, rsc, len(node.Schema()))
+	}
+	sc.parent = parent
+	return node, sc
+}
+
+// joinScopes returns the join node and the concatenation of two scopes.
+func joinScopes(j Node, l, r *scope, lw int) (Node, *scope) {
+	sc := &scope{cols: append([]scopeCol(nil), l.cols...)}
+	for _, c := range r.cols {
+		c.idx += lw
+		sc.cols = append(sc.cols, c)
+	}
+	return j, sc
+}
+
+// relationScope returns the scope of a relation's columns under a qualifier.
+func relationScope(s types.Schema, qual string, alias *parser.Alias) *scope {
+	sc := &scope{}
+	vis := 0
+	for i, c := range s {
+		name := c.Name
+		if alias != nil && !c.Hidden && vis < len(alias.Columns) {
+			name = alias.Columns[vis]
+		}
+		if !c.Hidden {
+			vis++
+		}
+		sc.cols = append(sc.cols, scopeCol{table: qual, name: name, typ: c.Type, idx: i, hidden: c.Hidden})
+	}
+	return sc
+}
+
+func (b *binder) bindTableExpr(te parser.TableExpr, parent *scope) (Node, *scope) {
+	switch x := te.(type) {
+	case *parser.TableName:
+		return b.bindTableName(x, parent)
+	case *parser.DerivedTable:
+		if x.Lateral {
+			failAt(x.Pos, sqlerr.FeatureNotSupported, "LATERAL subqueries are not supported")
+		}
+		bq := b.bindQuery(x.Query, parent, false)
+		qual := ""
+		if x.Alias != nil {
+			qual = x.Alias.Name
+		}
+		return bq.node, relationScope(bq.node.Schema(), qual, x.Alias)
+	case *parser.ParenTable:
+		n, sc := b.bindTableExpr(x.Table, parent)
+		if x.Alias != nil {
+			sc = relationScope(n.Schema(), x.Alias.Name, x.Alias)
+		}
+		return n, sc
+	case *parser.Join:
+		return b.bindJoin(x, parent)
+	case *parser.TableFunc:
+		return b.bindTableFunc(x, parent)
+	}
+	failAt(te.Position(), sqlerr.FeatureNotSupported, "unsupported FROM item")
+	return nil, nil
+}
+
+// lookupCTE finds a CTE by name in the current environment.
+func (b *binder) lookupCTE(name string) *cteDef {
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if b.ctes[i].cte.Name == name {
+			return b.ctes[i]
+		}
+	}
+	return nil
+}
+
+func (b *binder) bindTableName(t *parser.TableName, parent *scope) (Node, *scope) {
+	name := NormalizeName(strings.Join(t.Name, "."))
+	qual := t.Name[len(t.Name)-1]
+	if t.Alias != nil {
+		qual = t.Alias.Name
+	}
+	if len(t.Name) == 1 {
+		if def := b.lookupCTE(t.Name[0]); def != nil {
+			saved := b.ctes
+			b.ctes = def.env
+			bq := b.bindQuery(def.cte.Query, nil, false)
+			b.ctes = saved
+			n := bq.node
+			if len(def.cte.Columns) > 0 {
+				n = renameCols(n, def.cte.Columns)
+			}
+			return n, relationScope(n.Schema(), qual, t.Alias)
+		}
+	}
+	rel, err := b.cat.Relation(name)
+	if err != nil {
+		check(t.Pos, err)
+	}
+	if rel == nil {
+		failAt(t.Pos, sqlerr.UndefinedTable, "relation %q does not exist", name)
+	}
+	if rel.Kind == RelView {
+		if b.views > 32 {
+			failAt(t.Pos, sqlerr.InvalidObjectDefinition, "infinite recursion detected in rules for relation %q", name)
+		}
+		saved := b.ctes
+		b.ctes = nil
+		b.views++
+		bq := b.bindQuery(rel.ViewQuery, nil, false)
+		b.views--
+		b.ctes = saved
+		n := bq.node
+		var names []string
+		for _, c := range rel.Schema {
+			if !c.Hidden {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) == len(n.Schema()) {
+			n = renameCols(n, names)
+		}
+		return n, relationScope(n.Schema(), qual, t.Alias)
+	}
+	scan := &LogicalScan{Relation: rel, Cols: seq(len(rel.Schema)), Alias: qual}
+	return scan, relationScope(scan.Schema(), qual, t.Alias)
+}
+
+// renameCols renames the leading columns of n.
+func renameCols(n Node, names []string) Node {
+	s := append(types.Schema(nil), n.Schema()...)
+	for i := range names {
+		if i < len(s) {
+			s[i].Name = names[i]
+		}
+	}
+	return &LogicalProject{Input: n, Exprs: identityExprs(s), Cols: s}
+}
+
+func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
+	ln, lsc := b.bindTableExpr(j.Left, parent)
+	rn, rsc := b.bindTableExpr(j.Right, parent)
+	kind := JoinInner
+	switch j.Kind {
+	case "LEFT":
+		kind = JoinLeft
+	case "RIGHT":
+		kind = JoinRight
+	case "FULL":
+		kind = JoinFull
+	}
+	lw := len(ln.Schema())
+	join := &LogicalJoin{Kind: kind, Left: ln, Right: rn}
+	_, sc := joinScopes(join, lsc, rsc, lw)
+	sc.parent = parent
+	using := j.Using
+	if j.Natural {
+		for _, lc := range lsc.cols {
+			if lc.hidden || lc.noUnqual {
+				continue
+			}
+			for _, rc := range rsc.cols {
+				if !rc.hidden && !rc.noUnqual && rc.name == lc.name {
+					using = append(using, lc.name)
+				}
+			}
+		}
+	}
+	if len(using) == 0 && !j.Natural {
+		if j.On != nil {
+			ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
+			cond := ctx.bind(j.On)
+			join.Cond = b.boolCond(j.On.Position(), cond, "JOIN/ON")
+		}
+		return join, sc
+	}
+	// USING / NATURAL: equate the named columns and merge them.
+	find := func(s *scope, name string, side string) scopeCol {
+		var found []scopeCol
+		for _, c := range s.cols {
+			if c.name == name && !c.noUnqual {
+				found = append(found, c)
+			}
+		}
+		if len(found) == 0 {
+			failAt(j.Pos, sqlerr.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+		}
+		if len(found) > 1 {
+			failAt(j.Pos, sqlerr.AmbiguousColumn, "common column name %q appears more than once in %s table", name, side)
+		}
+		return found[0]
+	}
+	var conds []expr.Expr
+	var merged []scopeCol
+	var coalesces []expr.Expr
+	mergedNames := map[string]bool{}
+	for _, name := range using {
+		lc, rc := find(lsc, name, "left"), find(rsc, name, "right")
+		l := colRef(lc.idx, lc.typ, name)
+		r := colRef(rc.idx+lw, rc.typ, name)
+		conds = append(conds, b.resolve(j.Pos, "=", l, r))
+		mergedNames[name] = true
+		switch kind {
+		case JoinFull:
+			c, err := expr.NewCoalesce([]expr.Expr{l, r})
+			check(j.Pos, err)
+			merged = append(merged, scopeCol{name: name, typ: c.Type(), idx: -1, noQual: true})
+			coalesces = append(coalesces, c)
+		case JoinRight:
+			merged = append(merged, scopeCol{name: name, typ: rc.typ, idx: rc.idx + lw, noQual: true})
+		default:
+			merged = append(merged, scopeCol{name: name, typ: lc.typ, idx: lc.idx, noQual: true})
+		}
+	}
+	join.Cond = andAll(conds)
+	var node Node = join
+	if len(coalesces) > 0 {
+		s := join.Schema()
+		ex := identityExprs(s)
+		cols := append(types.Schema(nil), s...)
+		k := 0
+		for i := range merged {
+			if merged[i].idx == -1 {
+				merged[i].idx = len(ex)
+				ex = append(ex, coalesces[k])
+				cols = append(cols, types.Column{Name: merged[i].name, Type: coalesces[k].Type(), Hidden: true})
+				k++
+			}
+		}
+		node = &LogicalProject{Input: join, Exprs: ex, Cols: cols}
+	}
+	out := &scope{parent: parent, cols: merged}
+	for _, c := range sc.cols {
+		if mergedNames[c.name] && !c.noQual {
+			c.noUnqual = true
+		}
+		out.cols = append(out.cols, c)
+	}
+	return node, out
+}
+
+// bindTableFunc binds TUMBLE and HOP.
+func (b *binder) bindTableFunc(tf *parser.TableFunc, parent *scope) (Node, *scope) {
+	name := tf.Func.Name[len(tf.Func.Name)-1]
+	switch name {
+	case "tumble", "hop":
+	default:
+		failAt(tf.Pos, sqlerr.FeatureNotSupported, "table function %s is not supported", name)
+	}
+	want := 3
+	if name == "hop" {
+		want = 4
+	}
+	if len(tf.Func.Args) != want {
+		failAt(tf.Pos, sqlerr.UndefinedFunction, "function %s requires %d arguments", name, want)
+	}
+	tref, ok := tf.Func.Args[0].(*parser.ColumnRef)
+	if !ok {
+		failAt(tf.Func.Args[0].Position(), sqlerr.SyntaxError, "the first argument of %s must be a relation name", name)
+	}
+	in, sc := b.bindTableName(&parser.TableName{Pos: tref.Pos, Name: tref.Parts}, parent)
+	ctx := &exprCtx{b: b, sc: sc, clause: "FROM"}
+	tcol := ctx.bind(tf.Func.Args[1])
+	cr, ok := tcol.(*expr.ColumnRef)
+	if !ok || !(cr.T.Kind == types.KindTimestamp || cr.T.Kind == types.KindTimestamptz || cr.T.Kind == types.KindDate) {
+		failAt(tf.Func.Args[1].Position(), sqlerr.DatatypeMismatch, "the time column of %s must be a timestamp column", name)
+	}
+	ivs := make([]types.Interval, 0, 2)
+	for _, a := range tf.Func.Args[2:] {
+		x := b.coerce(a.Position(), ctx.bind(a), types.IntervalT, strings.ToUpper(name))
+		v, err := x.EvalRow(&expr.Context{TimeZone: "UTC"}, nil)
+		check(a.Position(), err)
+		iv, ok := v.(types.Interval)
+		if !ok || iv.Duration() <= 0 {
+			failAt(a.Position(), sqlerr.InvalidParameterValue, "window size and slide must be positive intervals")
+		}
+		ivs = append(ivs, iv)
+	}
+	hw := &LogicalHopWindow{Input: in, TimeCol: cr.Index}
+	if name == "tumble" {
+		hw.Slide, hw.Size = ivs[0], ivs[0]
+	} else {
+		hw.Slide, hw.Size = ivs[0], ivs[1]
+	}
+	qual := tref.Parts[len(tref.Parts)-1]
+	if tf.Alias != nil {
+		qual = tf.Alias.Name
+	}
+	out := relationScope(hw.Schema(), qual, tf.Alias)
+	out.parent = parent
+	return hw, out
+}
+
+// boolCond checks that a condition is boolean (coercing unknown literals).
+func (b *binder) boolCond(pos parser.Pos, e expr.Expr, what string) expr.Expr {
+	switch e.Type().Kind {
+	case types.KindBool:
+		return e
+	case types.KindUnknown:
+		c, err := expr.NewCast(e, types.Bool, false)
+		check(pos, err)
+		return c
+	}
+	failAt(pos, sqlerr.DatatypeMismatch, "argument of %s must be type boolean, not type %s", what, e.Type())
+	return nil
+}

@@ -1,0 +1,601 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// exprCtx is the context an AST expression is bound in.
+type exprCtx struct {
+	b      *binder
+	sc     *scope
+	clause string        // for "aggregate functions are not allowed in %s"
+	agg    *aggState     // non-nil: bind above the aggregation of this block
+	win    *winState     // non-nil: window functions allowed
+	winErr string        // clause named when a window function is not allowed
+	subs   *[]pendingSub // non-nil: scalar subqueries allowed
+	inAgg  bool          // binding an aggregate's arguments
+}
+
+// bind binds an AST expression.
+func (c *exprCtx) bind(e parser.Expr) expr.Expr {
+	if c.agg != nil {
+		if x, ok := c.aggHook(e); ok {
+			return x
+		}
+	}
+	b := c.b
+	pos := e.Position()
+	switch x := e.(type) {
+	case *parser.Literal:
+		return c.literal(x)
+	case *parser.TypedLiteral:
+		t := c.typeOf(x.Type)
+		v := x.Value
+		if x.Unit != "" && t.Kind == types.KindInterval {
+			v = intervalWithUnit(v, x.Unit)
+		}
+		d, err := expr.ParseText(v, t)
+		check(pos, err)
+		return &expr.Literal{Value: d, T: t}
+	case *parser.ColumnRef:
+		return c.column(x)
+	case *parser.Param:
+		return &expr.Param{N: x.N, T: types.Unknown}
+	case *parser.BinaryExpr:
+		return c.binary(x)
+	case *parser.UnaryExpr:
+		arg := c.bind(x.Expr)
+		switch x.Op {
+		case "NOT":
+			return &expr.Not{Arg: b.boolCond(x.Expr.Position(), arg, "NOT")}
+		case "+":
+			return arg
+		case "-":
+			if l, ok := arg.(*expr.Literal); ok {
+				switch v := l.Value.(type) {
+				case int64:
+					return &expr.Literal{Value: -v, T: l.T}
+				case float64:
+					return &expr.Literal{Value: -v, T: l.T}
+				}
+			}
+		}
+		return b.resolve(pos, strings.ToLower(x.Op), arg)
+	case *parser.IsExpr:
+		arg := c.bind(x.Expr)
+		switch x.What {
+		case "NULL":
+			return &expr.IsNull{Arg: arg, Not: x.Not}
+		case "TRUE", "FALSE", "UNKNOWN":
+			arg = b.boolCond(x.Expr.Position(), arg, "IS "+x.What)
+			var r expr.Expr
+			switch x.What {
+			case "TRUE":
+				r = &expr.Case{Whens: []expr.When{{Cond: arg, Result: boolLit(true)}}, Else: boolLit(false), T: types.Bool}
+			case "FALSE":
+				r = &expr.Case{Whens: []expr.When{{Cond: &expr.Not{Arg: arg}, Result: boolLit(true)}}, Else: boolLit(false), T: types.Bool}
+			default:
+				r = &expr.IsNull{Arg: arg}
+			}
+			if x.Not {
+				r = &expr.Not{Arg: r}
+			}
+			return r
+		}
+	case *parser.BetweenExpr:
+		v, lo, hi := c.bind(x.Expr), c.bind(x.Low), c.bind(x.High)
+		var r expr.Expr = &expr.And{Args: []expr.Expr{b.resolve(pos, ">=", v, lo), b.resolve(pos, "<=", v, hi)}}
+		if x.Symmetric {
+			r = &expr.Or{Args: []expr.Expr{r, &expr.And{Args: []expr.Expr{b.resolve(pos, ">=", v, hi), b.resolve(pos, "<=", v, lo)}}}}
+		}
+		if x.Not {
+			r = &expr.Not{Arg: r}
+		}
+		return r
+	case *parser.InList:
+		arg := c.bind(x.Expr)
+		list := make([]expr.Expr, len(x.List))
+		for i, l := range x.List {
+			list[i] = c.bind(l)
+		}
+		r, err := expr.NewInList(arg, list, x.Not)
+		check(pos, err)
+		return r
+	case *parser.Case:
+		var operand expr.Expr
+		if x.Operand != nil {
+			operand = c.bind(x.Operand)
+		}
+		whens := make([]expr.When, len(x.Whens))
+		for i, w := range x.Whens {
+			whens[i] = expr.When{Cond: c.bind(w.Cond), Result: c.bind(w.Result)}
+		}
+		var els expr.Expr
+		if x.Else != nil {
+			els = c.bind(x.Else)
+		}
+		r, err := expr.NewCase(operand, whens, els)
+		check(pos, err)
+		return r
+	case *parser.Cast:
+		arg := c.bind(x.Expr)
+		t := c.typeOf(x.Type)
+		r, err := expr.NewCast(arg, t, true)
+		check(pos, err)
+		return r
+	case *parser.FuncCall:
+		return c.funcCall(x)
+	case *parser.ArrayLit:
+		elems := make([]expr.Expr, len(x.Elems))
+		for i, el := range x.Elems {
+			elems[i] = c.bind(el)
+		}
+		r, err := expr.NewArrayCtor(elems, types.Unknown)
+		check(pos, err)
+		return r
+	case *parser.Index:
+		if x.Slice {
+			failAt(pos, sqlerr.FeatureNotSupported, "array slices are not supported")
+		}
+		return b.resolve(pos, "array_subscript", c.bind(x.Expr), c.bind(x.Index))
+	case *parser.Extract:
+		return b.resolve(pos, "extract", &expr.Literal{Value: strings.ToLower(x.Field), T: types.Varchar}, c.bind(x.From))
+	case *parser.AtTimeZone:
+		return b.resolve(pos, "timezone", c.bind(x.Zone), c.bind(x.Expr))
+	case *parser.Collate:
+		return c.bind(x.Expr)
+	case *parser.Subquery:
+		return c.scalarSubquery(x)
+	case *parser.Exists, *parser.InSubquery, *parser.ArraySubquery:
+		failAt(pos, sqlerr.FeatureNotSupported, "this kind of subquery is only supported as a top-level WHERE condition")
+	case *parser.QuantifiedCmp:
+		if x.Array != nil {
+			return b.resolve(pos, strings.ToLower(x.Op)+" "+strings.ToLower(x.Quant), c.bind(x.Expr), c.bind(x.Array))
+		}
+		failAt(pos, sqlerr.FeatureNotSupported, "this kind of subquery is only supported as a top-level WHERE condition")
+	case *parser.Default:
+		failAt(pos, sqlerr.SyntaxError, "DEFAULT is not allowed in this context")
+	case *parser.Star:
+		failAt(pos, sqlerr.FeatureNotSupported, "* is not allowed in this context")
+	case *parser.RowExpr:
+		failAt(pos, sqlerr.FeatureNotSupported, "row values are not supported in this context")
+	}
+	failAt(pos, sqlerr.FeatureNotSupported, "unsupported expression %s", e.String())
+	return nil
+}
+
+func intervalWithUnit(v, unit string) string {
+	u := strings.ToLower(unit)
+	if i := strings.Index(u, " to "); i >= 0 {
+		return v
+	}
+	for _, r := range v {
+		if (r < '0' || r > '9') && r != '.' && r != '-' && r != '+' && r != ' ' {
+			return v
+		}
+	}
+	return v + " " + u
+}
+
+// literal binds a constant. Strings stay unknown-typed until context fixes
+// their type.
+func (c *exprCtx) literal(x *parser.Literal) expr.Expr {
+	switch x.Kind {
+	case parser.LitNull:
+		return &expr.Literal{Value: nil, T: types.Unknown}
+	case parser.LitBool:
+		return boolLit(x.Bool)
+	case parser.LitInteger:
+		if x.Int >= -1<<31 && x.Int < 1<<31 {
+			return &expr.Literal{Value: x.Int, T: types.Int32}
+		}
+		return &expr.Literal{Value: x.Int, T: types.Int64}
+	case parser.LitNumeric:
+		d, err := expr.ParseText(x.Text, types.Numeric)
+		check(x.Pos, err)
+		return &expr.Literal{Value: d, T: types.Numeric}
+	case parser.LitString:
+		return &expr.Literal{Value: x.Text, T: types.Unknown}
+	}
+	failAt(x.Pos, sqlerr.FeatureNotSupported, "bit string constants are not supported")
+	return nil
+}
+
+// typeOf resolves an AST type name.
+func (c *exprCtx) typeOf(tn *parser.TypeName) types.Type {
+	return typeOf(tn)
+}
+
+func typeOf(tn *parser.TypeName) types.Type {
+	t, ok := types.TypeByName(tn.Name)
+	if !ok {
+		failAt(tn.Pos, sqlerr.UndefinedObject, "type %q does not exist", tn.Name)
+	}
+	if tn.ArrayDims > 0 {
+		t = types.ArrayOf(t)
+	}
+	return t
+}
+
+// column resolves a column reference through the scope chain.
+func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
+	name := x.Parts[len(x.Parts)-1]
+	qual := ""
+	if len(x.Parts) > 1 {
+		qual = x.Parts[len(x.Parts)-2]
+	}
+	depth := 0
+	qualSeen := false
+	for sc := c.sc; sc != nil; sc = sc.parent {
+		var found []scopeCol
+		for _, col := range sc.cols {
+			if qual != "" {
+				if col.table == qual {
+					qualSeen = true
+				}
+				if col.table == qual && col.name == name && !col.noQual {
+					found = append(found, col)
+				}
+			} else if col.name == name && !col.noUnqual {
+				found = append(found, col)
+			}
+		}
+		if len(found) > 1 {
+			failAt(x.Pos, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", strings.Join(x.Parts, "."))
+		}
+		if len(found) == 1 {
+			f := found[0]
+			if depth == 0 {
+				return colRef(f.idx, f.typ, f.name)
+			}
+			return &OuterRef{Depth: depth, Index: f.idx, T: f.typ, Name: f.name}
+		}
+		if qualSeen {
+			break
+		}
+		depth++
+	}
+	if qual != "" && !qualSeen {
+		failAt(x.Pos, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", qual)
+	}
+	if qual != "" {
+		failAt(x.Pos, sqlerr.UndefinedColumn, "column %s.%s does not exist", qual, name)
+	}
+	failAt(x.Pos, sqlerr.UndefinedColumn, "column %q does not exist", name)
+	return nil
+}
+
+// binary binds a binary operator.
+func (c *exprCtx) binary(x *parser.BinaryExpr) expr.Expr {
+	b := c.b
+	pos := x.Pos
+	switch x.Op {
+	case "AND", "OR":
+		l := b.boolCond(x.Left.Position(), c.bind(x.Left), x.Op)
+		r := b.boolCond(x.Right.Position(), c.bind(x.Right), x.Op)
+		if x.Op == "AND" {
+			return &expr.And{Args: []expr.Expr{l, r}}
+		}
+		return &expr.Or{Args: []expr.Expr{l, r}}
+	}
+	l, r := c.bind(x.Left), c.bind(x.Right)
+	op := strings.ToLower(x.Op)
+	not := false
+	switch op {
+	case "not like", "not ilike", "not similar to":
+		op = strings.TrimPrefix(op, "not ")
+		not = true
+	case "is distinct from":
+		return &expr.Not{Arg: b.resolve(pos, "is not distinct from", l, r)}
+	}
+	args := []expr.Expr{l, r}
+	if x.Escape != nil {
+		args = append(args, c.bind(x.Escape))
+	}
+	res, err := expr.Resolve(op, args)
+	check(pos, err)
+	if not {
+		return &expr.Not{Arg: res}
+	}
+	return res
+}
+
+// aggHook binds, above an aggregation, the expressions that are grouped or
+// aggregated. It returns false for other expressions, whose children are
+// then bound (through the hook) as usual.
+func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
+	a := c.agg
+	s := e.String()
+	for i, g := range a.groupAST {
+		if g == s {
+			return colRef(i, a.groups[i].Type(), figureColname(e)), true
+		}
+	}
+	switch x := e.(type) {
+	case *parser.FuncCall:
+		if x.Over == nil && expr.IsAggregate(funcName(x)) {
+			return c.aggregate(x), true
+		}
+	case *parser.ColumnRef:
+		inner := &exprCtx{b: c.b, sc: a.in, clause: c.clause}
+		r := inner.column(x)
+		if _, ok := r.(*OuterRef); ok {
+			return r, true
+		}
+		cr := r.(*expr.ColumnRef)
+		var sc scopeCol
+		for _, col := range a.in.cols {
+			if col.idx == cr.Index && col.name == cr.Name {
+				sc = col
+				break
+			}
+		}
+		sc.name = cr.Name
+		return a.groupedColumn(r, sc, x.Pos), true
+	}
+	return nil, false
+}
+
+// aggregate registers an aggregate call and returns a reference to its
+// result column.
+func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
+	a := c.agg
+	name := funcName(x)
+	inner := &exprCtx{b: c.b, sc: a.in, clause: "aggregate function calls", inAgg: true, winErr: "aggregate function calls"}
+	spec := aggSpec{Name: name, Distinct: x.Distinct, Filter: -1}
+	var argTypes []types.Type
+	slot := func(e expr.Expr) int {
+		for i, p := range a.pre {
+			if p.String() == e.String() && p.Type() == e.Type() {
+				return i
+			}
+		}
+		a.pre = append(a.pre, e)
+		return len(a.pre) - 1
+	}
+	if !x.Star {
+		for _, arg := range x.Args {
+			e := inner.bind(arg)
+			if e.Type().Kind == types.KindUnknown {
+				e = c.b.coerce(arg.Position(), e, types.Varchar, name)
+			}
+			if hasOuterRef(e) {
+				failAt(arg.Position(), sqlerr.FeatureNotSupported, "outer references in aggregate arguments are not supported")
+			}
+			spec.Args = append(spec.Args, slot(e))
+			argTypes = append(argTypes, e.Type())
+		}
+	} else if name != "count" {
+		failAt(x.Pos, sqlerr.SyntaxError, "%s(*) is not allowed", name)
+	}
+	if x.Filter != nil {
+		f := c.b.boolCond(x.Filter.Position(), inner.bind(x.Filter), "FILTER")
+		spec.Filter = slot(f)
+	}
+	for _, o := range x.OrderBy {
+		spec.OrderBy = append(spec.OrderBy, orderKey(slot(inner.bind(o.Expr)), o))
+	}
+	if len(x.WithinGroup) > 0 {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "WITHIN GROUP is not supported")
+	}
+	t, err := expr.AggReturnType(name, argTypes, x.Distinct)
+	check(x.Pos, err)
+	spec.Type = t
+	spec.ArgTypes = argTypes
+	key := aggString(toAggCall(spec)) + "/" + t.String()
+	if i, ok := a.keys[key]; ok {
+		return colRef(len(a.groups)+i, t, name)
+	}
+	a.keys[key] = len(a.aggs)
+	a.aggs = append(a.aggs, spec)
+	a.names = append(a.names, name)
+	return colRef(len(a.groups)+len(a.aggs)-1, t, name)
+}
+
+// funcCall binds a function call: aggregates (errors outside aggregation),
+// window functions, special forms and ordinary functions.
+func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
+	name := funcName(x)
+	pos := x.Pos
+	if x.Over != nil {
+		return c.windowCall(x)
+	}
+	if expr.IsAggregate(name) {
+		if c.inAgg {
+			failAt(pos, sqlerr.GroupingError, "aggregate function calls cannot be nested")
+		}
+		failAt(pos, sqlerr.GroupingError, "aggregate functions are not allowed in %s", c.clause)
+	}
+	if expr.IsWindowFunc(name) {
+		failAt(pos, sqlerr.WrongObjectType, "window function %s requires an OVER clause", name)
+	}
+	if x.Distinct || x.Filter != nil || len(x.OrderBy) > 0 {
+		failAt(pos, sqlerr.WrongObjectType, "DISTINCT, ORDER BY or FILTER specified, but %s is not an aggregate function", name)
+	}
+	switch name {
+	case "now", "current_timestamp", "transaction_timestamp", "statement_timestamp":
+		if len(x.Args) == 0 {
+			return &expr.Now{}
+		}
+	case "current_date":
+		r, err := expr.NewCast(&expr.Now{}, types.DateT, true)
+		check(pos, err)
+		return r
+	case "localtimestamp":
+		r, err := expr.NewCast(&expr.Now{}, types.TimestampT, true)
+		check(pos, err)
+		return r
+	}
+	args := make([]expr.Expr, len(x.Args))
+	for i, a := range x.Args {
+		args[i] = c.bind(a)
+	}
+	if name == "coalesce" {
+		r, err := expr.NewCoalesce(args)
+		check(pos, err)
+		return r
+	}
+	return c.b.resolve(pos, name, args...)
+}
+
+// windowCall registers a window function call and returns a placeholder for
+// its result.
+func (c *exprCtx) windowCall(x *parser.FuncCall) expr.Expr {
+	name := funcName(x)
+	if c.win == nil {
+		where := c.winErr
+		if where == "" {
+			where = c.clause
+		}
+		failAt(x.Pos, sqlerr.WindowingError, "window functions are not allowed in %s", where)
+	}
+	isAgg := expr.IsAggregate(name)
+	if !isAgg && !expr.IsWindowFunc(name) {
+		failAt(x.Pos, sqlerr.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name)
+	}
+	spec := x.Over
+	if spec.Name != "" {
+		var base *parser.WindowSpec
+		for _, w := range c.win.windows {
+			if w.Name == spec.Name {
+				base = w.Spec
+			}
+		}
+		if base == nil {
+			failAt(spec.Pos, sqlerr.UndefinedObject, "window %q does not exist", spec.Name)
+		}
+		merged := *base
+		if len(spec.OrderBy) > 0 {
+			merged.OrderBy = spec.OrderBy
+		}
+		if spec.Frame != nil {
+			merged.Frame = spec.Frame
+		}
+		spec = &merged
+	}
+	inner := *c
+	inner.win = nil
+	inner.winErr = "window function calls"
+	call := winCall{name: name, distinct: x.Distinct}
+	var argTypes []types.Type
+	for _, a := range x.Args {
+		e := inner.bind(a)
+		call.args = append(call.args, e)
+		argTypes = append(argTypes, e.Type())
+	}
+	for _, p := range spec.PartitionBy {
+		call.partition = append(call.partition, inner.bind(p))
+	}
+	for _, o := range spec.OrderBy {
+		call.order = append(call.order, inner.bind(o.Expr))
+		call.items = append(call.items, o)
+	}
+	if spec.Frame != nil {
+		call.frame = spec.Frame.Mode
+	}
+	switch {
+	case isAgg:
+		t, err := expr.AggReturnType(name, argTypes, x.Distinct)
+		check(x.Pos, err)
+		call.typ = t
+	case name == "row_number" || name == "rank" || name == "dense_rank" || name == "ntile":
+		call.typ = types.Int64
+	case name == "percent_rank" || name == "cume_dist":
+		call.typ = types.Float64
+	default:
+		if len(argTypes) == 0 {
+			failAt(x.Pos, sqlerr.UndefinedFunction, "function %s() does not exist", name)
+		}
+		call.typ = argTypes[0]
+	}
+	b := c.b
+	b.nextPH++
+	call.ph = b.nextPH
+	c.win.calls = append(c.win.calls, call)
+	return &placeholder{id: call.ph, t: call.typ}
+}
+
+// scalarSubquery binds a scalar subquery and returns a placeholder for its
+// value, to be resolved when the subquery is applied to the block's node.
+func (c *exprCtx) scalarSubquery(x *parser.Subquery) expr.Expr {
+	if c.subs == nil {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "subqueries are not allowed in %s", c.clause)
+	}
+	parent := c.sc
+	if c.agg != nil {
+		parent = c.agg.in
+	}
+	sub := c.b.bindQuery(x.Query, parent, false).node
+	s := sub.Schema()
+	if len(s) != 1 {
+		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
+	}
+	if c.agg != nil && planHasOuterRef(sub, 1) {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "correlated subqueries above an aggregation are not supported")
+	}
+	b := c.b
+	b.nextPH++
+	*c.subs = append(*c.subs, pendingSub{ph: b.nextPH, node: sub})
+	return &placeholder{id: b.nextPH, t: s[0].Type}
+}
+
+// planHasOuterRef reports whether a plan refers to the query depth levels
+// out (or further).
+func planHasOuterRef(n Node, depth int) bool {
+	found := false
+	forEachExpr(n, depth, func(e expr.Expr, d int) {
+		if exprUses(e, func(x expr.Expr) bool { o, ok := x.(*OuterRef); return ok && o.Depth >= d }) {
+			found = true
+		}
+	})
+	return found
+}
+
+// forEachExpr calls f with every expression of the plan and the outer
+// reference depth that points outside the plan (subquery sides of applies
+// are one level deeper).
+func forEachExpr(n Node, depth int, f func(expr.Expr, int)) {
+	for _, e := range nodeExprs(n) {
+		f(e, depth)
+	}
+	if a, ok := n.(*LogicalApply); ok {
+		forEachExpr(a.Left, depth, f)
+		forEachExpr(a.Right, depth+1, f)
+		return
+	}
+	for _, ch := range n.Children() {
+		forEachExpr(ch, depth, f)
+	}
+}
+
+// nodeExprs returns the expressions held directly by a node.
+func nodeExprs(n Node) []expr.Expr {
+	switch x := n.(type) {
+	case *LogicalProject:
+		return x.Exprs
+	case *LogicalFilter:
+		return []expr.Expr{x.Cond}
+	case *LogicalJoin:
+		if x.Cond != nil {
+			return []expr.Expr{x.Cond}
+		}
+	case *LogicalApply:
+		if x.Cond != nil {
+			return []expr.Expr{x.Cond}
+		}
+	case *LogicalValues:
+		var out []expr.Expr
+		for _, r := range x.Rows {
+			out = append(out, r...)
+		}
+		return out
+	case *LogicalTemporalFilter:
+		return []expr.Expr{x.Left, x.Right}
+	}
+	return nil
+}

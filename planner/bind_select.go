@@ -1,0 +1,648 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// aggState collects the grouping and aggregates of a SELECT block while its
+// select list, HAVING and ORDER BY are bound.
+type aggState struct {
+	in       *scope      // the FROM scope
+	groupAST []string    // canonical SQL of each GROUP BY expression
+	groups   []expr.Expr // bound GROUP BY expressions (over the FROM node)
+	pre      []expr.Expr // pre-projection: groups first, then aggregate inputs
+	aggs     []aggSpec
+	names    []string
+	keys     map[string]int
+}
+
+// winCall is a window function met while binding.
+type winCall struct {
+	name      string
+	args      []expr.Expr
+	distinct  bool
+	partition []expr.Expr
+	order     []expr.Expr
+	items     []*parser.OrderItem
+	typ       types.Type
+	ph        int
+	frame     string
+}
+
+// winState collects the window functions of a SELECT block.
+type winState struct {
+	calls   []winCall
+	windows []*parser.NamedWindow
+}
+
+// pendingSub is a scalar subquery waiting to be applied to the block's
+// current node.
+type pendingSub struct {
+	ph   int
+	node Node
+}
+
+// bindSelect binds a SELECT block together with the ORDER BY of its query.
+func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem, parent *scope) (boundQuery, []expr.SortKey) {
+	node, sc := b.bindFrom(core.From, parent)
+	if core.Where != nil {
+		node = b.bindWhere(core.Where, node, sc)
+	}
+	if len(core.DistinctOn) > 0 {
+		failAt(core.Pos, sqlerr.FeatureNotSupported, "SELECT DISTINCT ON is not supported")
+	}
+
+	hasAgg := len(core.GroupBy) > 0 || core.Having != nil
+	for _, it := range core.Items {
+		if it.Expr != nil && containsAgg(it.Expr) {
+			hasAgg = true
+		}
+	}
+	for _, o := range orderBy {
+		if containsAgg(o.Expr) {
+			hasAgg = true
+		}
+	}
+	var subs []pendingSub
+	ctx := &exprCtx{b: b, sc: sc, clause: "SELECT", win: &winState{windows: core.Windows}, subs: &subs}
+	var agg *aggState
+	if hasAgg {
+		agg = &aggState{in: sc, keys: map[string]int{}}
+		b.bindGroupBy(core, agg, sc)
+		ctx.agg = agg
+	}
+
+	// The select list.
+	var outs []expr.Expr
+	var cols types.Schema
+	for _, it := range core.Items {
+		if it.Star {
+			for _, c := range starCols(sc, it) {
+				x := expr.Expr(colRef(c.idx, c.typ, c.name))
+				if agg != nil {
+					x = agg.groupedColumn(x, c, it.Pos)
+				}
+				outs = append(outs, x)
+				cols = append(cols, types.Column{Name: c.name, Type: c.typ})
+			}
+			continue
+		}
+		x := ctx.bind(it.Expr)
+		name := it.Alias
+		if name == "" {
+			name = figureColname(it.Expr)
+		}
+		outs = append(outs, x)
+		cols = append(cols, types.Column{Name: name, Type: x.Type()})
+	}
+	visible := len(outs)
+
+	var having expr.Expr
+	if core.Having != nil {
+		hctx := *ctx
+		hctx.clause = "HAVING"
+		hctx.win = nil
+		hctx.winErr = "HAVING"
+		having = b.boolCond(core.Having.Position(), hctx.bind(core.Having), "HAVING")
+	}
+
+	// ORDER BY: output names and ordinals first, then expressions.
+	var keys []expr.SortKey
+	for _, o := range orderBy {
+		col := b.outputOrderCol(o, core, cols[:visible])
+		if col < 0 {
+			octx := *ctx
+			octx.clause = "ORDER BY"
+			x := octx.bind(o.Expr)
+			for i := 0; i < len(outs); i++ {
+				if outs[i].String() == x.String() && !hasPlaceholder(x) {
+					col = i
+					break
+				}
+			}
+			if col < 0 {
+				if core.Distinct {
+					failAt(o.Expr.Position(), sqlerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				}
+				col = len(outs)
+				outs = append(outs, x)
+				cols = append(cols, types.Column{Name: figureColname(o.Expr), Type: x.Type(), Hidden: true})
+			}
+		}
+		keys = append(keys, orderKey(col, o))
+	}
+
+	// Build: aggregation, scalar subqueries, HAVING, windows, projection.
+	if agg != nil {
+		pre := &LogicalProject{Input: node, Exprs: agg.pre, Cols: make(types.Schema, len(agg.pre))}
+		for i, e := range agg.pre {
+			pre.Cols[i] = types.Column{Name: exprName(e, i), Type: e.Type()}
+		}
+		calls := make([]expr.AggCall, len(agg.aggs))
+		for i, a := range agg.aggs {
+			calls[i] = toAggCall(a)
+		}
+		node = &LogicalAgg{Input: pre, GroupBy: seq(len(agg.groups)), Aggs: calls, Names: agg.names}
+	}
+	node = b.applySubs(node, subs)
+	if having != nil {
+		node = &LogicalFilter{Input: node, Cond: b.resolvePH(having)}
+	}
+	if len(ctx.win.calls) > 0 {
+		node = b.buildWindow(node, ctx.win.calls)
+	}
+	for i := range outs {
+		outs[i] = b.resolvePH(outs[i])
+		if outs[i].Type().Kind == types.KindUnknown {
+			outs[i] = b.coerce(core.Pos, outs[i], types.Varchar, "SELECT")
+		}
+		cols[i].Type = outs[i].Type()
+	}
+	node = &LogicalProject{Input: node, Exprs: outs, Cols: cols}
+	if core.Distinct {
+		node = &LogicalAgg{Input: node, GroupBy: seq(visible)}
+	}
+	return boundQuery{node: node, visible: visible}, keys
+}
+
+// outputOrderCol resolves an ORDER BY item that names an output column or
+// gives its ordinal; -1 otherwise.
+func (b *binder) outputOrderCol(o *parser.OrderItem, core *parser.SelectCore, out types.Schema) int {
+	switch e := o.Expr.(type) {
+	case *parser.Literal:
+		if e.Kind == parser.LitInteger {
+			if e.Int < 1 || int(e.Int) > len(out) {
+				failAt(e.Pos, sqlerr.InvalidColumnReference, "ORDER BY position %d is not in select list", e.Int)
+			}
+			return int(e.Int) - 1
+		}
+	case *parser.ColumnRef:
+		if len(e.Parts) != 1 {
+			return -1
+		}
+		col := -1
+		for i, c := range out {
+			if c.Name == e.Parts[0] {
+				if col >= 0 && !sameItem(core, col, i) {
+					failAt(e.Pos, sqlerr.AmbiguousColumn, "ORDER BY %q is ambiguous", e.Parts[0])
+				}
+				if col < 0 {
+					col = i
+				}
+			}
+		}
+		return col
+	}
+	return -1
+}
+
+func sameItem(core *parser.SelectCore, i, j int) bool {
+	if i >= len(core.Items) || j >= len(core.Items) {
+		return false
+	}
+	a, c := core.Items[i], core.Items[j]
+	return a.Expr != nil && c.Expr != nil && a.Expr.String() == c.Expr.String()
+}
+
+// bindGroupBy binds the GROUP BY list into agg.
+func (b *binder) bindGroupBy(core *parser.SelectCore, agg *aggState, sc *scope) {
+	gctx := &exprCtx{b: b, sc: sc, clause: "GROUP BY", winErr: "GROUP BY"}
+	seen := map[string]bool{}
+	for _, g := range core.GroupBy {
+		ast := g
+		switch e := g.(type) {
+		case *parser.Literal:
+			if e.Kind == parser.LitInteger {
+				if e.Int < 1 || int(e.Int) > len(core.Items) || core.Items[e.Int-1].Star {
+					failAt(e.Pos, sqlerr.InvalidColumnReference, "GROUP BY position %d is not in select list", e.Int)
+				}
+				ast = core.Items[e.Int-1].Expr
+			}
+		case *parser.ColumnRef:
+			if len(e.Parts) == 1 && !scopeHas(sc, e.Parts[0]) {
+				for _, it := range core.Items {
+					if !it.Star && it.Alias == e.Parts[0] {
+						ast = it.Expr
+						break
+					}
+				}
+			}
+		case *parser.GroupingSet:
+			failAt(e.Pos, sqlerr.FeatureNotSupported, "%s is not supported", e.Kind)
+		case *parser.RowExpr:
+			if len(e.Elems) == 0 {
+				continue
+			}
+		}
+		if containsAgg(ast) {
+			failAt(ast.Position(), sqlerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
+		}
+		x := gctx.bind(ast)
+		key := x.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		agg.groupAST = append(agg.groupAST, ast.String())
+		agg.groups = append(agg.groups, x)
+		agg.pre = append(agg.pre, x)
+	}
+}
+
+func scopeHas(sc *scope, name string) bool {
+	for _, c := range sc.cols {
+		if c.name == name && !c.noUnqual {
+			return true
+		}
+	}
+	return false
+}
+
+// groupedColumn maps a FROM column to its group slot, or raises 42803.
+func (a *aggState) groupedColumn(x expr.Expr, c scopeCol, pos parser.Pos) expr.Expr {
+	for i, g := range a.groups {
+		if g.String() == x.String() {
+			return colRef(i, g.Type(), c.name)
+		}
+	}
+	name := c.name
+	if c.table != "" {
+		name = c.table + "." + c.name
+	}
+	failAt(pos, sqlerr.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name)
+	return nil
+}
+
+// starCols returns the columns * or t.* expands to.
+func starCols(sc *scope, it *parser.SelectItem) []scopeCol {
+	var out []scopeCol
+	if it.StarTable == "" {
+		for _, c := range sc.cols {
+			if !c.hidden && !c.noUnqual {
+				out = append(out, c)
+			}
+		}
+		if len(sc.cols) == 0 {
+			failAt(it.Pos, sqlerr.SyntaxError, "SELECT * with no tables specified is not valid")
+		}
+		return out
+	}
+	qual := it.StarTable
+	if i := strings.LastIndexByte(qual, '.'); i >= 0 {
+		qual = qual[i+1:]
+	}
+	found := false
+	for _, c := range sc.cols {
+		if c.table == qual && !c.noQual {
+			found = true
+			if !c.hidden {
+				out = append(out, c)
+			}
+		}
+	}
+	if !found {
+		failAt(it.Pos, sqlerr.UndefinedTable, "missing FROM-clause entry for table %q", qual)
+	}
+	return out
+}
+
+// bindWhere binds a WHERE clause over node. Top-level IN / EXISTS subquery
+// conjuncts become LogicalApply nodes; the rest becomes a filter.
+func (b *binder) bindWhere(where parser.Expr, node Node, sc *scope) Node {
+	var subs []pendingSub
+	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE", subs: &subs, winErr: "WHERE"}
+	var conds []expr.Expr
+	for _, c := range astConjuncts(where) {
+		if n, ok := b.bindPredicateSubquery(c, node, sc); ok {
+			node = n
+			continue
+		}
+		conds = append(conds, b.boolCond(c.Position(), ctx.bind(c), "WHERE"))
+	}
+	node = b.applySubs(node, subs)
+	if len(conds) > 0 {
+		for i := range conds {
+			conds[i] = b.resolvePH(conds[i])
+		}
+		node = &LogicalFilter{Input: node, Cond: andAll(conds)}
+	}
+	return node
+}
+
+func astConjuncts(e parser.Expr) []parser.Expr {
+	if be, ok := e.(*parser.BinaryExpr); ok && be.Op == "AND" {
+		return append(astConjuncts(be.Left), astConjuncts(be.Right)...)
+	}
+	return []parser.Expr{e}
+}
+
+// bindPredicateSubquery turns [NOT] EXISTS, [NOT] IN (subquery) and
+// op ANY/ALL (subquery) conjuncts into applies on node.
+func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Node, bool) {
+	not := false
+	if u, ok := e.(*parser.UnaryExpr); ok && u.Op == "NOT" {
+		switch u.Expr.(type) {
+		case *parser.Exists, *parser.InSubquery:
+			not = true
+			e = u.Expr
+		}
+	}
+	lw := len(node.Schema())
+	switch x := e.(type) {
+	case *parser.Exists:
+		sub := b.bindQuery(x.Query, sc, false).node
+		kind := ApplySemi
+		if not {
+			kind = ApplyAnti
+		}
+		return &LogicalApply{Kind: kind, Left: node, Right: sub}, true
+	case *parser.InSubquery:
+		not = not != x.Not
+		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
+	case *parser.QuantifiedCmp:
+		if x.Query == nil {
+			return nil, false
+		}
+		switch {
+		case x.Quant == "ANY":
+			return b.inApply(node, sc, x.Expr, x.Op, x.Query, false, lw), true
+		case x.Quant == "ALL" && x.Op == "<>":
+			return b.inApply(node, sc, x.Expr, "=", x.Query, true, lw), true
+		}
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "%s ALL (subquery) is not supported", x.Op)
+	}
+	return nil, false
+}
+
+// inApply builds the apply of lhs op ANY (query); not = NOT IN.
+func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *parser.Query, not bool, lw int) Node {
+	sub := b.bindQuery(q, sc, false).node
+	rs := sub.Schema()
+	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE"}
+	var lefts []expr.Expr
+	if row, ok := lhs.(*parser.RowExpr); ok {
+		for _, el := range row.Elems {
+			lefts = append(lefts, ctx.bind(el))
+		}
+	} else {
+		lefts = []expr.Expr{ctx.bind(lhs)}
+	}
+	if len(rs) != len(lefts) {
+		if len(rs) > len(lefts) {
+			failAt(q.Pos, sqlerr.SyntaxError, "subquery has too many columns")
+		}
+		failAt(q.Pos, sqlerr.SyntaxError, "subquery has too few columns")
+	}
+	if not && len(lefts) > 1 {
+		failAt(lhs.Position(), sqlerr.FeatureNotSupported, "NOT IN with a row value is not supported")
+	}
+	var conds []expr.Expr
+	for i, l := range lefts {
+		conds = append(conds, b.resolve(lhs.Position(), op, l, colRef(lw+i, rs[i].Type, rs[i].Name)))
+	}
+	kind := ApplySemi
+	if not {
+		kind = ApplyNullAwareAnti
+	}
+	return &LogicalApply{Kind: kind, Left: node, Right: sub, Cond: andAll(conds)}
+}
+
+// applySubs stacks the pending scalar subqueries on node and resolves their
+// placeholders to the new columns.
+func (b *binder) applySubs(node Node, subs []pendingSub) Node {
+	for _, s := range subs {
+		w := len(node.Schema())
+		node = &LogicalApply{Kind: ApplyScalar, Left: node, Right: s.node}
+		t := s.node.Schema()[0]
+		b.phs[s.ph] = colRef(w, t.Type, t.Name)
+	}
+	return node
+}
+
+// resolvePH replaces resolved placeholders in e.
+func (b *binder) resolvePH(e expr.Expr) expr.Expr {
+	return mapExpr(e, func(x expr.Expr) expr.Expr {
+		if p, ok := x.(*placeholder); ok {
+			if r, ok := b.phs[p.id]; ok {
+				return r
+			}
+		}
+		return x
+	})
+}
+
+func hasPlaceholder(e expr.Expr) bool {
+	return exprUses(e, func(x expr.Expr) bool { _, ok := x.(*placeholder); return ok })
+}
+
+// buildWindow adds a pre-projection and a LogicalWindow computing calls.
+func (b *binder) buildWindow(node Node, calls []winCall) Node {
+	in := node.Schema()
+	w := len(in)
+	exprs := identityExprs(in)
+	cols := append(types.Schema(nil), in...)
+	index := map[string]int{}
+	slot := func(e expr.Expr) int {
+		e = b.resolvePH(e)
+		if c, ok := e.(*expr.ColumnRef); ok && c.Index < w {
+			return c.Index
+		}
+		k := e.String()
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(exprs)
+		exprs = append(exprs, e)
+		cols = append(cols, types.Column{Name: exprName(e, len(cols)), Type: e.Type(), Hidden: true})
+		return len(exprs) - 1
+	}
+	funcs := make([]WindowFunc, len(calls))
+	names := make([]string, len(calls))
+	for i, c := range calls {
+		f := WindowFunc{Name: c.name, Distinct: c.distinct, Type: c.typ, Frame: c.frame}
+		for _, a := range c.args {
+			f.Args = append(f.Args, slot(a))
+		}
+		for _, p := range c.partition {
+			f.PartitionBy = append(f.PartitionBy, slot(p))
+		}
+		for j, o := range c.order {
+			f.OrderBy = append(f.OrderBy, orderKey(slot(o), c.items[j]))
+		}
+		funcs[i] = f
+		names[i] = c.name
+	}
+	var input Node = node
+	if len(exprs) > w {
+		input = &LogicalProject{Input: node, Exprs: exprs, Cols: cols}
+	}
+	base := len(exprs)
+	for i, c := range calls {
+		b.phs[c.ph] = colRef(base+i, c.typ, c.name)
+	}
+	return &LogicalWindow{Input: input, Funcs: funcs, Names: names}
+}
+
+// exprName names an internal column after its expression.
+func exprName(e expr.Expr, i int) string {
+	if c, ok := e.(*expr.ColumnRef); ok && c.Name != "" {
+		return c.Name
+	}
+	return fmt.Sprintf("expr%d", i)
+}
+
+// containsAgg reports whether an AST expression calls an aggregate outside
+// subqueries and window calls.
+func containsAgg(e parser.Expr) bool {
+	found := false
+	walkAST(e, func(n parser.Expr) bool {
+		if found {
+			return false
+		}
+		if f, ok := n.(*parser.FuncCall); ok {
+			if f.Over == nil && expr.IsAggregate(funcName(f)) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func funcName(f *parser.FuncCall) string { return f.Name[len(f.Name)-1] }
+
+// walkAST visits an AST expression, parents first, without descending into
+// subqueries. f returns false to skip a node's children.
+func walkAST(e parser.Expr, f func(parser.Expr) bool) {
+	if e == nil || !f(e) {
+		return
+	}
+	w := func(xs ...parser.Expr) {
+		for _, x := range xs {
+			walkAST(x, f)
+		}
+	}
+	switch x := e.(type) {
+	case *parser.BinaryExpr:
+		w(x.Left, x.Right, x.Escape)
+	case *parser.UnaryExpr:
+		w(x.Expr)
+	case *parser.IsExpr:
+		w(x.Expr)
+	case *parser.BetweenExpr:
+		w(x.Expr, x.Low, x.High)
+	case *parser.InList:
+		w(x.Expr)
+		w(x.List...)
+	case *parser.InSubquery:
+		w(x.Expr)
+	case *parser.QuantifiedCmp:
+		w(x.Expr, x.Array)
+	case *parser.Case:
+		w(x.Operand, x.Else)
+		for _, wh := range x.Whens {
+			w(wh.Cond, wh.Result)
+		}
+	case *parser.Cast:
+		w(x.Expr)
+	case *parser.FuncCall:
+		w(x.Args...)
+		w(x.Filter)
+		for _, o := range x.OrderBy {
+			w(o.Expr)
+		}
+		if x.Over != nil {
+			w(x.Over.PartitionBy...)
+			for _, o := range x.Over.OrderBy {
+				w(o.Expr)
+			}
+		}
+	case *parser.ArrayLit:
+		w(x.Elems...)
+	case *parser.Index:
+		w(x.Expr, x.Index, x.Lo, x.Hi)
+	case *parser.RowExpr:
+		w(x.Elems...)
+	case *parser.FieldAccess:
+		w(x.Expr)
+	case *parser.Extract:
+		w(x.From)
+	case *parser.AtTimeZone:
+		w(x.Expr, x.Zone)
+	case *parser.Collate:
+		w(x.Expr)
+	}
+}
+
+// figureColname names an output column the way Postgres does.
+func figureColname(e parser.Expr) string {
+	switch x := e.(type) {
+	case *parser.ColumnRef:
+		return x.Parts[len(x.Parts)-1]
+	case *parser.FuncCall:
+		return funcName(x)
+	case *parser.Cast:
+		if n := figureColname(x.Expr); n != "?column?" {
+			return n
+		}
+		return typeColname(x.Type)
+	case *parser.TypedLiteral:
+		return typeColname(x.Type)
+	case *parser.Case:
+		return "case"
+	case *parser.Exists:
+		return "exists"
+	case *parser.ArrayLit, *parser.ArraySubquery:
+		return "array"
+	case *parser.RowExpr:
+		return "row"
+	case *parser.Index:
+		return figureColname(x.Expr)
+	case *parser.FieldAccess:
+		return x.Field
+	case *parser.Extract:
+		return "extract"
+	case *parser.AtTimeZone:
+		return "timezone"
+	case *parser.Collate:
+		return figureColname(x.Expr)
+	case *parser.Subquery:
+		if core, ok := x.Query.Body.(*parser.SelectCore); ok && len(core.Items) == 1 && !core.Items[0].Star {
+			if core.Items[0].Alias != "" {
+				return core.Items[0].Alias
+			}
+			return figureColname(core.Items[0].Expr)
+		}
+	}
+	return "?column?"
+}
+
+func typeColname(t *parser.TypeName) string {
+	if t.ArrayDims > 0 {
+		return "?column?"
+	}
+	switch t.Name {
+	case "integer", "int":
+		return "int4"
+	case "bigint":
+		return "int8"
+	case "smallint":
+		return "int2"
+	case "boolean":
+		return "bool"
+	case "real":
+		return "float4"
+	case "double precision":
+		return "float8"
+	case "character varying":
+		return "varchar"
+	}
+	return t.Name
+}

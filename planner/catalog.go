@@ -1,0 +1,81 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/types"
+)
+
+// Catalog is the slice of the engine's catalog the planner needs. Relation
+// returns the relation with the given lower-case, unqualified name, or
+// (nil, nil) when there is none; the planner then raises 42P01.
+type Catalog interface {
+	Relation(name string) (*Relation, error)
+}
+
+// RelKind says what kind of object a Relation is.
+type RelKind uint8
+
+// The relation kinds.
+const (
+	RelTable  RelKind = iota // CREATE TABLE: has a storage table, takes DML
+	RelSource                // CREATE SOURCE: a stream without storage
+	RelMView                 // CREATE MATERIALIZED VIEW: has a storage table
+	RelView                  // CREATE VIEW: inlined at bind time
+	RelSystem                // a system table served by the engine
+)
+
+// String returns the kind's name as users see it.
+func (k RelKind) String() string {
+	switch k {
+	case RelTable:
+		return "table"
+	case RelSource:
+		return "source"
+	case RelMView:
+		return "materialized view"
+	case RelView:
+		return "view"
+	case RelSystem:
+		return "system table"
+	}
+	return "relation"
+}
+
+// Relation describes a table, source, materialized view, view or system
+// table as the catalog knows it.
+type Relation struct {
+	ID     uint32
+	Name   string
+	Kind   RelKind
+	Schema types.Schema      // all columns, Hidden ones included
+	PK     []int             // primary key / stream key positions in Schema
+	Layout types.TableLayout // the storage table of tables and MVs
+	// AppendOnly is set for append-only tables and for sources.
+	AppendOnly bool
+	// ViewQuery is the defining query of a RelView; it is bound in place of
+	// the view at every reference.
+	ViewQuery *parser.Query
+	// Watermark is the optional WATERMARK FOR clause of a source.
+	Watermark *Watermark
+}
+
+// Watermark is a source's WATERMARK FOR Col AS Expr; Expr is evaluated over
+// a row of the relation.
+type Watermark struct {
+	Col  int
+	Expr expr.Expr
+}
+
+// IDAlloc allocates the ID of a new state table.
+type IDAlloc func() uint32
+
+// NormalizeName lower-cases a relation name and strips a "public." schema
+// prefix, the form in which Catalog.Relation receives names.
+func NormalizeName(name string) string {
+	n := strings.ToLower(name)
+	n = strings.TrimPrefix(n, "public.")
+	return n
+}

@@ -1,0 +1,52 @@
+// Package planner turns SQL ASTs into plans: it binds names and types,
+// builds a logical plan, rewrites it with rules, and lowers it to a stream
+// plan whose state tables it lays out.
+//
+// # Stages
+//
+//	parser.Query ──Bind──► logical plan (Node) ──Optimize──► logical plan ──build──► stream plan (StreamNode)
+//
+// Binding resolves every name through a chain of scopes (FROM columns, then
+// enclosing queries for correlated references, which become OuterRef
+// expressions). CTEs and views are inlined: each reference binds the
+// definition again. String literals stay unknown-typed until an operator,
+// cast or context (VALUES, UNION, INSERT) fixes their type, as in Postgres.
+// Aggregates are collected while the select list, HAVING and ORDER BY are
+// bound: the block becomes Project(pre-projection) → Agg → Filter(HAVING) →
+// Window → Project(select list). Subqueries become LogicalApply nodes:
+// [NOT] IN and [NOT] EXISTS from top-level WHERE conjuncts, scalar
+// subqueries anywhere a value is expected.
+//
+// The logical plan is plain data. Rules (DefaultRules, see rules.go) are
+// small named rewrites run bottom-up to a fixpoint; each can be disabled
+// (Optimize(n, "PushDownFilters")) and is tested on its own in
+// testdata/opt.txt. They decorrelate subqueries into semi, anti,
+// null-aware anti and left joins, fold constants, push filters down, turn
+// equalities into join keys, merge projections and filters, detect the
+// group top-N pattern (rank <= N over ROW_NUMBER/RANK/DENSE_RANK) and
+// temporal filters (ts > NOW() - interval), and prune unused columns.
+//
+// The stream plan is what the engine runs. Every stream node's schema
+// starts with the columns of the logical node it came from; hidden columns
+// are appended to carry a unique stream key (a projection keeps its input's
+// key columns, a union adds the branches' keys and a branch id, a join's
+// key is left key ++ right key, an aggregate's key is its group key). State
+// tables are allocated here, with the layouts that docs/dev/contracts.md
+// prescribes, so that EXPLAIN and recovery can see them.
+//
+// # Example
+//
+//	CREATE MATERIALIZED VIEW mv AS SELECT t.c, u.y FROM t JOIN u ON t.a = u.a
+//
+//	StreamMaterialize mview_112_mv cols=[c, y, a(hidden), _row_id(hidden)] pk=[$2, $3]
+//	  StreamProject $1, $3, $0 (hidden), $4 (hidden) key=[$2, $3]
+//	    StreamHashJoin inner keys=[$0 = $0] key=[$0, $4]
+//	        table 110 hashjoin_110_left cols=[int4, varchar] pk=[$0]
+//	        table 111 hashjoin_111_right cols=[int4, varchar, int8] pk=[$0, $2]
+//	      StreamTableScan t cols=[a, c] key=[$0]
+//	      StreamTableScan u cols=[a, y, _row_id(hidden)] key=[$2]
+//
+// Errors are *sqlerr.Error values with Postgres SQLSTATEs and positions
+// (byte offset + 1). Inside the binder they travel as panics of an
+// unexported type that only the exported entry points recover.
+package planner

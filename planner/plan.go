@@ -1,0 +1,487 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// MViewPlan is the plan of CREATE MATERIALIZED VIEW.
+type MViewPlan struct {
+	Root       *StreamMaterialize
+	Schema     types.Schema // visible columns first, then Hidden stream-key columns
+	PK         []int
+	Table      types.TableLayout
+	Tables     []types.TableLayout // every state table, Table included
+	AppendOnly bool
+	Logical    Node // the optimized logical plan
+}
+
+// QueryPlan is the plan of an ad-hoc SELECT, run once over a snapshot.
+type QueryPlan struct {
+	Root StreamNode
+	// Schema holds the visible output columns: the first len(Schema)
+	// columns of Root.Schema().
+	Schema types.Schema
+	// OrderBy refers to Root.Schema() positions. The engine consolidates the
+	// output, sorts it, applies Offset and Limit (-1 = none), and trims rows
+	// to len(Schema) columns.
+	OrderBy       []expr.SortKey
+	Limit, Offset int64
+	// PointLookup is set when the query reads one row of a table or MV by
+	// its whole primary key; Root stays valid.
+	PointLookup *PointLookup
+	Tables      []types.TableLayout
+	Logical     Node
+}
+
+// PointLookup is the fast path of SELECT … FROM rel WHERE pk = const.
+type PointLookup struct {
+	Relation *Relation
+	Key      types.Row   // values of Relation.PK, in PK order
+	Filter   expr.Expr   // residual predicate over the relation row; nil = none
+	Project  []expr.Expr // the visible output columns, over the relation row
+}
+
+// InsertPlan is the plan of INSERT.
+type InsertPlan struct {
+	Table   *Relation
+	Columns []int // Table.Schema positions filled by Source's visible columns
+	Source  *QueryPlan
+}
+
+// UpdatePlan is the plan of UPDATE: for every row of Table that passes
+// Filter, the new row is Set evaluated over the old row.
+type UpdatePlan struct {
+	Table  *Relation
+	Filter expr.Expr   // over Table.Schema; nil = every row
+	Set    []expr.Expr // one per Table.Schema column
+	Key    types.Row   // non-nil when Filter pins the whole primary key
+}
+
+// DeletePlan is the plan of DELETE.
+type DeletePlan struct {
+	Table  *Relation
+	Filter expr.Expr
+	Key    types.Row
+}
+
+// PlanMView plans a materialized view.
+func PlanMView(cat Catalog, stmt *parser.CreateMaterializedView, alloc IDAlloc) (p *MViewPlan, err error) {
+	defer catchBindError(&err)
+	b := newBinder(cat)
+	bq := b.bindQuery(stmt.Query, nil, true)
+	node := bq.node
+	if t, ok := node.(*LogicalTopN); ok && t.Limit < 0 && t.Offset == 0 {
+		node = t.Input
+	}
+	node = stripHidden(node, bq.visible)
+	if len(stmt.Columns) > 0 {
+		if len(stmt.Columns) > bq.visible {
+			failAt(stmt.Pos, sqlerr.SyntaxError, "too many column names were specified")
+		}
+		node = renameCols(node, stmt.Columns)
+	}
+	checkDupNames(stmt.Pos, node.Schema())
+	logical := Optimize(node)
+	sb := &streamBuilder{alloc: alloc}
+	root := sb.build(logical)
+	s := append(types.Schema(nil), root.Schema()...)
+	uniqueHiddenNames(s)
+	key := root.StreamKey()
+	if key == nil {
+		key = seq(len(s))
+	}
+	table := sb.table("mview", stmt.Name, s.Types(), key, nil)
+	m := &StreamMaterialize{streamProps: streamProps{schema: s, key: key, appendOnly: root.AppendOnly()}, Input: root, Table: table, PK: key, Columns: s}
+	return &MViewPlan{Root: m, Schema: s, PK: key, Table: table, Tables: CollectTables(m), AppendOnly: root.AppendOnly(), Logical: logical}, nil
+}
+
+func checkDupNames(pos parser.Pos, s types.Schema) {
+	seen := map[string]bool{}
+	for _, c := range s {
+		if c.Hidden {
+			continue
+		}
+		if seen[c.Name] && c.Name != "?column?" {
+			failAt(pos, sqlerr.DuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		seen[c.Name] = true
+	}
+}
+
+// uniqueHiddenNames renames hidden columns whose names clash with earlier
+// columns ("_name", "_name_2", …).
+func uniqueHiddenNames(s types.Schema) {
+	seen := map[string]bool{}
+	for i := range s {
+		if s[i].Hidden && seen[s[i].Name] {
+			base := "_" + s[i].Name
+			name := base
+			for k := 2; seen[name]; k++ {
+				name = fmt.Sprintf("%s_%d", base, k)
+			}
+			s[i].Name = name
+		}
+		seen[s[i].Name] = true
+	}
+}
+
+// PlanQuery plans an ad-hoc query.
+func PlanQuery(cat Catalog, q *parser.Query, alloc IDAlloc) (p *QueryPlan, err error) {
+	defer catchBindError(&err)
+	b := newBinder(cat)
+	bq := b.bindQuery(q, nil, true)
+	return planBound(bq, alloc), nil
+}
+
+// planBound plans a bound top-level query for one-shot execution.
+func planBound(bq boundQuery, alloc IDAlloc) *QueryPlan {
+	qp := &QueryPlan{Limit: -1}
+	node := bq.node
+	if t, ok := node.(*LogicalTopN); ok && len(t.PartitionBy) == 0 && t.RankCol == "" {
+		qp.OrderBy, qp.Limit, qp.Offset = t.OrderBy, t.Limit, t.Offset
+		node = t.Input
+	}
+	logical := Optimize(node)
+	sb := &streamBuilder{alloc: alloc, batch: true}
+	root := sb.build(logical)
+	qp.Root = root
+	qp.Schema = append(types.Schema(nil), root.Schema()[:bq.visible]...)
+	qp.Tables = CollectTables(root)
+	qp.Logical = logical
+	qp.PointLookup = pointLookup(logical, bq.visible)
+	return qp
+}
+
+// pointLookup recognises Project(Filter(Scan)) where the filter pins the
+// scanned relation's whole primary key to constants.
+func pointLookup(n Node, visible int) *PointLookup {
+	var proj *LogicalProject
+	if p, ok := n.(*LogicalProject); ok {
+		proj = p
+		n = p.Input
+	}
+	f, ok := n.(*LogicalFilter)
+	if !ok {
+		return nil
+	}
+	scan, ok := f.Input.(*LogicalScan)
+	if !ok || len(scan.Relation.PK) == 0 || (scan.Relation.Kind != RelTable && scan.Relation.Kind != RelMView) {
+		return nil
+	}
+	toRel := func(e expr.Expr) expr.Expr { return remapCols(e, func(c int) int { return scan.Cols[c] }) }
+	key, rest := pkValues(scan.Relation, conjuncts(toRel(f.Cond)))
+	if key == nil {
+		return nil
+	}
+	pl := &PointLookup{Relation: scan.Relation, Key: key, Filter: andAll(rest)}
+	if proj != nil {
+		for _, e := range proj.Exprs[:visible] {
+			pl.Project = append(pl.Project, toRel(e))
+		}
+	} else {
+		for i := 0; i < visible; i++ {
+			c := scan.Relation.Schema[scan.Cols[i]]
+			pl.Project = append(pl.Project, colRef(scan.Cols[i], c.Type, c.Name))
+		}
+	}
+	return pl
+}
+
+// pkValues extracts col = constant conjuncts covering rel's primary key.
+// It returns nil when the key is not pinned.
+func pkValues(rel *Relation, conds []expr.Expr) (types.Row, []expr.Expr) {
+	vals := map[int]types.Datum{}
+	var rest []expr.Expr
+	ctx := &expr.Context{TimeZone: "UTC"}
+	for _, c := range conds {
+		if l, r, ns, ok := equalitySides(c); ok && !ns {
+			col, val := l, r
+			if _, isCol := stripCast(col).(*expr.ColumnRef); !isCol {
+				col, val = r, l
+			}
+			cr, isCol := stripCast(col).(*expr.ColumnRef)
+			if isCol && isConstant(val) && !hasNow(val) && cr.T == rel.Schema[cr.Index].Type {
+				if _, dup := vals[cr.Index]; !dup && isPK(rel, cr.Index) {
+					v, err := expr.NewCast(val, rel.Schema[cr.Index].Type, false)
+					if err == nil {
+						if d, err := v.EvalRow(ctx, nil); err == nil && d != nil {
+							vals[cr.Index] = d
+							continue
+						}
+					}
+				}
+			}
+		}
+		rest = append(rest, c)
+	}
+	if len(vals) != len(rel.PK) {
+		return nil, nil
+	}
+	key := make(types.Row, len(rel.PK))
+	for i, p := range rel.PK {
+		key[i] = vals[p]
+	}
+	return key, rest
+}
+
+func stripCast(e expr.Expr) expr.Expr { return e }
+
+func isPK(rel *Relation, c int) bool {
+	for _, p := range rel.PK {
+		if p == c {
+			return true
+		}
+	}
+	return false
+}
+
+// dmlTarget resolves the target of INSERT, UPDATE and DELETE.
+func dmlTarget(cat Catalog, name string, pos parser.Pos, verb string) *Relation {
+	n := NormalizeName(name)
+	rel, err := cat.Relation(n)
+	check(pos, err)
+	if rel == nil {
+		failAt(pos, sqlerr.UndefinedTable, "relation %q does not exist", n)
+	}
+	if rel.Kind != RelTable {
+		failAt(pos, sqlerr.WrongObjectType, "cannot %s %s %q", verb, rel.Kind, n)
+	}
+	return rel
+}
+
+// assignCast converts e to a column's type with Postgres assignment-cast
+// rules.
+func assignCast(pos parser.Pos, e expr.Expr, t types.Type, col string) expr.Expr {
+	if e.Type() == t {
+		return e
+	}
+	if expr.CanCast(e.Type(), t, false) {
+		c, err := expr.NewCast(e, t, false)
+		check(pos, err)
+		return c
+	}
+	from := e.Type()
+	if (from.IsNumeric() && t.IsNumeric()) || t.Kind == types.KindVarchar || from.Kind == types.KindUnknown ||
+		(from.IsTemporal() && t.IsTemporal()) {
+		c, err := expr.NewCast(e, t, true)
+		check(pos, err)
+		return c
+	}
+	failAt(pos, sqlerr.DatatypeMismatch, "column %q is of type %s but expression is of type %s", col, t, from)
+	return nil
+}
+
+// PlanInsert plans INSERT INTO t [(cols)] VALUES … | query.
+func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan, err error) {
+	defer catchBindError(&err)
+	rel := dmlTarget(cat, stmt.Table, stmt.Pos, "insert into")
+	var visible []int
+	for i, c := range rel.Schema {
+		if !c.Hidden {
+			visible = append(visible, i)
+		}
+	}
+	targets := visible
+	if len(stmt.Columns) > 0 {
+		targets = nil
+		for _, name := range stmt.Columns {
+			i := rel.Schema.Index(name)
+			if i < 0 || rel.Schema[i].Hidden {
+				failAt(stmt.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", name, rel.Name)
+			}
+			for _, t := range targets {
+				if t == i {
+					failAt(stmt.Pos, sqlerr.DuplicateColumn, "column %q specified more than once", name)
+				}
+			}
+			targets = append(targets, i)
+		}
+	}
+	b := newBinder(cat)
+	cols := make(types.Schema, len(visible))
+	for i, v := range visible {
+		cols[i] = rel.Schema[v]
+	}
+	// fill builds the full visible row from the target-column values.
+	fill := func(vals []expr.Expr) []expr.Expr {
+		row := make([]expr.Expr, len(visible))
+		for i, v := range visible {
+			row[i] = &expr.Literal{Value: nil, T: rel.Schema[v].Type}
+			for j, t := range targets {
+				if t == v && j < len(vals) {
+					row[i] = vals[j]
+				}
+			}
+		}
+		return row
+	}
+	var bq boundQuery
+	if stmt.Source == nil {
+		bq = boundQuery{node: &LogicalValues{Rows: [][]expr.Expr{fill(nil)}, Cols: cols}, visible: len(cols)}
+	} else if v, ok := stmt.Source.Body.(*parser.ValuesClause); ok && stmt.Source.With == nil && len(stmt.Source.OrderBy) == 0 && stmt.Source.Limit == nil && stmt.Source.Offset == nil {
+		ctx := &exprCtx{b: b, sc: &scope{}, clause: "VALUES"}
+		var rows [][]expr.Expr
+		for _, r := range v.Rows {
+			if len(r) > len(targets) {
+				failAt(r[len(targets)].Position(), sqlerr.SyntaxError, "INSERT has more expressions than target columns")
+			}
+			if len(r) < len(targets) {
+				failAt(v.Pos, sqlerr.SyntaxError, "INSERT has more target columns than expressions")
+			}
+			vals := make([]expr.Expr, len(r))
+			for j, e := range r {
+				col := rel.Schema[targets[j]]
+				if _, ok := e.(*parser.Default); ok {
+					vals[j] = &expr.Literal{Value: nil, T: col.Type}
+					continue
+				}
+				vals[j] = assignCast(e.Position(), ctx.bind(e), col.Type, col.Name)
+			}
+			rows = append(rows, fill(vals))
+		}
+		bq = boundQuery{node: &LogicalValues{Rows: rows, Cols: cols}, visible: len(cols)}
+	} else {
+		src := b.bindQuery(stmt.Source, nil, true)
+		node := src.node
+		if t, ok := node.(*LogicalTopN); ok && t.Limit < 0 && t.Offset == 0 {
+			node = t.Input
+		}
+		node = stripHidden(node, src.visible)
+		s := node.Schema()
+		if len(s) > len(targets) {
+			failAt(stmt.Source.Pos, sqlerr.SyntaxError, "INSERT has more expressions than target columns")
+		}
+		if len(s) < len(targets) {
+			failAt(stmt.Source.Pos, sqlerr.SyntaxError, "INSERT has more target columns than expressions")
+		}
+		vals := make([]expr.Expr, len(s))
+		for j := range s {
+			col := rel.Schema[targets[j]]
+			vals[j] = assignCast(stmt.Source.Pos, colRef(j, s[j].Type, s[j].Name), col.Type, col.Name)
+		}
+		bq = boundQuery{node: &LogicalProject{Input: node, Exprs: fill(vals), Cols: cols}, visible: len(cols)}
+	}
+	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc)}, nil
+}
+
+// dmlScope binds expressions over a table row.
+func dmlScope(rel *Relation, alias string) *scope {
+	qual := rel.Name
+	if alias != "" {
+		qual = alias
+	}
+	return relationScope(rel.Schema, qual, nil)
+}
+
+func dmlWhere(b *binder, rel *Relation, sc *scope, where parser.Expr) (expr.Expr, types.Row) {
+	if where == nil {
+		return nil, nil
+	}
+	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE", winErr: "WHERE"}
+	cond := b.boolCond(where.Position(), ctx.bind(where), "WHERE")
+	key, _ := pkValues(rel, conjuncts(cond))
+	return cond, key
+}
+
+// PlanUpdate plans UPDATE t SET … [WHERE …].
+func PlanUpdate(cat Catalog, stmt *parser.Update) (p *UpdatePlan, err error) {
+	defer catchBindError(&err)
+	rel := dmlTarget(cat, stmt.Table, stmt.Pos, "update")
+	if len(stmt.From) > 0 {
+		failAt(stmt.Pos, sqlerr.FeatureNotSupported, "UPDATE ... FROM is not supported")
+	}
+	b := newBinder(cat)
+	sc := dmlScope(rel, stmt.Alias)
+	cond, key := dmlWhere(b, rel, sc, stmt.Where)
+	set := identityExprs(rel.Schema)
+	done := map[int]bool{}
+	ctx := &exprCtx{b: b, sc: sc, clause: "UPDATE"}
+	for _, a := range stmt.Set {
+		i := rel.Schema.Index(a.Column)
+		if i < 0 || rel.Schema[i].Hidden {
+			failAt(a.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, rel.Name)
+		}
+		if done[i] {
+			failAt(a.Pos, sqlerr.SyntaxError, "multiple assignments to same column %q", a.Column)
+		}
+		done[i] = true
+		col := rel.Schema[i]
+		if _, ok := a.Value.(*parser.Default); ok {
+			set[i] = &expr.Literal{Value: nil, T: col.Type}
+			continue
+		}
+		set[i] = assignCast(a.Value.Position(), ctx.bind(a.Value), col.Type, col.Name)
+	}
+	return &UpdatePlan{Table: rel, Filter: cond, Set: set, Key: key}, nil
+}
+
+// PlanDelete plans DELETE FROM t [WHERE …].
+func PlanDelete(cat Catalog, stmt *parser.Delete) (p *DeletePlan, err error) {
+	defer catchBindError(&err)
+	rel := dmlTarget(cat, stmt.Table, stmt.Pos, "delete from")
+	b := newBinder(cat)
+	cond, key := dmlWhere(b, rel, dmlScope(rel, stmt.Alias), stmt.Where)
+	return &DeletePlan{Table: rel, Filter: cond, Key: key}, nil
+}
+
+// Explain plans a query or CREATE MATERIALIZED VIEW statement and prints
+// its bound logical plan, its optimized logical plan and its stream plan
+// (with state tables, stream keys and append-only flags).
+func Explain(cat Catalog, stmt parser.Statement, alloc IDAlloc) (lines []string, err error) {
+	if e, ok := stmt.(*parser.Explain); ok {
+		stmt = e.Stmt
+	}
+	var q *parser.Query
+	switch s := stmt.(type) {
+	case *parser.Query:
+		q = s
+	case *parser.CreateMaterializedView:
+		q = s.Query
+	case *parser.CreateSink:
+		if s.Query == nil {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN CREATE SINK ... FROM has no plan")
+		}
+		q = s.Query
+	default:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN is not supported for this statement")
+	}
+	bound, err := Bind(cat, q)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, "Logical plan:")
+	lines = append(lines, indent(ExplainLogical(bound))...)
+	var root StreamNode
+	var logical Node
+	if mv, ok := stmt.(*parser.CreateMaterializedView); ok {
+		p, err := PlanMView(cat, mv, alloc)
+		if err != nil {
+			return nil, err
+		}
+		root, logical = p.Root, p.Logical
+	} else {
+		p, err := PlanQuery(cat, q, alloc)
+		if err != nil {
+			return nil, err
+		}
+		root, logical = p.Root, p.Logical
+	}
+	lines = append(lines, "Optimized logical plan:")
+	lines = append(lines, indent(ExplainLogical(logical))...)
+	lines = append(lines, "Stream plan:")
+	lines = append(lines, indent(ExplainStream(root))...)
+	return lines, nil
+}
+
+func indent(ls []string) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = "  " + l
+	}
+	return out
+}
