@@ -1,0 +1,444 @@
+package expr
+
+import (
+	"strings"
+
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// Polymorphic parameter kinds used in the overload tables.
+const (
+	kAnyElement  types.Kind = 250 // anyelement: unified with the other polymorphic args
+	kAnyArray    types.Kind = 251 // anyarray
+	kAny         types.Kind = 252 // "any": anything, not unified
+	kAnyNonArray types.Kind = 253 // anynonarray
+)
+
+var (
+	tAnyEl  = types.Type{Kind: kAnyElement}
+	tAnyArr = types.Type{Kind: kAnyArray}
+	tAny    = types.Type{Kind: kAny}
+	tAnyNA  = types.Type{Kind: kAnyNonArray}
+)
+
+// overload is one signature of a function or operator.
+type overload struct {
+	args     []types.Type
+	variadic bool // the last parameter repeats (zero or more times)
+	ret      types.Type
+	retFn    func(params []types.Type) types.Type
+	impl     *impl
+}
+
+var overloads = map[string][]*overload{}
+
+func register(name string, args []types.Type, ret types.Type, im *impl) *overload {
+	o := &overload{args: args, ret: ret, impl: im}
+	overloads[name] = append(overloads[name], o)
+	return o
+}
+
+// preferredType reports Postgres's preferred type of each category.
+func preferredType(t types.Type) bool {
+	switch t.Kind {
+	case types.KindFloat64, types.KindVarchar, types.KindTimestamptz, types.KindInterval, types.KindBool:
+		return true
+	}
+	return false
+}
+
+func isPoly(k types.Kind) bool { return k >= kAnyElement && k <= kAnyNonArray }
+
+type candidate struct {
+	o      *overload
+	params []types.Type
+	ret    types.Type
+	score  [4]int
+}
+
+// match checks arg types against an overload and scores the match.
+func match(o *overload, ats []types.Type) (*candidate, bool) {
+	n := len(o.args)
+	if o.variadic {
+		if len(ats) < n-1 {
+			return nil, false
+		}
+	} else if len(ats) != n {
+		return nil, false
+	}
+	params := make([]types.Type, len(ats))
+	for i := range ats {
+		if i < n {
+			params[i] = o.args[i]
+		} else {
+			params[i] = o.args[n-1]
+		}
+	}
+	// polymorphic unification
+	var elems []types.Type
+	hasPoly := false
+	for i, p := range params {
+		switch p.Kind {
+		case kAnyElement, kAnyNonArray:
+			hasPoly = true
+			if ats[i].Kind == types.KindArray && p.Kind == kAnyNonArray {
+				return nil, false
+			}
+			if ats[i].Kind != types.KindUnknown {
+				elems = append(elems, ats[i])
+			}
+		case kAnyArray:
+			hasPoly = true
+			if ats[i].Kind == types.KindUnknown {
+				continue
+			}
+			if ats[i].Kind != types.KindArray {
+				return nil, false
+			}
+			elems = append(elems, ats[i].ElemType())
+		}
+	}
+	var elem types.Type
+	if hasPoly {
+		var err error
+		if elem, err = CommonType(elems, "poly"); err != nil {
+			return nil, false
+		}
+	}
+	c := &candidate{o: o, params: params}
+	for i, p := range params {
+		switch p.Kind {
+		case kAnyElement, kAnyNonArray:
+			params[i] = elem
+			if ats[i] == elem {
+				c.score[0]++
+			}
+			continue
+		case kAnyArray:
+			params[i] = types.ArrayOf(elem)
+			if ats[i] == params[i] {
+				c.score[0]++
+			}
+			continue
+		case kAny:
+			params[i] = ats[i]
+			if ats[i].Kind == types.KindUnknown {
+				params[i] = types.Varchar
+			}
+			continue
+		}
+		at := ats[i]
+		switch {
+		case at == p:
+			c.score[0]++
+		case at.Kind == types.KindUnknown:
+			if p.Kind == types.KindVarchar {
+				c.score[2]++
+			} else if preferredType(p) {
+				c.score[3]++
+			}
+		case CanCast(at, p, false):
+			if preferredType(p) {
+				c.score[1]++
+			}
+		default:
+			return nil, false
+		}
+	}
+	switch {
+	case o.retFn != nil:
+		c.ret = o.retFn(params)
+	case o.ret.Kind == kAnyElement:
+		c.ret = elem
+	case o.ret.Kind == kAnyArray:
+		c.ret = types.ArrayOf(elem)
+	default:
+		c.ret = o.ret
+	}
+	return c, true
+}
+
+func better(a, b [4]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return false
+}
+
+// resolveOverload picks the best overload of name for args and builds the
+// call, casting the arguments to the chosen parameter types.
+func resolveOverload(name string, args []Expr) (Expr, bool, error) {
+	cands := overloads[name]
+	if len(cands) == 0 {
+		return nil, false, nil
+	}
+	ats := argTypes(args)
+	var best *candidate
+	// Binary operators: an unknown operand is first assumed to have the
+	// other operand's type.
+	if len(ats) == 2 && isOperatorName(name) {
+		sub := append([]types.Type(nil), ats...)
+		if sub[0].Kind == types.KindUnknown && sub[1].Kind != types.KindUnknown {
+			sub[0] = sub[1]
+		} else if sub[1].Kind == types.KindUnknown && sub[0].Kind != types.KindUnknown {
+			sub[1] = sub[0]
+		}
+		for _, o := range cands {
+			if c, ok := match(o, sub); ok && c.score[0] == 2 && !isPoly(o.args[0].Kind) && !isPoly(o.args[1].Kind) {
+				best = c
+				break
+			}
+		}
+	}
+	if best == nil {
+		for _, o := range cands {
+			c, ok := match(o, ats)
+			if !ok {
+				continue
+			}
+			if best == nil || better(c.score, best.score) {
+				best = c
+			}
+		}
+	}
+	if best == nil {
+		return nil, true, nil
+	}
+	cargs := make([]Expr, len(args))
+	for i, a := range args {
+		var err error
+		if cargs[i], err = NewCast(a, best.params[i], false); err != nil {
+			return nil, true, err
+		}
+	}
+	return &Call{Name: name, Args: cargs, T: best.ret, impl: best.o.impl}, true, nil
+}
+
+func argTypes(args []Expr) []types.Type {
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	return ts
+}
+
+func typeList(args []Expr) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = typeName(a.Type())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func noOperator(name string, args []Expr) error {
+	var msg string
+	if len(args) == 1 {
+		msg = "operator does not exist: " + name + " " + typeName(args[0].Type())
+	} else {
+		msg = "operator does not exist: " + typeName(args[0].Type()) + " " + strings.ToUpper(name) + " " + typeName(args[1].Type())
+		if isSymbolOp(name) {
+			msg = "operator does not exist: " + typeName(args[0].Type()) + " " + name + " " + typeName(args[1].Type())
+		}
+	}
+	return sqlerr.New(sqlerr.UndefinedFunction, "%s", msg).
+		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+func isSymbolOp(n string) bool { return n != "" && !(n[0] >= 'a' && n[0] <= 'z') }
+
+func noFunction(name string, args []Expr) error {
+	return sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, typeList(args)).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// Resolve resolves a function or operator by name and argument
+// expressions, applying Postgres's overload and implicit-cast rules, and
+// returns the typed expression. Names are case-insensitive. Besides
+// function names it accepts:
+//
+//   - binary operators: + - * / % ^ = <> != < <= > >= || -> ->> #> #>> @> <@
+//     ? ?| ?& && & | # << >> ~ !~ ~* !~* and "like", "not like", "ilike",
+//     "not ilike" (~~ !~~ ~~* !~~*; an optional third argument is the
+//     ESCAPE), "similar to", "is distinct from", "is not distinct from";
+//   - unary operators (one argument): - + ~ @ |/ ||/ and "not";
+//   - "and", "or" (n-ary), "is null", "is not null", "is true",
+//     "is not true", "is false", "is not false", "is unknown",
+//     "is not unknown";
+//   - "between", "not between", "between symmetric", "not between
+//     symmetric" (x, lo, hi); "in", "not in" (x, list…);
+//   - quantified comparisons "= any", "<> all", "< any", … (x, array);
+//   - "coalesce", "nullif", "greatest", "least", "array" (ARRAY[…]
+//     constructor), "[]" (subscript: array or jsonb, 1-based for arrays,
+//     out of range gives NULL), "extract" (field, source) returning
+//     numeric, "at time zone" (value, zone), "now" / "current_timestamp",
+//     "current_date", "localtimestamp".
+func Resolve(name string, args []Expr) (Expr, error) {
+	n := strings.ToLower(strings.Join(strings.Fields(name), " "))
+	switch n {
+	case "!=":
+		n = "<>"
+	case "==":
+		n = "="
+	case "~~":
+		n = "like"
+	case "!~~":
+		n = "not like"
+	case "~~*":
+		n = "ilike"
+	case "!~~*":
+		n = "not ilike"
+	case "ceiling":
+		n = "ceil"
+	case "pow":
+		n = "power"
+	case "char_length", "character_length":
+		n = "length"
+	case "substring":
+		n = "substr"
+	case "trim":
+		n = "btrim"
+	case "every":
+		n = "bool_and"
+	case "current_timestamp", "transaction_timestamp", "statement_timestamp":
+		n = "now"
+	case "json_build_object":
+		n = "jsonb_build_object"
+	case "json_build_array":
+		n = "jsonb_build_array"
+	case "to_json":
+		n = "to_jsonb"
+	case "json_typeof":
+		n = "jsonb_typeof"
+	case "json_array_length":
+		n = "jsonb_array_length"
+	case "json_extract_path":
+		n = "jsonb_extract_path"
+	case "json_extract_path_text":
+		n = "jsonb_extract_path_text"
+	case "timezone":
+		if len(args) == 2 {
+			return Resolve("at time zone", []Expr{args[1], args[0]})
+		}
+	}
+	if e, handled, err := resolveSpecial(n, args); handled {
+		return e, err
+	}
+	if len(args) == 2 && (cmpOps[n] || arithOps[n]) {
+		if e, ok, err := resolveNumericOp(n, args); ok || err != nil {
+			return e, err
+		}
+	}
+	e, found, err := resolveOverload(n, args)
+	if err != nil {
+		return nil, err
+	}
+	if e != nil {
+		return e, nil
+	}
+	if isOperatorName(n) || cmpOps[n] || arithOps[n] {
+		if len(args) == 0 || len(args) > 2 {
+			return nil, noFunction(n, args)
+		}
+		return nil, noOperator(n, args)
+	}
+	_ = found
+	if IsAggregate(n) || IsWindowFunc(n) {
+		return nil, sqlerr.New(sqlerr.GroupingError, "aggregate or window function %s is not allowed here", n)
+	}
+	return nil, noFunction(n, args)
+}
+
+var cmpOps = map[string]bool{"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,
+	"is distinct from": true, "is not distinct from": true}
+
+var arithOps = map[string]bool{"+": true, "-": true, "*": true, "/": true, "%": true, "^": true}
+
+// promote returns the type two numeric operands are computed in.
+func promote(a, b types.Type) types.Type {
+	t := a
+	if numRank(b.Kind) > numRank(a.Kind) {
+		t = b
+	}
+	if t.Kind == types.KindFloat32 && (a.Kind != types.KindFloat32 || b.Kind != types.KindFloat32) {
+		return types.Float64
+	}
+	return t
+}
+
+// resolveNumericOp handles comparisons (of any type) and arithmetic on
+// numbers, casting both operands to one type.
+func resolveNumericOp(op string, args []Expr) (Expr, bool, error) {
+	a, b := args[0].Type(), args[1].Type()
+	if a.Kind == types.KindUnknown && b.Kind == types.KindUnknown {
+		if !cmpOps[op] {
+			return nil, false, nil
+		}
+		a, b = types.Varchar, types.Varchar
+	} else if a.Kind == types.KindUnknown {
+		a = b
+	} else if b.Kind == types.KindUnknown {
+		b = a
+	}
+	var t types.Type
+	switch {
+	case a.IsNumeric() && b.IsNumeric():
+		t = promote(a, b)
+	case !cmpOps[op]:
+		return nil, false, nil
+	case a == b:
+		t = a
+	case CanCast(a, b, false):
+		t = b
+	case CanCast(b, a, false):
+		t = a
+	default:
+		return nil, true, noOperator(op, args)
+	}
+	if op == "^" {
+		if t.Kind != types.KindNumeric {
+			t = types.Float64
+		}
+	}
+	if op == "%" && t.IsFloat() {
+		return nil, true, noOperator(op, []Expr{&Literal{T: t}, &Literal{T: t}})
+	}
+	if cmpOps[op] && !comparable(t) {
+		return nil, true, noOperator(op, args)
+	}
+	x, err := NewCast(args[0], t, false)
+	if err != nil {
+		return nil, true, err
+	}
+	y, err := NewCast(args[1], t, false)
+	if err != nil {
+		return nil, true, err
+	}
+	ret := t
+	var im *impl
+	if cmpOps[op] {
+		ret = types.Bool
+		im = cmpImpl(op, t)
+	} else {
+		im = arithImpl(op, t)
+	}
+	return &Call{Name: op, Args: []Expr{x, y}, T: ret, impl: im}, true, nil
+}
+
+func comparable(t types.Type) bool {
+	return t.Kind != kAny && !isPoly(t.Kind)
+}
+
+// typeName names a type in error messages; the string type is "text", as
+// Postgres names the type of string expressions.
+func typeName(t types.Type) string {
+	switch t.Kind {
+	case types.KindVarchar:
+		return "text"
+	case types.KindArray:
+		return typeName(t.ElemType()) + "[]"
+	}
+	return t.String()
+}

@@ -1,0 +1,159 @@
+package slt
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fakeHarness answers queries from a map and records statements.
+type fakeHarness struct {
+	stmts   []string
+	results map[string][][]string
+	errs    map[string]error
+}
+
+func (f *fakeHarness) Exec(sql string) error {
+	f.stmts = append(f.stmts, sql)
+	return f.errs[sql]
+}
+
+func (f *fakeHarness) Query(sql string) ([]string, [][]string, error) {
+	if err := f.errs[sql]; err != nil {
+		return nil, nil, err
+	}
+	return nil, f.results[sql], nil
+}
+
+func run(t *testing.T, text string, h Harness, opts Options) *Result {
+	t.Helper()
+	recs, err := Parse("x.slt", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	format := opts.Format
+	if format == FormatAuto {
+		format = FormatRW
+	}
+	r := &run{h: h, opts: opts, format: format, engines: []string{"eddy", "postgresql"}, labels: map[string]string{}, res: &Result{}}
+	r.runRecords(recs, 0)
+	return r.res
+}
+
+func TestRWFormat(t *testing.T) {
+	h := &fakeHarness{
+		results: map[string][][]string{
+			"SELECT a, b FROM t": {{"2", "y"}, {"1", ""}, {"3", "NULL"}},
+		},
+		errs: map[string]error{"bad": errors.New(`relation "t" does not exist (SQLSTATE 42P01)`)},
+	}
+	text := `
+statement ok
+CREATE TABLE t (a int)
+
+query IT rowsort
+SELECT a, b FROM t
+----
+1 (empty)
+2 y
+3 NULL
+
+query IT
+SELECT a, b FROM t
+----
+1 (empty)
+2 y
+3 NULL
+
+statement error does not exist
+bad
+
+statement error 42P0[0-9]
+bad
+
+statement error nope
+bad
+
+onlyif mysql
+statement ok
+never
+
+skipif eddy
+statement ok
+never
+
+statement ok
+SELECT 1
+
+halt
+
+statement ok
+never
+`
+	res := run(t, text, h, Options{})
+	if res.Passed != 5 || res.Failed != 2 || res.Skipped != 2 {
+		t.Fatalf("got %+v", res)
+	}
+	for _, s := range h.stmts {
+		if s == "never" {
+			t.Fatal("ran a skipped statement")
+		}
+	}
+	if !strings.Contains(res.Failures[0].Message, "mismatch") || res.Failures[0].Line != 13 {
+		t.Errorf("failure 0: %+v", res.Failures[0])
+	}
+}
+
+func TestSQLiteFormatHash(t *testing.T) {
+	vals := [][]string{{"1", "1.5"}, {"2", "NULL"}}
+	h := &fakeHarness{results: map[string][][]string{"q": vals}}
+	got := hashValues([]string{"1", "1.500", "2", "NULL"})
+	text := "query IR nosort\nq\n----\n4 values hashing to " + got + "\n\nquery IR nosort\nq\n----\n1\n1.500\n2\nNULL\n\nquery II valuesort\nq\n----\n1\n1\n2\nNULL\n"
+	res := run(t, text, h, Options{Format: FormatSQLite})
+	if res.Failed != 0 || res.Passed != 3 {
+		t.Fatalf("got %+v", res)
+	}
+}
+
+func TestMultilineError(t *testing.T) {
+	text := "statement error\nbad\n----\ndb error: ERROR: x\n\nCaused by:\n  y\n\n\nstatement ok\ngood\n"
+	recs, err := Parse("x.slt", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[1].SQL != "good" || len(recs[0].Expected) != 4 {
+		t.Fatalf("records: %+v %+v", recs[0], recs[1])
+	}
+}
+
+func TestRewriteAsMV(t *testing.T) {
+	create, read, unordered := rewriteAsMV("SELECT a, b + 1, t.a FROM t WHERE a > 1 ORDER BY b + 1 DESC, 1", "m")
+	if unordered || read != "SELECT * FROM m ORDER BY 2 DESC, 1" {
+		t.Errorf("read %q unordered %v", read, unordered)
+	}
+	if !strings.HasPrefix(create, "CREATE MATERIALIZED VIEW m AS SELECT") || strings.Contains(create, "ORDER BY") {
+		t.Errorf("create %q", create)
+	}
+	_, _, unordered = rewriteAsMV("SELECT a FROM t ORDER BY c", "m")
+	if !unordered {
+		t.Error("ORDER BY a column not in the select list should be unordered")
+	}
+	create, _, _ = rewriteAsMV("SELECT a FROM t ORDER BY a LIMIT 3", "m")
+	if !strings.Contains(create, "LIMIT") || !strings.Contains(create, "ORDER BY") {
+		t.Errorf("top-N lost: %q", create)
+	}
+}
+
+func TestSQLiteValue(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		t    byte
+		want string
+	}{
+		{"12", 'I', "12"}, {"12.7", 'I', "12"}, {"-3.5", 'R', "-3.500"}, {"", 'T', "(empty)"}, {"NULL", 'I', "NULL"}, {"a\tb", 'T', "a@b"},
+	} {
+		if got := sqliteValue(c.v, c.t); got != c.want {
+			t.Errorf("sqliteValue(%q, %c) = %q, want %q", c.v, c.t, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,639 @@
+package operators
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// aggKind is the accumulator an aggregate call uses.
+type aggKind uint8
+
+const (
+	aggCountStar aggKind = iota
+	aggCount
+	aggSumInt   // integer input: 128-bit sum + count
+	aggSumFloat // float input: float64 sum + count
+	aggSumAny   // numeric, interval: expr.AddDatum sum + count
+	aggAvgInt
+	aggAvgFloat
+	aggAvgAny
+	aggMin
+	aggMax
+	aggBoolAnd
+	aggBoolOr
+	aggArray  // array_agg
+	aggString // string_agg
+	aggVarFloat
+)
+
+// aggSpec is one aggregate call, compiled.
+type aggSpec struct {
+	call     expr.AggCall
+	kind     aggKind
+	arg      int        // first argument column, -1 for count(*)
+	argType  types.Type // its type
+	filter   int        // FILTER column, -1 for none
+	multiset bool       // keeps a multiset in its own table
+	distinct bool       // the multiset dedups the accumulator's input
+	variance string     // var_pop, var_samp, stddev_pop, stddev_samp
+}
+
+// aggNeedsTable reports whether a call keeps a multiset table (see the
+// layout rules in docs/dev/contracts.md).
+func aggNeedsTable(call expr.AggCall, appendOnly bool) bool {
+	switch call.Name {
+	case "array_agg", "string_agg":
+		return true
+	case "min", "max":
+		return !appendOnly
+	}
+	return call.Distinct
+}
+
+func compileAgg(call expr.AggCall, inputTypes []types.Type, appendOnly bool) (aggSpec, error) {
+	s := aggSpec{call: call, arg: -1, filter: call.Filter, multiset: aggNeedsTable(call, appendOnly)}
+	if len(call.Args) > 0 {
+		s.arg = call.Args[0]
+		if s.arg < 0 || s.arg >= len(inputTypes) {
+			return s, fmt.Errorf("hashagg: %s: argument column %d out of range", call.Name, s.arg)
+		}
+		s.argType = inputTypes[s.arg]
+	}
+	if len(call.ArgTypes) != len(call.Args) {
+		return s, fmt.Errorf("hashagg: %s: %d args but %d arg types", call.Name, len(call.Args), len(call.ArgTypes))
+	}
+	if s.filter >= len(inputTypes) {
+		return s, fmt.Errorf("hashagg: %s: FILTER column %d out of range", call.Name, s.filter)
+	}
+	for _, o := range call.OrderBy {
+		if o.Col < 0 || o.Col >= len(inputTypes) {
+			return s, fmt.Errorf("hashagg: %s: ORDER BY column %d out of range", call.Name, o.Col)
+		}
+	}
+	needArg := func(n int) error {
+		if len(call.Args) != n {
+			return sqlerr.New(sqlerr.UndefinedFunction, "function %s with %d arguments does not exist", call.Name, len(call.Args))
+		}
+		return nil
+	}
+	switch call.Name {
+	case "count":
+		if len(call.Args) == 0 {
+			s.kind = aggCountStar
+			if call.Distinct {
+				return s, fmt.Errorf("hashagg: count(DISTINCT *)")
+			}
+			return s, nil
+		}
+		s.kind = aggCount
+		return s, needArg(1)
+	case "sum", "avg":
+		if err := needArg(1); err != nil {
+			return s, err
+		}
+		avg := call.Name == "avg"
+		switch {
+		case s.argType.IsInteger():
+			s.kind = pick(avg, aggAvgInt, aggSumInt)
+		case s.argType.IsFloat():
+			s.kind = pick(avg, aggAvgFloat, aggSumFloat)
+		case s.argType.Kind == types.KindNumeric, s.argType.Kind == types.KindInterval:
+			s.kind = pick(avg, aggAvgAny, aggSumAny)
+		default:
+			return s, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Name, s.argType)
+		}
+		return s, nil
+	case "min", "max":
+		s.kind = pick(call.Name == "min", aggMin, aggMax)
+		s.distinct = false // min(DISTINCT x) = min(x)
+		return s, needArg(1)
+	case "bool_and", "every":
+		s.kind = aggBoolAnd
+		return s, needArg(1)
+	case "bool_or":
+		s.kind = aggBoolOr
+		return s, needArg(1)
+	case "array_agg":
+		s.kind = aggArray
+		return s, needArg(1)
+	case "string_agg":
+		s.kind = aggString
+		return s, needArg(2)
+	case "var_pop", "var_samp", "variance", "stddev_pop", "stddev_samp", "stddev":
+		if err := needArg(1); err != nil {
+			return s, err
+		}
+		if !s.argType.IsFloat() {
+			return s, sqlerr.New(sqlerr.FeatureNotSupported, "%s(%s) is not supported in streaming queries yet", call.Name, s.argType)
+		}
+		s.kind = aggVarFloat
+		s.variance = map[string]string{"variance": "var_samp", "stddev": "stddev_samp"}[call.Name]
+		if s.variance == "" {
+			s.variance = call.Name
+		}
+		return s, nil
+	}
+	return s, sqlerr.New(sqlerr.FeatureNotSupported, "aggregate %s is not supported in streaming queries", call.Name)
+}
+
+func pick(c bool, a, b aggKind) aggKind {
+	if c {
+		return a
+	}
+	return b
+}
+
+// finishSpec sets the distinct flag once the kind is known.
+func (s *aggSpec) finish() {
+	switch s.kind {
+	case aggMin, aggMax, aggArray, aggString:
+		s.distinct = false
+	default:
+		s.distinct = s.call.Distinct
+	}
+}
+
+// acc is the accumulator of one call in one group. Which fields are used
+// depends on the kind.
+type acc struct {
+	n      int64       // rows accumulated (non-NULL inputs; all rows for count(*))
+	hi     int64       // 128-bit integer sum, high word
+	lo     uint64      // 128-bit integer sum, low word
+	f, f2  float64     // float sum, sum of squares
+	t      int64       // bool: number of TRUE inputs
+	d      types.Datum // aggSumAny/aggAvgAny: the sum; min/max: the current value
+	rescan bool        // the multiset changed: recompute from the table at flush
+}
+
+func (a *acc) addInt(v int64, w int64) {
+	if w > 0 {
+		var c uint64
+		a.lo, c = bits.Add64(a.lo, uint64(v), 0)
+		a.hi += (v >> 63) + int64(c)
+	} else {
+		var b uint64
+		a.lo, b = bits.Sub64(a.lo, uint64(v), 0)
+		a.hi -= (v >> 63) + int64(b)
+	}
+	a.n += w
+}
+
+// sumInt returns the 128-bit sum as an int64 (ok) or a decimal.
+func (a *acc) sumInt() (int64, *apd.Decimal, bool) {
+	if a.hi == int64(a.lo)>>63 {
+		return int64(a.lo), nil, true
+	}
+	bi := new(big.Int).SetInt64(a.hi)
+	bi.Lsh(bi, 64)
+	bi.Add(bi, new(big.Int).SetUint64(a.lo))
+	return 0, apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(bi), 0), false
+}
+
+// update adds one input row's argument values (with weight w = ±1) to the
+// accumulator; args[0] is the argument. Used for every kind that does not
+// keep a multiset, and for the values a DISTINCT multiset lets through.
+func (s *aggSpec) update(a *acc, args types.Row, w int64) error {
+	if s.kind == aggCountStar {
+		a.n += w
+		return nil
+	}
+	v := args[0]
+	if v == nil {
+		return nil
+	}
+	switch s.kind {
+	case aggCount:
+		a.n += w
+	case aggSumInt, aggAvgInt:
+		a.addInt(v.(int64), w)
+	case aggSumFloat, aggAvgFloat:
+		a.f += float64(w) * v.(float64)
+		a.n += w
+		if a.n == 0 {
+			a.f = 0 // drop rounding residue
+		}
+	case aggVarFloat:
+		x := v.(float64)
+		a.f += float64(w) * x
+		a.f2 += float64(w) * x * x
+		a.n += w
+		if a.n == 0 {
+			a.f, a.f2 = 0, 0
+		}
+	case aggSumAny, aggAvgAny:
+		var err error
+		switch {
+		case a.d == nil && w > 0:
+			a.d = v
+		case a.d == nil:
+			a.d, err = expr.SubDatum(zeroOf(s.argType), v, s.argType)
+		case w > 0:
+			a.d, err = expr.AddDatum(a.d, v, s.argType)
+		default:
+			a.d, err = expr.SubDatum(a.d, v, s.argType)
+		}
+		if err != nil {
+			return err
+		}
+		a.n += w
+		if a.n == 0 {
+			a.d = nil
+		}
+	case aggBoolAnd, aggBoolOr:
+		a.n += w
+		if v.(bool) {
+			a.t += w
+		}
+	case aggMin, aggMax:
+		// Append-only input (no multiset): keep the extreme.
+		if w < 0 {
+			return fmt.Errorf("hashagg: %s: retraction on an append-only input", s.call.Name)
+		}
+		if a.d == nil || s.better(v, a.d) {
+			a.d = v
+		}
+	default:
+		return fmt.Errorf("hashagg: %s: no row update for kind %d", s.call.Name, s.kind)
+	}
+	return nil
+}
+
+// better reports whether v should replace cur as the min (max).
+func (s *aggSpec) better(v, cur types.Datum) bool {
+	c := expr.CompareTyped(v, cur, s.argType)
+	if s.kind == aggMin {
+		return c < 0
+	}
+	return c > 0
+}
+
+func zeroOf(t types.Type) types.Datum {
+	switch t.Kind {
+	case types.KindNumeric:
+		return new(apd.Decimal)
+	case types.KindInterval:
+		return types.Interval{}
+	case types.KindFloat32, types.KindFloat64:
+		return 0.0
+	}
+	return int64(0)
+}
+
+// result returns the aggregate's output from its accumulator. prev is the
+// previous output value (used by kinds recomputed only when dirty).
+func (s *aggSpec) result(a *acc) (types.Datum, error) {
+	t := s.call.Type
+	switch s.kind {
+	case aggCountStar, aggCount:
+		return a.n, nil
+	case aggSumInt, aggAvgInt:
+		if a.n == 0 {
+			return nil, nil
+		}
+		v, d, ok := a.sumInt()
+		if s.kind == aggSumInt {
+			if t.IsInteger() {
+				if !ok {
+					return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "bigint out of range")
+				}
+				return v, nil
+			}
+			if ok {
+				return apd.New(v, 0), nil
+			}
+			return d, nil
+		}
+		if ok {
+			d = apd.New(v, 0)
+		}
+		return expr.DivDatum(d, a.n, t)
+	case aggSumFloat:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return a.f, nil
+	case aggAvgFloat:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return a.f / float64(a.n), nil
+	case aggSumAny:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return a.d, nil
+	case aggAvgAny:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return expr.DivDatum(a.d, a.n, t)
+	case aggMin, aggMax:
+		return a.d, nil
+	case aggBoolAnd:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return a.t == a.n, nil
+	case aggBoolOr:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return a.t > 0, nil
+	case aggVarFloat:
+		return varianceResult(s.variance, a.n, a.f, a.f2), nil
+	}
+	return nil, fmt.Errorf("hashagg: %s: no result for kind %d", s.call.Name, s.kind)
+}
+
+func varianceResult(fn string, n int64, sum, sumsq float64) types.Datum {
+	samp := strings.HasSuffix(fn, "_samp")
+	if n == 0 || (samp && n == 1) {
+		return nil
+	}
+	nf := float64(n)
+	num := sumsq - sum*sum/nf
+	if num < 0 {
+		num = 0
+	}
+	div := nf
+	if samp {
+		div = nf - 1
+	}
+	v := num / div
+	if strings.HasPrefix(fn, "stddev") {
+		v = math.Sqrt(v)
+	}
+	return v
+}
+
+// msEntry is one multiset element read back from an agg table: the ORDER
+// BY values, the argument values, and the multiplicity.
+type msEntry struct {
+	order types.Row
+	args  types.Row
+	count int64
+}
+
+// collect computes array_agg / string_agg over a group's multiset entries
+// (in table order), after sorting them by the call's ORDER BY.
+func (s *aggSpec) collect(es []msEntry) types.Datum {
+	if len(s.call.OrderBy) > 0 {
+		slices.SortStableFunc(es, func(x, y msEntry) int {
+			for i, o := range s.call.OrderBy {
+				if c := compareSortKey(x.order[i], y.order[i], o); c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+	}
+	if s.call.Distinct {
+		for i := range es {
+			es[i].count = 1
+		}
+	}
+	switch s.kind {
+	case aggArray:
+		var out types.Array
+		for _, e := range es {
+			for range e.count {
+				out = append(out, e.args[0])
+			}
+		}
+		if out == nil {
+			return nil
+		}
+		return out
+	case aggString:
+		bytea := s.argType.Kind == types.KindBytea
+		var sb []byte
+		first := true
+		for _, e := range es {
+			if e.args[0] == nil {
+				continue
+			}
+			for range e.count {
+				if !first && e.args[1] != nil {
+					sb = append(sb, asBytes(e.args[1])...)
+				}
+				sb = append(sb, asBytes(e.args[0])...)
+				first = false
+			}
+		}
+		if first {
+			return nil
+		}
+		if bytea {
+			return sb
+		}
+		return string(sb)
+	}
+	return nil
+}
+
+func asBytes(d types.Datum) []byte {
+	switch x := d.(type) {
+	case string:
+		return []byte(x)
+	case []byte:
+		return x
+	}
+	return []byte(types.FormatText(d))
+}
+
+// compareSortKey orders two values by one ORDER BY key (Postgres default:
+// NULLS LAST ascending, NULLS FIRST descending, unless NullsFirst says so —
+// callers set NullsFirst for the defaults too).
+func compareSortKey(a, b types.Datum, o expr.SortKey) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		if o.NullsFirst {
+			return -1
+		}
+		return 1
+	case b == nil:
+		if o.NullsFirst {
+			return 1
+		}
+		return -1
+	}
+	c := types.Compare(a, b)
+	if o.Desc {
+		return -c
+	}
+	return c
+}
+
+// Encoding of the accumulators in the result table's agg_state column:
+// a version byte (1), then per call, by kind:
+//
+//	count(*), count           varint n
+//	sum/avg of integers       varint n, varint hi, uvarint lo
+//	sum/avg of floats         varint n, float64 bits (8 bytes LE)
+//	sum/avg of numeric, interval  varint n, datum (see appendStateDatum)
+//	bool_and, bool_or         varint n, varint t
+//	variance family (float)   varint n, float64 sum, float64 sum of squares
+//	min, max, array_agg, string_agg   nothing (the value is the output column)
+const aggStateVersion = 1
+
+func encodeAccs(dst []byte, specs []aggSpec, accs []acc) []byte {
+	dst = append(dst, aggStateVersion)
+	for i := range specs {
+		a := &accs[i]
+		switch specs[i].kind {
+		case aggCountStar, aggCount:
+			dst = binary.AppendVarint(dst, a.n)
+		case aggSumInt, aggAvgInt:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = binary.AppendVarint(dst, a.hi)
+			dst = binary.AppendUvarint(dst, a.lo)
+		case aggSumFloat, aggAvgFloat:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.f))
+		case aggVarFloat:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.f))
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.f2))
+		case aggSumAny, aggAvgAny:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = appendStateDatum(dst, a.d)
+		case aggBoolAnd, aggBoolOr:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = binary.AppendVarint(dst, a.t)
+		}
+	}
+	return dst
+}
+
+func decodeAccs(b []byte, specs []aggSpec, accs []acc) error {
+	if len(b) == 0 || b[0] != aggStateVersion {
+		return fmt.Errorf("hashagg: bad agg state (version)")
+	}
+	r := stateReader{b: b[1:]}
+	for i := range specs {
+		a := &accs[i]
+		switch specs[i].kind {
+		case aggCountStar, aggCount:
+			a.n = r.varint()
+		case aggSumInt, aggAvgInt:
+			a.n, a.hi, a.lo = r.varint(), r.varint(), r.uvarint()
+		case aggSumFloat, aggAvgFloat:
+			a.n, a.f = r.varint(), r.float()
+		case aggVarFloat:
+			a.n, a.f, a.f2 = r.varint(), r.float(), r.float()
+		case aggSumAny, aggAvgAny:
+			a.n, a.d = r.varint(), r.datum()
+		case aggBoolAnd, aggBoolOr:
+			a.n, a.t = r.varint(), r.varint()
+		}
+	}
+	if r.err {
+		return fmt.Errorf("hashagg: bad agg state (truncated)")
+	}
+	return nil
+}
+
+// appendStateDatum encodes a sum: 0 NULL, 1 int64, 2 float64, 3 numeric
+// (length-prefixed text), 4 interval (months, days, micros varints).
+func appendStateDatum(dst []byte, d types.Datum) []byte {
+	switch x := d.(type) {
+	case nil:
+		return append(dst, 0)
+	case int64:
+		return binary.AppendVarint(append(dst, 1), x)
+	case float64:
+		return binary.LittleEndian.AppendUint64(append(dst, 2), math.Float64bits(x))
+	case *apd.Decimal:
+		s := x.String()
+		dst = binary.AppendUvarint(append(dst, 3), uint64(len(s)))
+		return append(dst, s...)
+	case types.Interval:
+		dst = binary.AppendVarint(append(dst, 4), int64(x.Months))
+		dst = binary.AppendVarint(dst, int64(x.Days))
+		return binary.AppendVarint(dst, x.Micros)
+	}
+	panic(fmt.Sprintf("hashagg: cannot encode a %T sum", d))
+}
+
+type stateReader struct {
+	b   []byte
+	err bool
+}
+
+func (r *stateReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *stateReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *stateReader) float() float64 {
+	if len(r.b) < 8 {
+		r.err = true
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *stateReader) datum() types.Datum {
+	if len(r.b) == 0 {
+		r.err = true
+		return nil
+	}
+	tag := r.b[0]
+	r.b = r.b[1:]
+	switch tag {
+	case 0:
+		return nil
+	case 1:
+		return r.varint()
+	case 2:
+		return r.float()
+	case 3:
+		n := r.uvarint()
+		if uint64(len(r.b)) < n {
+			r.err = true
+			return nil
+		}
+		d, _, err := apd.NewFromString(string(r.b[:n]))
+		r.b = r.b[n:]
+		if err != nil {
+			r.err = true
+			return nil
+		}
+		return d
+	case 4:
+		m, d, us := r.varint(), r.varint(), r.varint()
+		return types.Interval{Months: int32(m), Days: int32(d), Micros: us}
+	}
+	r.err = true
+	return nil
+}

@@ -1,0 +1,164 @@
+package operators
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/eddysql/eddy/state"
+	"github.com/eddysql/eddy/types"
+)
+
+// Conflict says how a Materialize treats changes that do not match its
+// table.
+type Conflict uint8
+
+const (
+	// ConflictNone trusts the input to be a consistent changelog keyed by
+	// PK (an MV fed by its stream key): changes are applied as they come.
+	ConflictNone Conflict = iota
+	// ConflictOverwrite gives upsert semantics (CREATE TABLE with a primary
+	// key): an Insert of an existing key replaces the row, a Delete of a
+	// missing key is dropped, and a Delete needs only the key (the old row
+	// is read from the table).
+	ConflictOverwrite
+)
+
+// MaterializeArgs configures a Materialize.
+//
+// Table layout: Cols = the input row's types, in input order; PK = the key
+// positions in the input row (args.PK; empty means Table.PK).
+type MaterializeArgs struct {
+	Table    types.TableLayout
+	Store    *state.Store
+	PK       []int
+	Conflict Conflict
+}
+
+// Materialize writes its input stream into a state table keyed by PK and
+// forwards the effective changes. Readers (SELECT, point lookups) read the
+// table through state snapshots.
+//
+// State: Table, one row per key: the current row.
+//
+// Delta rule: with ConflictNone, Δout = Δin and each change is applied
+// (Put for inserts, Delete by key for deletes). With ConflictOverwrite,
+// against the table's current row old(k):
+//
+//	Insert r, old absent      → Insert r
+//	Insert r, old == r        → nothing
+//	Insert r, old != r        → UpdateDelete old, UpdateInsert r
+//	Delete k, old absent      → nothing
+//	Delete k, old present     → Delete old
+//
+// and an input update pair whose halves turn into Delete old, Insert new is
+// emitted as the update pair UpdateDelete old, UpdateInsert new.
+type Materialize struct {
+	Output
+	table    *state.Table
+	layout   types.TableLayout
+	pk       []int
+	conflict Conflict
+}
+
+var _ Node = (*Materialize)(nil)
+
+// NewMaterialize returns a Materialize.
+func NewMaterialize(args MaterializeArgs) (*Materialize, error) {
+	l := args.Table
+	pk := args.PK
+	if len(pk) == 0 {
+		pk = l.PK
+	}
+	if !slices.Equal(pk, l.PK) {
+		return nil, fmt.Errorf("materialize: table %q: PK %v does not match the layout's PK %v", l.Name, pk, l.PK)
+	}
+	for _, k := range pk {
+		if k < 0 || k >= len(l.Cols) {
+			return nil, fmt.Errorf("materialize: table %q: PK column %d out of range (%d columns)", l.Name, k, len(l.Cols))
+		}
+	}
+	if args.Store == nil {
+		return nil, fmt.Errorf("materialize: table %q: no store", l.Name)
+	}
+	return &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict}, nil
+}
+
+// Push implements Node.
+func (m *Materialize) Push(_ int, c *types.Chunk) error {
+	if len(c.Types) != len(m.layout.Cols) {
+		c.Release()
+		return fmt.Errorf("materialize: table %q has %d columns, input has %d", m.layout.Name, len(m.layout.Cols), len(c.Types))
+	}
+	if m.conflict == ConflictNone {
+		for i := 0; i < c.NumRows(); i++ {
+			r := c.Row(i)
+			if c.Ops[i].IsInsert() {
+				m.table.Put(r)
+			} else {
+				m.table.Delete(r.Project(m.pk))
+			}
+		}
+		return m.Emit(c)
+	}
+	defer c.Release()
+	b := types.NewChunkBuilder(c.Types, c.NumRows())
+	defer b.Release()
+	for i := 0; i < c.NumRows(); i++ {
+		pair := c.Ops[i] == types.UpdateDelete && i+1 < c.NumRows() && c.Ops[i+1] == types.UpdateInsert
+		var outOps []types.Op
+		var outRows []types.Row
+		emit := func(op types.Op, r types.Row) { outOps = append(outOps, op); outRows = append(outRows, r) }
+		n := 1
+		if pair {
+			n = 2
+		}
+		for j := i; j < i+n; j++ {
+			if err := m.overwrite(c.Ops[j], c.Row(j), emit); err != nil {
+				return err
+			}
+		}
+		if pair && len(outOps) == 2 && outOps[0] == types.Delete && outOps[1] == types.Insert {
+			outOps[0], outOps[1] = types.UpdateDelete, types.UpdateInsert
+		}
+		for k := range outOps {
+			b.Append(outOps[k], outRows[k])
+		}
+		i += n - 1
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return m.Emit(b.Build())
+}
+
+func (m *Materialize) overwrite(op types.Op, r types.Row, emit func(types.Op, types.Row)) error {
+	key := r.Project(m.pk)
+	old, found, err := m.table.Get(key)
+	if err != nil {
+		return fmt.Errorf("materialize: table %q: %w", m.layout.Name, err)
+	}
+	if op.IsInsert() {
+		switch {
+		case !found:
+			emit(types.Insert, r)
+		case types.RowsEqual(old, r):
+			return nil
+		default:
+			emit(types.UpdateDelete, old)
+			emit(types.UpdateInsert, r)
+		}
+		m.table.Put(r)
+		return nil
+	}
+	if found {
+		emit(types.Delete, old)
+		m.table.Delete(key)
+	}
+	return nil
+}
+
+// Barrier implements Node: every change is already staged in the table.
+func (m *Materialize) Barrier(_ int, b Barrier) error { return m.EmitBarrier(b) }
+
+// Watermark implements Node: watermarks pass through.
+func (m *Materialize) Watermark(_ int, w Watermark) error { return m.EmitWatermark(w) }

@@ -1,0 +1,109 @@
+package state
+
+// entry is one staged or sealed write: a value, or a tombstone (del).
+type entry struct {
+	key string
+	val []byte
+	del bool
+}
+
+const maxLevel = 24
+
+// slNode is a skiplist node.
+type slNode struct {
+	entry
+	next []*slNode
+}
+
+// skiplist is the ordered write set of one table for the open epoch. It is
+// not safe for concurrent use; the table's mutex guards it.
+type skiplist struct {
+	head  slNode
+	level int
+	n     int
+	rnd   uint64
+	bytes int // approximate payload size
+}
+
+func newSkiplist() *skiplist {
+	return &skiplist{head: slNode{next: make([]*slNode, maxLevel)}, level: 1, rnd: 0x9E3779B97F4A7C15}
+}
+
+func (l *skiplist) randomLevel() int {
+	// xorshift64*
+	l.rnd ^= l.rnd >> 12
+	l.rnd ^= l.rnd << 25
+	l.rnd ^= l.rnd >> 27
+	r := l.rnd * 2685821657736338717
+	lvl := 1
+	for lvl < maxLevel && r&3 == 0 { // p = 1/4
+		lvl++
+		r >>= 2
+	}
+	return lvl
+}
+
+// get returns the node with key k, or nil.
+func (l *skiplist) get(k string) *slNode {
+	x := &l.head
+	for i := l.level - 1; i >= 0; i-- {
+		for nx := x.next[i]; nx != nil && nx.key < k; nx = x.next[i] {
+			x = nx
+		}
+	}
+	if nx := x.next[0]; nx != nil && nx.key == k {
+		return nx
+	}
+	return nil
+}
+
+// set inserts or replaces the entry for e.key.
+func (l *skiplist) set(e entry) {
+	var update [maxLevel]*slNode
+	x := &l.head
+	for i := l.level - 1; i >= 0; i-- {
+		for nx := x.next[i]; nx != nil && nx.key < e.key; nx = x.next[i] {
+			x = nx
+		}
+		update[i] = x
+	}
+	if nx := x.next[0]; nx != nil && nx.key == e.key {
+		l.bytes += len(e.val) - len(nx.val)
+		nx.val, nx.del = e.val, e.del
+		return
+	}
+	lvl := l.randomLevel()
+	if lvl > l.level {
+		for i := l.level; i < lvl; i++ {
+			update[i] = &l.head
+		}
+		l.level = lvl
+	}
+	n := &slNode{entry: e, next: make([]*slNode, lvl)}
+	for i := range lvl {
+		n.next[i] = update[i].next[i]
+		update[i].next[i] = n
+	}
+	l.n++
+	l.bytes += len(e.key) + len(e.val)
+}
+
+// seek returns the first node with key ≥ k.
+func (l *skiplist) seek(k string) *slNode {
+	x := &l.head
+	for i := l.level - 1; i >= 0; i-- {
+		for nx := x.next[i]; nx != nil && nx.key < k; nx = x.next[i] {
+			x = nx
+		}
+	}
+	return x.next[0]
+}
+
+// entries returns all entries in key order.
+func (l *skiplist) entries() []entry {
+	out := make([]entry, 0, l.n)
+	for x := l.head.next[0]; x != nil; x = x.next[0] {
+		out = append(out, x.entry)
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package state
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// tableCodec turns rows of one layout into keys and values and back.
+type tableCodec struct {
+	layout   types.TableLayout
+	prefix   []byte // table id, 4 bytes big-endian
+	pkTypes  []types.Type
+	desc     []bool
+	valCols  []int // composite PK columns, then non-PK columns
+	valTypes []types.Type
+}
+
+func newTableCodec(l types.TableLayout) *tableCodec {
+	tc := &tableCodec{layout: l, prefix: tablePrefix(nil, l.ID), desc: l.Desc}
+	inPK := make([]bool, len(l.Cols))
+	for _, c := range l.PK {
+		if c < 0 || c >= len(l.Cols) {
+			panic(fmt.Sprintf("state: table %d (%s): PK column %d out of range", l.ID, l.Name, c))
+		}
+		inPK[c] = true
+		tc.pkTypes = append(tc.pkTypes, l.Cols[c])
+		if isComposite(l.Cols[c]) {
+			tc.valCols = append(tc.valCols, c)
+			tc.valTypes = append(tc.valTypes, l.Cols[c])
+		}
+	}
+	for c, t := range l.Cols {
+		if !inPK[c] {
+			tc.valCols = append(tc.valCols, c)
+			tc.valTypes = append(tc.valTypes, t)
+		}
+	}
+	return tc
+}
+
+func (tc *tableCodec) matches(l types.TableLayout) bool {
+	return slices.Equal(tc.layout.Cols, l.Cols) && slices.Equal(tc.layout.PK, l.PK) &&
+		slices.Equal(tc.layout.Desc, l.Desc)
+}
+
+// rowKey is the key of a full row.
+func (tc *tableCodec) rowKey(row types.Row) []byte {
+	if len(row) != len(tc.layout.Cols) {
+		panic(fmt.Sprintf("state: table %d (%s): row has %d columns, layout %d", tc.layout.ID, tc.layout.Name, len(row), len(tc.layout.Cols)))
+	}
+	k := make([]byte, 0, 32)
+	k = append(k, tc.prefix...)
+	return appendKeyCols(k, row, tc.layout.PK, tc.pkTypes, tc.desc)
+}
+
+// pkKey is the key of a primary key.
+func (tc *tableCodec) pkKey(pk types.Row) []byte {
+	if len(pk) != len(tc.pkTypes) {
+		panic(fmt.Sprintf("state: table %d (%s): key has %d columns, layout %d", tc.layout.ID, tc.layout.Name, len(pk), len(tc.pkTypes)))
+	}
+	k := make([]byte, 0, 32)
+	k = append(k, tc.prefix...)
+	return EncodeKey(k, pk, tc.pkTypes, tc.desc)
+}
+
+// prefixKey is the key prefix of the first len(prefix) key columns.
+func (tc *tableCodec) prefixKey(prefix types.Row) []byte {
+	if len(prefix) > len(tc.pkTypes) {
+		panic(fmt.Sprintf("state: table %d (%s): scan prefix has %d columns, key %d", tc.layout.ID, tc.layout.Name, len(prefix), len(tc.pkTypes)))
+	}
+	k := make([]byte, 0, 32)
+	k = append(k, tc.prefix...)
+	return EncodeKey(k, prefix, tc.pkTypes, tc.desc)
+}
+
+// value is the stored value of a full row.
+func (tc *tableCodec) value(row types.Row) []byte {
+	return appendValueCols(make([]byte, 0, 16), row, tc.valCols, tc.valTypes)
+}
+
+// decode rebuilds a full row from its key and value.
+func (tc *tableCodec) decode(key []byte, val []byte) (types.Row, error) {
+	row := make(types.Row, len(tc.layout.Cols))
+	if len(key) < tablePrefixSz {
+		return nil, corrupt("short key")
+	}
+	pk, n, err := decodeKeyPrefix(key[tablePrefixSz:], tc.pkTypes, tc.desc)
+	if err != nil {
+		return nil, err
+	}
+	if n != len(key)-tablePrefixSz {
+		return nil, corrupt("trailing bytes after key")
+	}
+	for i, c := range tc.layout.PK {
+		row[c] = pk[i]
+	}
+	r := valueReader{b: val}
+	if err := r.decodeInto(row, tc.valCols, tc.valTypes); err != nil {
+		return nil, err
+	}
+	if r.pos != len(val) {
+		return nil, corrupt("trailing bytes after value")
+	}
+	return row, nil
+}
+
+// scanFn adapts a row callback to mergeScan.
+func (tc *tableCodec) scanFn(fn func(types.Row) bool) func(k string, v []byte) (bool, error) {
+	return func(k string, v []byte) (bool, error) {
+		row, err := tc.decode([]byte(k), v)
+		if err != nil {
+			return false, err
+		}
+		return fn(row), nil
+	}
+}
+
+// Table is a handle on one state table. Handles to the same table ID share
+// their data. Writes go to the open epoch's write set; one goroutine should
+// own the writes of a table (the store is nonetheless safe for concurrent
+// use). Reads see the latest state: staged writes, then sealed layers, then
+// Badger at the committed epoch.
+type Table struct {
+	s  *Store
+	td *tableData
+	tc *tableCodec
+}
+
+// Table returns a handle on the table with layout l. Table ID 0 is reserved
+// and panics.
+func (s *Store) Table(l types.TableLayout) *Table {
+	if l.ID == metaID {
+		panic("state: table id 0 is reserved")
+	}
+	return &Table{s: s, td: s.tableData(l.ID), tc: newTableCodec(l)}
+}
+
+// Layout returns the table's layout.
+func (t *Table) Layout() types.TableLayout { return t.tc.layout }
+
+// Put stages row (all layout columns) in the open epoch, replacing any row
+// with the same primary key. The row is encoded at once; the caller may
+// reuse it.
+func (t *Table) Put(row types.Row) {
+	e := entry{key: string(t.tc.rowKey(row)), val: t.tc.value(row)}
+	t.td.mu.Lock()
+	t.td.staged.set(e)
+	t.td.mu.Unlock()
+}
+
+// Delete stages the deletion of the row with primary key pk (key columns
+// only, in key order).
+func (t *Table) Delete(pk types.Row) {
+	e := entry{key: string(t.tc.pkKey(pk)), del: true}
+	t.td.mu.Lock()
+	t.td.staged.set(e)
+	t.td.mu.Unlock()
+}
+
+// Get returns the row with primary key pk in the latest view.
+func (t *Table) Get(pk types.Row) (types.Row, bool, error) {
+	key := t.tc.pkKey(pk)
+	v, ok, err := t.s.latestGet(t.td, string(key))
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	row, err := t.tc.decode(key, v)
+	return row, err == nil, err
+}
+
+// Scan calls fn for each row whose primary key starts with prefix (the
+// first len(prefix) key columns; nil scans the table), in key order, latest
+// view, until fn returns false. fn may write to the table; whether the scan
+// sees such writes is unspecified.
+func (t *Table) Scan(prefix types.Row, fn func(types.Row) bool) error {
+	return t.s.latestScan(t.td, string(t.tc.prefixKey(prefix)), t.tc.scanFn(fn))
+}
+
+// StagedLen returns the number of keys written in the open epoch.
+func (t *Table) StagedLen() int {
+	t.td.mu.Lock()
+	defer t.td.mu.Unlock()
+	return t.td.staged.n
+}
