@@ -2,6 +2,7 @@ package expr
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -453,7 +454,7 @@ func ParseIntervalWithUnit(s, unit string) (types.Interval, error) {
 			sawAny = true
 			continue
 		}
-		if strings.Count(numStr, "-") > 0 && strings.LastIndexByte(tok, '-') > 0 && suffix == "" {
+		if ymRe.MatchString(tok) {
 			// year-month "1-2"
 			ys, ms, _ := strings.Cut(strings.TrimPrefix(tok, "-"), "-")
 			y, err1 := strconv.Atoi(ys)
@@ -584,6 +585,8 @@ func parseISOInterval(s string) (types.Interval, bool) {
 	}
 	return acc.result(), true
 }
+
+var ymRe = regexp.MustCompile(`^[+-]?\d+-\d+$`)
 
 // Interval arithmetic.
 

@@ -1269,7 +1269,7 @@ outer:
 			continue
 		}
 		for _, p := range pats {
-			if strings.HasPrefix(f[i:], p.p) {
+			if strings.HasPrefix(f[i:], p.p) || (caseFreePattern[p.p] && strings.HasPrefix(strings.ToUpper(f[i:min(i+len(p.p), len(f))]), p.p)) {
 				b.WriteString(p.f())
 				i += len(p.p)
 				continue outer
@@ -1280,6 +1280,10 @@ outer:
 	}
 	return b.String()
 }
+
+// caseFreePattern lists the numeric to_char patterns that match in any case.
+var caseFreePattern = map[string]bool{"YYYY": true, "HH24": true, "HH12": true, "DDD": true, "MS": true, "US": true,
+	"YY": true, "MM": true, "DD": true, "HH": true, "MI": true, "SS": true}
 
 func ampm(t time.Time, am, pm string) string {
 	if t.Hour() < 12 {

@@ -20,6 +20,24 @@ const (
 
 // broadcast returns an array holding d n times.
 func broadcast(t types.Type, d types.Datum, n int) arrow.Array {
+	switch v := d.(type) {
+	case int64:
+		switch t.Kind {
+		case types.KindInt64:
+			return newPrimitive(t, fill(n, v), nil)
+		case types.KindInt32:
+			return newPrimitive(t, fill(n, int32(v)), nil)
+		case types.KindInt16:
+			return newPrimitive(t, fill(n, int16(v)), nil)
+		}
+	case float64:
+		switch t.Kind {
+		case types.KindFloat64:
+			return newPrimitive(t, fill(n, v), nil)
+		case types.KindFloat32:
+			return newPrimitive(t, fill(n, float32(v)), nil)
+		}
+	}
 	b := array.NewBuilder(types.Allocator, types.ArrowType(t))
 	defer b.Release()
 	if d == nil {
@@ -259,4 +277,12 @@ func IsConst(e Expr) bool {
 		return ok
 	})
 	return ok
+}
+
+func fill[T number](n int, v T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/eddysql/eddy/types"
 )
@@ -87,7 +89,67 @@ func validity(n int, arrs ...arrow.Array) []bool {
 	return v
 }
 
+// newPrimitive wraps vals (and an optional validity) as an array without
+// copying the values.
 func newPrimitive[T number](t types.Type, vals []T, valid []bool) arrow.Array {
+	n := len(vals)
+	var bitmap *memory.Buffer
+	nulls := 0
+	if valid != nil {
+		bits := make([]byte, bitutil.BytesForBits(int64(n)))
+		for i, v := range valid {
+			if v {
+				bitutil.SetBit(bits, i)
+			} else {
+				nulls++
+			}
+		}
+		bitmap = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(types.ArrowType(t), n, []*memory.Buffer{bitmap, memory.NewBufferBytes(arrow.GetBytes(vals))}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// newPrimitiveBits is newPrimitive with a ready null bitmap.
+func newPrimitiveBits[T number](t types.Type, vals []T, bits []byte, nulls int) arrow.Array {
+	var bitmap *memory.Buffer
+	if bits != nil {
+		bitmap = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(types.ArrowType(t), len(vals), []*memory.Buffer{bitmap, memory.NewBufferBytes(arrow.GetBytes(vals))}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// andBitmaps returns the combined validity bitmap of the arrays (nil when
+// none has nulls) and the null count; ok is false when an array has an
+// offset, in which case callers use validity().
+func andBitmaps(n int, arrs ...arrow.Array) (bits []byte, nulls int, ok bool) {
+	for _, a := range arrs {
+		if a.NullN() == 0 {
+			continue
+		}
+		if a.Data().Offset() != 0 {
+			return nil, 0, false
+		}
+		src := a.NullBitmapBytes()
+		if bits == nil {
+			bits = make([]byte, bitutil.BytesForBits(int64(n)))
+			copy(bits, src)
+			continue
+		}
+		for i := range bits {
+			bits[i] &= src[i]
+		}
+	}
+	if bits == nil {
+		return nil, 0, true
+	}
+	return bits, n - bitutil.CountSetBits(bits, 0, n), true
+}
+
+func newPrimitiveSlow[T number](t types.Type, vals []T, valid []bool) arrow.Array {
 	b := array.NewBuilder(types.Allocator, types.ArrowType(t))
 	defer b.Release()
 	switch x := b.(type) {
@@ -103,6 +165,27 @@ func newPrimitive[T number](t types.Type, vals []T, valid []bool) arrow.Array {
 		x.AppendValues(any(vals).([]float64), valid)
 	}
 	return b.NewArray()
+}
+
+func newBoolsBits(vals []bool, arrs ...arrow.Array) arrow.Array {
+	n := len(vals)
+	bits, nulls, ok := andBitmaps(n, arrs...)
+	if !ok {
+		return newBools(vals, validity(n, arrs...))
+	}
+	vb := make([]byte, bitutil.BytesForBits(int64(n)))
+	for i, v := range vals {
+		if v {
+			bitutil.SetBit(vb, i)
+		}
+	}
+	var bitmap *memory.Buffer
+	if bits != nil {
+		bitmap = memory.NewBufferBytes(bits)
+	}
+	data := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{bitmap, memory.NewBufferBytes(vb)}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }
 
 func newBools(vals []bool, valid []bool) arrow.Array {
@@ -138,6 +221,11 @@ func intArith[T int16 | int32 | int64](op string, t types.Type) vecFn {
 		x, y := values[T](args[0]), values[T](args[1])
 		if x == nil || y == nil {
 			return nil, nil
+		}
+		if op == "+" || op == "-" {
+			if out, ok := fastAddSub(t, op, x[:n], y[:n], args, lo, hi); ok {
+				return out, nil
+			}
 		}
 		valid := validity(n, args[0], args[1])
 		out := make([]T, n)
@@ -438,7 +526,7 @@ func numCompare[T int16 | int32 | int64](op string) vecFn {
 				out[i] = x[i] >= y[i]
 			}
 		}
-		return newBools(out, validity(n, args[0], args[1])), nil
+		return newBoolsBits(out, args[0], args[1]), nil
 	}
 }
 
@@ -572,4 +660,51 @@ func evalLogic(ctx *Context, e Expr, args []Expr, c *types.Chunk, and bool) (arr
 		}
 	}
 	return newBools(vals, valid), nil
+}
+
+// fastAddSub adds or subtracts without per-row branches; it declines (ok
+// false) when some valid row overflows, leaving errors to the slow path.
+func fastAddSub[T int16 | int32 | int64](t types.Type, op string, x, y []T, args []arrow.Array, lo, hi int64) (arrow.Array, bool) {
+	n := len(x)
+	bits, nulls, ok := andBitmaps(n, args[0], args[1])
+	if !ok {
+		return nil, false
+	}
+	out := make([]T, n)
+	var over T
+	if t.Kind == types.KindInt64 {
+		if op == "+" {
+			for i := range out {
+				r := x[i] + y[i]
+				over |= (x[i] ^ r) & (y[i] ^ r)
+				out[i] = r
+			}
+		} else {
+			for i := range out {
+				r := x[i] - y[i]
+				over |= (x[i] ^ y[i]) & (x[i] ^ r)
+				out[i] = r
+			}
+		}
+		if over < 0 {
+			return nil, false
+		}
+	} else {
+		bad := false
+		for i := range out {
+			var r int64
+			if op == "+" {
+				r = int64(x[i]) + int64(y[i])
+			} else {
+				r = int64(x[i]) - int64(y[i])
+			}
+			bad = bad || r < lo || r > hi
+			out[i] = T(r)
+		}
+		if bad {
+			return nil, false
+		}
+	}
+	_ = over
+	return newPrimitiveBits(t, out, bits, nulls), true
 }

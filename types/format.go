@@ -42,7 +42,7 @@ func FormatText(d Datum) string {
 		return formatDateTime(t)
 	case Timestamptz:
 		t := time.UnixMicro(int64(x)).UTC()
-		return formatDateTime(t) + "+00:00"
+		return formatDateTime(t) + "+00"
 	case Interval:
 		return FormatInterval(x)
 	case JSONB:
@@ -173,43 +173,55 @@ func fraction(us int64) string {
 	return "." + strings.TrimRight(s, "0")
 }
 
-// FormatInterval prints an interval in Postgres's default "postgres" style:
-// "1 year 2 mons 3 days 04:05:06.5".
+// FormatInterval prints an interval in Postgres's default "postgres"
+// style: "1 year 2 mons 3 days 04:05:06.5". Units are plural unless the
+// value is exactly 1, and a positive field after a negative one carries a
+// "+" sign ("-1 days +02:00:00"), as Postgres prints them.
 func FormatInterval(iv Interval) string {
-	var parts []string
-	years, months := iv.Months/12, iv.Months%12
-	plural := func(n int64, unit string) string {
-		s := strconv.FormatInt(n, 10) + " " + unit
-		if n != 1 && n != -1 {
-			s += "s"
+	var b strings.Builder
+	prevNeg, empty := false, true
+	field := func(v int64, unit string) {
+		if v == 0 {
+			return
 		}
-		return s
+		if !empty {
+			b.WriteByte(' ')
+		}
+		if prevNeg && v > 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.FormatInt(v, 10))
+		b.WriteByte(' ')
+		b.WriteString(unit)
+		if v != 1 {
+			b.WriteByte('s')
+		}
+		prevNeg, empty = v < 0, false
 	}
-	if years != 0 {
-		parts = append(parts, plural(int64(years), "year"))
-	}
-	if months != 0 {
-		parts = append(parts, plural(int64(months), "mon"))
-	}
-	if iv.Days != 0 {
-		parts = append(parts, plural(int64(iv.Days), "day"))
-	}
-	if iv.Micros != 0 || len(parts) == 0 {
+	field(int64(iv.Months/12), "year")
+	field(int64(iv.Months%12), "mon")
+	field(int64(iv.Days), "day")
+	if iv.Micros != 0 || empty {
 		us := iv.Micros
-		sign := ""
-		if us < 0 {
-			sign = "-"
+		if !empty {
+			b.WriteByte(' ')
+		}
+		switch {
+		case us < 0:
+			b.WriteByte('-')
 			us = -us
+		case prevNeg:
+			b.WriteByte('+')
 		}
 		h := us / MicrosPerHour
 		us -= h * MicrosPerHour
 		m := us / MicrosPerMinute
 		us -= m * MicrosPerMinute
-		s := us / MicrosPerSecond
-		us -= s * MicrosPerSecond
-		parts = append(parts, sign+pad2(h)+":"+pad2(m)+":"+pad2(s)+fraction(us))
+		sec := us / MicrosPerSecond
+		us -= sec * MicrosPerSecond
+		b.WriteString(pad2(h) + ":" + pad2(m) + ":" + pad2(sec) + fraction(us))
 	}
-	return strings.Join(parts, " ")
+	return b.String()
 }
 
 func formatArray(a Array) string {

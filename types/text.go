@@ -200,7 +200,7 @@ func formatToken(d Datum) string {
 	case Timestamp:
 		return strings.Replace(FormatText(x), " ", "T", 1)
 	case Timestamptz:
-		return strings.Replace(strings.TrimSuffix(FormatText(x), "+00:00"), " ", "T", 1)
+		return strings.Replace(strings.TrimSuffix(FormatText(x), "+00"), " ", "T", 1)
 	}
 	s := FormatText(d)
 	if strings.ContainsAny(s, " \t") || s == "." {
