@@ -144,7 +144,10 @@ const (
 // Delta rule, for one change (row x with weight ±1) on side s, rows
 // processed in order, each against the other side's current state:
 //  1. M = rows of the other side whose keys equal x's (NULL never equals
-//     unless NullSafe) and for which the residual condition is TRUE.
+//     unless NullSafe) and for which the residual condition is TRUE. For
+//     JoinNullAwareAnti the last key matches when a = b, a IS NULL or b IS
+//     NULL (found by looking up (…, a) and (…, NULL), or the whole group of
+//     the other keys when x's value is NULL).
 //  2. Inner/outer: emit x ⋈ m with x's op for each m in M. When the other
 //     side is preserved, m's NULL-padded row is retracted as m's degree goes
 //     0→1 and emitted again as it goes 1→0; when s is preserved and M is
@@ -158,8 +161,9 @@ const (
 //
 // Update pairs are processed as a delete and an insert; the output carries
 // only Insert and Delete ops. Every write goes through to the state tables
-// at once; the per-join-key cache of rows and degrees is a read cache, so
-// an operator rebuilt over the same store continues exactly.
+// at once; the per-join-key cache of rows and degrees (bounded by
+// CacheRows, trimmed at Push and Barrier) is a read cache, so an operator
+// rebuilt over the same store continues exactly.
 type HashJoin struct {
 	Output
 	kind     JoinKind

@@ -316,9 +316,8 @@ func sameKind(a, b types.Datum) bool {
 	return fmt.Sprintf("%T", a) == fmt.Sprintf("%T", b) || (num(a) && num(b))
 }
 
-// TestJoinExprCond runs the property test with a residual condition
-// built by the expr package (l.v + 1 < r.v) instead
-// of the test's own cmpCond.
+// TestJoinExprCond runs the property test with a residual condition built
+// by the expr package (l.v + 1 < r.v) instead of the test's own cmpCond.
 func TestJoinExprCond(t *testing.T) {
 	ts := []types.Type{types.Int64, types.Int32, types.Int64, types.Int64}
 	sum, err := expr.Resolve("+", []expr.Expr{&expr.ColumnRef{Index: 2, T: types.Int64}, &expr.Literal{Value: int64(1), T: types.Int64}})
