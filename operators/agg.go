@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -91,6 +92,9 @@ type group struct {
 	accs  []acc
 	prev  types.Row // last emitted output row (key ++ outputs); nil if none
 	dirty bool
+	ckey  string // key in HashAgg.groups (unless in intGroups)
+	ikey  int64  // single int64 group key: its value (for ordering writes)
+	null  bool   // single int64 group key: NULL
 }
 
 // msDelta is a buffered change of one multiset element.
@@ -262,6 +266,7 @@ func (h *HashAgg) assignGroups(c *types.Chunk) error {
 					if err != nil {
 						return err
 					}
+					g.null = true
 					h.rowGrps[i], last = g, nil
 					continue
 				}
@@ -278,6 +283,7 @@ func (h *HashAgg) assignGroups(c *types.Chunk) error {
 					if g, err = h.load(types.Row{v}); err != nil {
 						return err
 					}
+					g.ikey = v
 					h.intGroups[v] = h.touch(g)
 				}
 				h.rowGrps[i], last, lastV = g, g, v
@@ -323,6 +329,7 @@ func (h *HashAgg) lookup(key string, c *types.Chunk, i int) (*group, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.ckey = key
 	h.groups[key] = g
 	return h.touch(g), nil
 }
@@ -526,17 +533,10 @@ func (h *HashAgg) flush() error {
 		// Write in key order: the staged layer's inserts then walk nearby
 		// paths, which is markedly cheaper than random order.
 		slices.SortFunc(h.dirty, func(a, b *group) int {
-			x, _ := a.key[0].(int64)
-			y, _ := b.key[0].(int64)
-			switch {
-			case a.key[0] == nil || b.key[0] == nil:
-				return types.Compare(a.key[0], b.key[0])
-			case x < y:
-				return -1
-			case x > y:
-				return 1
+			if a.null != b.null {
+				return cmpBool(a.null, b.null) // NULL last, as in the table
 			}
-			return 0
+			return cmp.Compare(a.ikey, b.ikey)
 		})
 	}
 	b := types.NewChunkBuilder(h.outTypes, min(2*len(h.dirty), 4096))
@@ -578,6 +578,7 @@ func (h *HashAgg) flush() error {
 		}
 		if cur == nil {
 			h.result.Delete(g.key)
+			h.uncache(g)
 		} else {
 			// Put encodes the row at once: the scratch buffers can be reused.
 			blob = encodeAccs(blob[:0], h.specs, g.accs)
@@ -599,6 +600,16 @@ func (h *HashAgg) flush() error {
 	}
 	h.evict()
 	return nil
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // sameRow reports whether a and b are the same slice.
@@ -729,6 +740,15 @@ func (h *HashAgg) applyMultiset(si int) error {
 	}
 	clear(pend)
 	return nil
+}
+
+// uncache drops a deleted group from the cache.
+func (h *HashAgg) uncache(g *group) {
+	if len(h.groupKey) == 1 && !g.null && g.ckey == "" {
+		delete(h.intGroups, g.ikey)
+	} else {
+		delete(h.groups, g.ckey)
+	}
 }
 
 // evict drops clean groups from the cache when it holds more than its

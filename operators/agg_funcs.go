@@ -35,6 +35,7 @@ const (
 	aggArray  // array_agg
 	aggString // string_agg
 	aggVarFloat
+	aggVarNum // integer or numeric input: exact numeric sums
 )
 
 // aggSpec is one aggregate call, compiled.
@@ -75,6 +76,9 @@ func compileAgg(call expr.AggCall, inputTypes []types.Type, appendOnly bool) (ag
 	}
 	if s.filter >= len(inputTypes) {
 		return s, fmt.Errorf("hashagg: %s: FILTER column %d out of range", call.Name, s.filter)
+	}
+	if s.filter >= 0 && inputTypes[s.filter] != types.Bool {
+		return s, fmt.Errorf("hashagg: %s: FILTER column %d has type %s, want boolean", call.Name, s.filter, inputTypes[s.filter])
 	}
 	for _, o := range call.OrderBy {
 		if o.Col < 0 || o.Col >= len(inputTypes) {
@@ -134,10 +138,14 @@ func compileAgg(call expr.AggCall, inputTypes []types.Type, appendOnly bool) (ag
 		if err := needArg(1); err != nil {
 			return s, err
 		}
-		if !s.argType.IsFloat() {
-			return s, sqlerr.New(sqlerr.FeatureNotSupported, "%s(%s) is not supported in streaming queries yet", call.Name, s.argType)
+		switch {
+		case s.argType.IsFloat():
+			s.kind = aggVarFloat
+		case s.argType.IsInteger(), s.argType.Kind == types.KindNumeric:
+			s.kind = aggVarNum
+		default:
+			return s, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Name, s.argType)
 		}
-		s.kind = aggVarFloat
 		s.variance = map[string]string{"variance": "var_samp", "stddev": "stddev_samp"}[call.Name]
 		if s.variance == "" {
 			s.variance = call.Name
@@ -172,7 +180,8 @@ type acc struct {
 	lo     uint64      // 128-bit integer sum, low word
 	f, f2  float64     // float sum, sum of squares
 	t      int64       // bool: number of TRUE inputs
-	d      types.Datum // aggSumAny/aggAvgAny: the sum; min/max: the current value
+	d      types.Datum // aggSumAny/aggAvgAny/aggVarNum: the sum; min/max: the current value
+	d2     types.Datum // aggVarNum: the sum of squares
 	rescan bool        // the multiset changed: recompute from the table at flush
 }
 
@@ -249,6 +258,29 @@ func (s *aggSpec) update(a *acc, args types.Row, w int64) error {
 		a.n += w
 		if a.n == 0 {
 			a.d = nil
+		}
+	case aggVarNum:
+		x := toDecimal(v)
+		sq, err := expr.MulDatum(x, x, types.Numeric)
+		if err != nil {
+			return err
+		}
+		if a.d == nil {
+			a.d, a.d2 = new(apd.Decimal), new(apd.Decimal)
+		}
+		op := expr.AddDatum
+		if w < 0 {
+			op = expr.SubDatum
+		}
+		if a.d, err = op(a.d, x, types.Numeric); err != nil {
+			return err
+		}
+		if a.d2, err = op(a.d2, sq, types.Numeric); err != nil {
+			return err
+		}
+		a.n += w
+		if a.n == 0 {
+			a.d, a.d2 = nil, nil
 		}
 	case aggBoolAnd, aggBoolOr:
 		a.n += w
@@ -352,6 +384,11 @@ func (s *aggSpec) result(a *acc) (types.Datum, error) {
 		return a.t > 0, nil
 	case aggVarFloat:
 		return varianceResult(s.variance, a.n, a.f, a.f2), nil
+	case aggVarNum:
+		if a.n == 0 {
+			return nil, nil
+		}
+		return numericVariance(s.variance, a.n, toDecimal(a.d), toDecimal(a.d2))
 	}
 	return nil, fmt.Errorf("hashagg: %s: no result for kind %d", s.call.Name, s.kind)
 }
@@ -375,6 +412,68 @@ func varianceResult(fn string, n int64, sum, sumsq float64) types.Datum {
 		v = math.Sqrt(v)
 	}
 	return v
+}
+
+// numericVariance computes the variance family over integer or numeric
+// input as Postgres's numeric_stddev_internal does: numerator N*Σx² - (Σx)²,
+// denominator N*(N-1) (samp) or N*N (pop), divided at Postgres's division
+// scale; stddev is the square root rounded to that same scale.
+func numericVariance(fn string, n int64, sum, sumsq *apd.Decimal) (types.Datum, error) {
+	samp := strings.HasSuffix(fn, "_samp")
+	if n == 0 || (samp && n == 1) {
+		return nil, nil
+	}
+	N := apd.New(n, 0)
+	nsq, err := expr.MulDatum(N, sumsq, types.Numeric)
+	if err != nil {
+		return nil, err
+	}
+	ssq, err := expr.MulDatum(sum, sum, types.Numeric)
+	if err != nil {
+		return nil, err
+	}
+	numD, err := expr.SubDatum(nsq, ssq, types.Numeric)
+	if err != nil {
+		return nil, err
+	}
+	num := toDecimal(numD)
+	if num.Sign() <= 0 {
+		return new(apd.Decimal), nil
+	}
+	den := apd.New(n*n, 0)
+	if samp {
+		den = apd.New(n*(n-1), 0)
+	}
+	v, err := expr.DivDatum(num, den, types.Numeric)
+	if err != nil || !strings.HasPrefix(fn, "stddev") {
+		return v, err
+	}
+	vd := toDecimal(v)
+	scale := int32(0)
+	if vd.Exponent < 0 {
+		scale = -vd.Exponent
+	}
+	ctx := apd.BaseContext.WithPrecision(uint32(int32(vd.NumDigits())+vd.Exponent+scale+10) + 10)
+	r := new(apd.Decimal)
+	if _, err := ctx.Sqrt(r, vd); err != nil {
+		return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	ctx.Rounding = apd.RoundHalfUp
+	if _, err := ctx.Quantize(r, r, -scale); err != nil {
+		return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	return r, nil
+}
+
+// toDecimal converts an integer or numeric datum to a decimal.
+func toDecimal(d types.Datum) *apd.Decimal {
+	switch x := d.(type) {
+	case *apd.Decimal:
+		return x
+	case int64:
+		return apd.New(x, 0)
+	}
+	return new(apd.Decimal)
 }
 
 // msEntry is one multiset element read back from an agg table: the ORDER
@@ -486,6 +585,7 @@ func compareSortKey(a, b types.Datum, o expr.SortKey) int {
 //	sum/avg of numeric, interval  varint n, datum (see appendStateDatum)
 //	bool_and, bool_or         varint n, varint t
 //	variance family (float)   varint n, float64 sum, float64 sum of squares
+//	variance family (int, numeric)  varint n, datum sum, datum sum of squares
 //	min, max, array_agg, string_agg   nothing (the value is the output column)
 const aggStateVersion = 1
 
@@ -507,6 +607,10 @@ func encodeAccs(dst []byte, specs []aggSpec, accs []acc) []byte {
 			dst = binary.AppendVarint(dst, a.n)
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.f))
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.f2))
+		case aggVarNum:
+			dst = binary.AppendVarint(dst, a.n)
+			dst = appendStateDatum(dst, a.d)
+			dst = appendStateDatum(dst, a.d2)
 		case aggSumAny, aggAvgAny:
 			dst = binary.AppendVarint(dst, a.n)
 			dst = appendStateDatum(dst, a.d)
@@ -534,6 +638,8 @@ func decodeAccs(b []byte, specs []aggSpec, accs []acc) error {
 			a.n, a.f = r.varint(), r.float()
 		case aggVarFloat:
 			a.n, a.f, a.f2 = r.varint(), r.float(), r.float()
+		case aggVarNum:
+			a.n, a.d, a.d2 = r.varint(), r.datum(), r.datum()
 		case aggSumAny, aggAvgAny:
 			a.n, a.d = r.varint(), r.datum()
 		case aggBoolAnd, aggBoolOr:

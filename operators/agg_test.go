@@ -118,6 +118,8 @@ func aggTestCalls() []expr.AggCall {
 		call("var_pop", in, types.Float64, cF),
 		call("stddev_samp", in, types.Float64, cF),
 		distinct(call("bool_or", in, types.Bool, cB)),
+		call("var_samp", in, types.Numeric, cV),
+		call("stddev_pop", in, types.Numeric, cI),
 	}
 }
 
@@ -274,6 +276,21 @@ func naiveCall(t *testing.T, c expr.AggCall, rs []types.Row, in []types.Type) ty
 			b.WriteString(r[c.Args[0]].(string))
 		}
 		return b.String()
+	case "var_samp", "stddev_pop":
+		// Integer input: exact sums, then the operator's own Postgres-scale
+		// division and square root.
+		sum, sq := new(big.Int), new(big.Int)
+		for _, v := range args(0) {
+			x := big.NewInt(v.(int64))
+			sum.Add(sum, x)
+			sq.Add(sq, new(big.Int).Mul(x, x))
+		}
+		dec := func(b *big.Int) *apd.Decimal { return apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(b), 0) }
+		r, err := numericVariance(c.Name, int64(len(sel)), dec(sum), dec(sq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
 	case "var_pop", "stddev_samp":
 		var sum, sq float64
 		for _, v := range args(0) {
@@ -397,6 +414,7 @@ func TestHashAggProperties(t *testing.T) {
 		{"grouped-generic", []int{cS, cB}, 0, 0},
 		{"simple", nil, 0, 0},
 		{"grouped-evict-restart", []int{cK}, 1, 3},
+		{"grouped-generic-evict-restart", []int{cS, cB}, 1, 4},
 		{"simple-restart", nil, 0, 2},
 	}
 	for _, tc := range cases {
@@ -555,3 +573,39 @@ type discard struct{ rows int }
 func (d *discard) Push(_ int, c *types.Chunk) error { d.rows += c.NumRows(); c.Release(); return nil }
 func (d *discard) Barrier(int, Barrier) error       { return nil }
 func (d *discard) Watermark(int, Watermark) error   { return nil }
+
+// TestNumericVariance checks the variance family over integers against
+// the exact values rounded at Postgres's numeric division scale
+// (SELECT f(x) FROM generate_series(1, n) x).
+func TestNumericVariance(t *testing.T) {
+	sums := func(n int64) (*apd.Decimal, *apd.Decimal) {
+		var s, q int64
+		for x := int64(1); x <= n; x++ {
+			s, q = s+x, q+x*x
+		}
+		return apd.New(s, 0), apd.New(q, 0)
+	}
+	for _, tc := range []struct {
+		fn   string
+		n    int64
+		want string
+	}{
+		{"var_samp", 3, "1.00000000000000000000"},
+		{"var_samp", 4, "1.6666666666666667"},
+		{"var_pop", 4, "1.2500000000000000"},
+		{"stddev_samp", 4, "1.2909944487358056"},
+		{"stddev_pop", 4, "1.1180339887498948"},
+		{"stddev_samp", 3, "1.00000000000000000000"},
+		{"var_samp", 1, "NULL"},
+		{"var_pop", 1, "0"},
+	} {
+		s, q := sums(tc.n)
+		got, err := numericVariance(tc.fn, tc.n, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := types.FormatText(got); g != tc.want {
+			t.Errorf("%s over 1..%d = %s, want %s", tc.fn, tc.n, g, tc.want)
+		}
+	}
+}

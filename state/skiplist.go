@@ -9,11 +9,15 @@ type entry struct {
 
 const maxLevel = 24
 
-// slNode is a skiplist node.
+// slNode is a skiplist node. Its tower is next; most nodes have at most
+// inlineLevels levels and keep them in tower, saving an allocation.
 type slNode struct {
 	entry
-	next []*slNode
+	next  []*slNode
+	tower [inlineLevels]*slNode
 }
+
+const inlineLevels = 3
 
 // skiplist is the ordered write set of one table for the open epoch. It is
 // not safe for concurrent use; the table's mutex guards it.
@@ -79,7 +83,12 @@ func (l *skiplist) set(e entry) {
 		}
 		l.level = lvl
 	}
-	n := &slNode{entry: e, next: make([]*slNode, lvl)}
+	n := &slNode{entry: e}
+	if lvl <= inlineLevels {
+		n.next = n.tower[:lvl]
+	} else {
+		n.next = make([]*slNode, lvl)
+	}
 	for i := range lvl {
 		n.next[i] = update[i].next[i]
 		update[i].next[i] = n

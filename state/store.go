@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -760,7 +761,7 @@ func layersGet(layers []*layer, v *readView, id uint32, key string) ([]byte, boo
 			return nil, false, nil
 		}
 	}
-	return getRaw(v.txn, []byte(key))
+	return getRaw(v.txn, unsafe.Slice(unsafe.StringData(key), len(key)))
 }
 
 // latestScan scans the keys with prefix p in the latest view.
@@ -964,7 +965,7 @@ func (sn *Snapshot) Get(l types.TableLayout, pk types.Row) (types.Row, bool, err
 	defer sn.s.readers.Done()
 	tc := sn.s.codecFor(l)
 	key := tc.pkKey(pk)
-	v, ok, err := layersGet(sn.layers, sn.view, l.ID, string(key))
+	v, ok, err := layersGet(sn.layers, sn.view, l.ID, bytesToString(key))
 	if err != nil || !ok {
 		return nil, false, err
 	}

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/eddysql/eddy/types"
 )
@@ -144,7 +145,7 @@ func (t *Table) Layout() types.TableLayout { return t.tc.layout }
 // with the same primary key. The row is encoded at once; the caller may
 // reuse it.
 func (t *Table) Put(row types.Row) {
-	e := entry{key: string(t.tc.rowKey(row)), val: t.tc.value(row)}
+	e := entry{key: bytesToString(t.tc.rowKey(row)), val: t.tc.value(row)}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
 	t.td.mu.Unlock()
@@ -153,7 +154,7 @@ func (t *Table) Put(row types.Row) {
 // Delete stages the deletion of the row with primary key pk (key columns
 // only, in key order).
 func (t *Table) Delete(pk types.Row) {
-	e := entry{key: string(t.tc.pkKey(pk)), del: true}
+	e := entry{key: bytesToString(t.tc.pkKey(pk)), del: true}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
 	t.td.mu.Unlock()
@@ -162,7 +163,7 @@ func (t *Table) Delete(pk types.Row) {
 // Get returns the row with primary key pk in the latest view.
 func (t *Table) Get(pk types.Row) (types.Row, bool, error) {
 	key := t.tc.pkKey(pk)
-	v, ok, err := t.s.latestGet(t.td, string(key))
+	v, ok, err := t.s.latestGet(t.td, bytesToString(key))
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -183,4 +184,13 @@ func (t *Table) StagedLen() int {
 	t.td.mu.Lock()
 	defer t.td.mu.Unlock()
 	return t.td.staged.n
+}
+
+// bytesToString returns b as a string without copying. b must never be
+// modified afterwards; keys built here are not.
+func bytesToString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }

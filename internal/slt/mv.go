@@ -68,7 +68,14 @@ func (r *run) runMVQuery(rec *Record) {
 			r.checkError(rec, err)
 			return
 		}
-		r.checkRows(rec, cols, rows, false)
+		// SHOW and the like: hide the views this mode created.
+		kept := rows[:0:0]
+		for _, row := range rows {
+			if len(row) == 0 || !strings.HasPrefix(row[0], "slt_mv_") {
+				kept = append(kept, row)
+			}
+		}
+		r.checkRows(rec, cols, kept, false)
 		return
 	}
 	if !st.created {

@@ -128,6 +128,10 @@ type run struct {
 	res      *Result
 	halted   bool
 
+	// dirty: a data change ran since the last query (SQLite files have no
+	// FLUSH; their queries must see every earlier change).
+	dirty bool
+
 	// mv mode
 	mvs    map[*Record]*mvState
 	mvSeq  int
@@ -212,7 +216,17 @@ func (r *run) runRecords(recs []*Record, depth int) {
 			}
 			err := r.h.Exec(rec.SQL)
 			r.checkError(rec, err)
+			if r.format == FormatSQLite && err == nil && isDataChange(rec.SQL) {
+				r.dirty = true
+			}
 		case KindQuery:
+			if r.dirty {
+				r.dirty = false
+				if err := r.h.Exec("FLUSH"); err != nil {
+					r.fail(rec, "flush: %s", oneLine(err.Error()))
+					continue
+				}
+			}
 			if r.opts.Mode == ModeMV && !rec.ExpectError {
 				r.precreateMVs(recs[idx:])
 				r.runMVQuery(rec)

@@ -25,7 +25,7 @@ func (f *fakeHarness) Query(sql string) ([]string, [][]string, error) {
 	return nil, f.results[sql], nil
 }
 
-func run(t *testing.T, text string, h Harness, opts Options) *Result {
+func runText(t *testing.T, text string, h Harness, opts Options) *Result {
 	t.Helper()
 	recs, err := Parse("x.slt", text)
 	if err != nil {
@@ -90,7 +90,7 @@ halt
 statement ok
 never
 `
-	res := run(t, text, h, Options{})
+	res := runText(t, text, h, Options{})
 	if res.Passed != 5 || res.Failed != 2 || res.Skipped != 2 {
 		t.Fatalf("got %+v", res)
 	}
@@ -99,7 +99,7 @@ never
 			t.Fatal("ran a skipped statement")
 		}
 	}
-	if !strings.Contains(res.Failures[0].Message, "mismatch") || res.Failures[0].Line != 13 {
+	if !strings.Contains(res.Failures[0].Message, "mismatch") || res.Failures[0].Line != 12 {
 		t.Errorf("failure 0: %+v", res.Failures[0])
 	}
 }
@@ -109,7 +109,7 @@ func TestSQLiteFormatHash(t *testing.T) {
 	h := &fakeHarness{results: map[string][][]string{"q": vals}}
 	got := hashValues([]string{"1", "1.500", "2", "NULL"})
 	text := "query IR nosort\nq\n----\n4 values hashing to " + got + "\n\nquery IR nosort\nq\n----\n1\n1.500\n2\nNULL\n\nquery II valuesort\nq\n----\n1\n1\n2\nNULL\n"
-	res := run(t, text, h, Options{Format: FormatSQLite})
+	res := runText(t, text, h, Options{Format: FormatSQLite})
 	if res.Failed != 0 || res.Passed != 3 {
 		t.Fatalf("got %+v", res)
 	}

@@ -15,16 +15,22 @@ func TestTestdata(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no slt files: %v", err)
 	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			res, err := slt.RunFiles(context.Background(), []string{f}, slt.Options{})
-			if err != nil {
-				t.Fatal(err)
+	for _, mode := range []slt.Mode{slt.ModeSelect, slt.ModeMV} {
+		for _, f := range files {
+			name := filepath.Base(f)
+			if mode == slt.ModeMV {
+				name += "/mv"
 			}
-			for _, fl := range res.Failures {
-				t.Error(fl.String())
-			}
-			t.Logf("%d passed, %d failed, %d skipped", res.Passed, res.Failed, res.Skipped)
-		})
+			t.Run(name, func(t *testing.T) {
+				res, err := slt.RunFiles(context.Background(), []string{f}, slt.Options{Mode: mode})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, fl := range res.Failures {
+					t.Error(fl.String())
+				}
+				t.Logf("%d passed, %d failed, %d skipped", res.Passed, res.Failed, res.Skipped)
+			})
+		}
 	}
 }

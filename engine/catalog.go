@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/types"
+)
+
+// ObjectKind is the kind of a catalog object.
+type ObjectKind string
+
+// The catalog object kinds.
+const (
+	KindTable  ObjectKind = "table"
+	KindMView  ObjectKind = "materialized view"
+	KindView   ObjectKind = "view"
+	KindIndex  ObjectKind = "index"
+	KindSource ObjectKind = "source"
+	KindSink   ObjectKind = "sink"
+)
+
+// object is a catalog entry. The persisted part (exported fields) is the
+// original CREATE text plus the IDs that planning it allocated, so that a
+// restart re-plans the text and gets the same state tables.
+type object struct {
+	Kind ObjectKind `json:"kind"`
+	Name string     `json:"name"`
+	SQL  string     `json:"sql"`
+	IDs  []uint32   `json:"ids"`
+	Seq  uint64     `json:"seq"`
+	// Deps are the relations the object reads (lower-case names).
+	Deps []string `json:"deps,omitempty"`
+	// On is the table an index is on.
+	On string `json:"on,omitempty"`
+
+	rel    *planner.Relation // tables, MVs and views
+	tables []types.TableLayout
+}
+
+const metaCatalogPrefix = "catalog/"
+
+func (o *object) metaKey() string { return fmt.Sprintf("%s%016x", metaCatalogPrefix, o.Seq) }
+
+func (o *object) encode() []byte {
+	b, err := json.Marshal(o)
+	if err != nil {
+		panic(err) // plain data; cannot fail
+	}
+	return b
+}
+
+// catalogView is the planner.Catalog over the engine's objects.
+type catalogView struct{ e *Engine }
+
+var _ planner.Catalog = catalogView{}
+
+// Relation implements planner.Catalog.
+func (c catalogView) Relation(name string) (*planner.Relation, error) {
+	c.e.catMu.RLock()
+	defer c.e.catMu.RUnlock()
+	o := c.e.objects[planner.NormalizeName(name)]
+	if o == nil || o.rel == nil {
+		return nil, nil
+	}
+	return o.rel, nil
+}
+
+// lookup returns the object with the given name, or nil.
+func (e *Engine) lookup(name string) *object {
+	e.catMu.RLock()
+	defer e.catMu.RUnlock()
+	return e.objects[planner.NormalizeName(name)]
+}
+
+// dependents returns the objects that read name, transitively, in reverse
+// creation order (the order to drop them in).
+func (e *Engine) dependents(name string) []*object {
+	e.catMu.RLock()
+	defer e.catMu.RUnlock()
+	seen := map[string]bool{}
+	var out []*object
+	var visit func(n string)
+	visit = func(n string) {
+		for _, o := range e.objects {
+			if seen[o.Name] {
+				continue
+			}
+			dep := o.On == n
+			for _, d := range o.Deps {
+				if d == n {
+					dep = true
+				}
+			}
+			if dep {
+				seen[o.Name] = true
+				out = append(out, o)
+				visit(o.Name)
+			}
+		}
+	}
+	visit(name)
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })
+	return out
+}
+
+// objectsOfKind returns the names of the objects of kind k, sorted.
+func (e *Engine) objectsOfKind(k ObjectKind) []*object {
+	e.catMu.RLock()
+	defer e.catMu.RUnlock()
+	var out []*object
+	for _, o := range e.objects {
+		if o.Kind == k {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// idAllocator hands out state-table IDs. When replaying a stored object it
+// returns the stored IDs in order, so a restart finds the same tables.
+type idAllocator struct {
+	e      *Engine
+	replay []uint32
+	got    []uint32
+}
+
+func (a *idAllocator) alloc() uint32 {
+	var id uint32
+	if len(a.replay) > 0 {
+		id = a.replay[0]
+		a.replay = a.replay[1:]
+		if id >= a.e.nextID {
+			a.e.nextID = id + 1
+		}
+	} else {
+		id = a.e.nextID
+		a.e.nextID++
+	}
+	a.got = append(a.got, id)
+	return id
+}
+
+// referencedNames returns the lower-case names of every table reference in
+// an AST, found by walking it.
+func referencedNames(n any) []string {
+	seen := map[string]bool{}
+	var names []string
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if v.IsNil() {
+				return
+			}
+			if tn, ok := v.Interface().(*parser.TableName); ok {
+				nm := planner.NormalizeName(strings.Join(tn.Name, "."))
+				if !seen[nm] {
+					seen[nm] = true
+					names = append(names, nm)
+				}
+				return
+			}
+			if tf, ok := v.Interface().(*parser.TableFunc); ok && tf.Func != nil {
+				// TUMBLE(t, …)/HOP(t, …): the first argument names a table.
+				if len(tf.Func.Args) > 0 {
+					if cr, ok := tf.Func.Args[0].(*parser.ColumnRef); ok {
+						nm := planner.NormalizeName(strings.Join(cr.Parts, "."))
+						if !seen[nm] {
+							seen[nm] = true
+							names = append(names, nm)
+						}
+					}
+				}
+			}
+			walk(v.Elem())
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(n))
+	return names
+}

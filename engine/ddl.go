@@ -1,0 +1,384 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// RowIDColumn is the hidden column a table without a primary key gets.
+const RowIDColumn = "_row_id"
+
+// execDDL runs a catalog-changing statement. replay is the stored object
+// when recovering (then no backfill runs and the stored IDs are reused).
+func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, text string, replay *object) (*Result, error) {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	switch st := st.(type) {
+	case *parser.CreateTable:
+		return e.createTable(ctx, st, text, replay)
+	case *parser.CreateMaterializedView:
+		return e.createMView(ctx, st, text, replay)
+	case *parser.CreateView:
+		return e.createView(ctx, st, text, replay)
+	case *parser.CreateIndex:
+		return e.createIndex(ctx, st, text, replay)
+	case *parser.CreateSource:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE SOURCE is not supported yet").WithPosition(int(st.Pos) + 1)
+	case *parser.CreateSink:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE SINK is not supported yet").WithPosition(int(st.Pos) + 1)
+	case *parser.Drop:
+		return e.drop(ctx, st)
+	}
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "statement not supported")
+}
+
+// checkNew reports whether name is free; with IF NOT EXISTS a taken name
+// gives a notice result instead of an error.
+func (e *Engine) checkNew(name string, kind ObjectKind, ifNotExists bool, pos parser.Pos) (*Result, error) {
+	o := e.lookup(name)
+	if o == nil {
+		return nil, nil
+	}
+	if ifNotExists {
+		return &Result{Tag: createTag(kind), Notices: []string{fmt.Sprintf("relation %q already exists, skipping", name)}}, nil
+	}
+	return nil, sqlerr.New(sqlerr.DuplicateTable, "relation %q already exists", name).WithPosition(int(pos) + 1)
+}
+
+func createTag(k ObjectKind) string {
+	return "CREATE_" + strings.ToUpper(strings.ReplaceAll(string(k), " ", "_"))
+}
+
+func (e *Engine) newObject(kind ObjectKind, name, text string, replay *object) (*object, *idAllocator) {
+	o := &object{Kind: kind, Name: name, SQL: text}
+	a := &idAllocator{e: e}
+	if replay != nil {
+		o.Seq = replay.Seq
+		a.replay = append([]uint32(nil), replay.IDs...)
+	} else {
+		e.seq++
+		o.Seq = e.seq
+	}
+	return o, a
+}
+
+func (e *Engine) register(o *object) {
+	e.catMu.Lock()
+	e.objects[o.Name] = o
+	e.catMu.Unlock()
+}
+
+func (e *Engine) unregister(name string) {
+	e.catMu.Lock()
+	delete(e.objects, name)
+	e.catMu.Unlock()
+}
+
+// persist stores the object's catalog entry (on the loop) unless replaying.
+func (e *Engine) persist(o *object, replay *object) {
+	if replay == nil {
+		e.store.PutMeta(o.metaKey(), o.encode())
+	}
+}
+
+func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text string, replay *object) (*Result, error) {
+	name := planner.NormalizeName(st.Name)
+	if replay == nil {
+		if r, err := e.checkNew(name, KindTable, st.IfNotExists, st.Pos); r != nil || err != nil {
+			return r, err
+		}
+	}
+	for _, o := range st.With {
+		if o.Name == "connector" {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "tables with connectors are not supported yet").WithPosition(int(o.Pos) + 1)
+		}
+	}
+	if st.AsQuery != nil || st.FromSource != "" || st.FromTable != "" {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS/FROM is not supported yet").WithPosition(int(st.Pos) + 1)
+	}
+	if st.Format != nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "tables with a FORMAT are not supported yet").WithPosition(int(st.Format.Pos) + 1)
+	}
+	schema, pk, err := tableSchema(st)
+	if err != nil {
+		return nil, err
+	}
+	o, alloc := e.newObject(KindTable, name, text, replay)
+	id := alloc.alloc()
+	o.IDs = alloc.got
+	layout := types.TableLayout{ID: id, Name: name, Cols: schema.Types(), PK: pk}
+	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly}
+	o.tables = []types.TableLayout{layout}
+	err = e.onLoop(ctx, func() error {
+		rt, err := e.newTableRuntime(o)
+		if err != nil {
+			return err
+		}
+		e.rels[name] = rt
+		e.persist(o, replay)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.Flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_TABLE"}, nil
+}
+
+// tableSchema derives a table's columns and primary key; a table without
+// a primary key gets the hidden _row_id column as its key.
+func tableSchema(st *parser.CreateTable) (types.Schema, []int, error) {
+	var schema types.Schema
+	var pkNames []string
+	seen := map[string]bool{}
+	for _, c := range st.Columns {
+		n := strings.ToLower(c.Name)
+		if seen[n] {
+			return nil, nil, sqlerr.New(sqlerr.DuplicateColumn, "column %q specified more than once", n).WithPosition(int(c.Pos) + 1)
+		}
+		seen[n] = true
+		if c.Type == nil {
+			return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "generated columns are not supported yet").WithPosition(int(c.Pos) + 1)
+		}
+		t, err := resolveType(c.Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		schema = append(schema, types.Column{Name: n, Type: t})
+		if c.PrimaryKey {
+			pkNames = append(pkNames, n)
+		}
+	}
+	if len(st.PrimaryKey) > 0 {
+		if len(pkNames) > 0 {
+			return nil, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "multiple primary keys for table %q are not allowed", st.Name).WithPosition(int(st.Pos) + 1)
+		}
+		pkNames = st.PrimaryKey
+	}
+	var pk []int
+	for _, n := range pkNames {
+		i := schema.Index(strings.ToLower(n))
+		if i < 0 {
+			return nil, nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q named in key does not exist", n).WithPosition(int(st.Pos) + 1)
+		}
+		pk = append(pk, i)
+	}
+	if len(pk) == 0 {
+		schema = append(schema, types.Column{Name: RowIDColumn, Type: types.Int64, Hidden: true})
+		pk = []int{len(schema) - 1}
+	}
+	return schema, pk, nil
+}
+
+func resolveType(tn *parser.TypeName) (types.Type, error) {
+	name := tn.Name
+	switch name {
+	case "char", "character", "bpchar", "string":
+		name = "varchar"
+	case "decimal":
+		name = "numeric"
+	}
+	t, ok := types.TypeByName(name)
+	if !ok {
+		return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
+	}
+	if tn.ArrayDims > 0 {
+		t = types.ArrayOf(t)
+	}
+	return t, nil
+}
+
+func (e *Engine) createView(ctx context.Context, st *parser.CreateView, text string, replay *object) (*Result, error) {
+	name := planner.NormalizeName(st.Name)
+	if replay == nil {
+		if r, err := e.checkNew(name, KindView, st.IfNotExists, st.Pos); r != nil || err != nil {
+			return r, err
+		}
+	}
+	var tmp uint32
+	plan, err := planner.PlanQuery(catalogView{e}, st.Query, func() uint32 { tmp++; return tmp })
+	if err != nil {
+		return nil, err
+	}
+	schema := append(types.Schema(nil), plan.Schema...)
+	if len(st.Columns) > len(schema) {
+		return nil, sqlerr.New(sqlerr.SyntaxError, "CREATE VIEW specifies more column names than columns").WithPosition(int(st.Pos) + 1)
+	}
+	for i, c := range st.Columns {
+		schema[i].Name = strings.ToLower(c)
+	}
+	o, _ := e.newObject(KindView, name, text, replay)
+	o.Deps = e.existingNames(referencedNames(st.Query), name)
+	q := st.Query
+	if len(st.Columns) > 0 {
+		q = renameQuery(q, name, schema)
+	}
+	o.rel = &planner.Relation{Name: name, Kind: planner.RelView, Schema: schema, ViewQuery: q}
+	err = e.onLoop(ctx, func() error { e.persist(o, replay); return nil })
+	if err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.Flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_VIEW"}, nil
+}
+
+// renameQuery wraps q as SELECT * FROM (q) AS name(cols…) so that a view's
+// column list renames its output.
+func renameQuery(q *parser.Query, name string, schema types.Schema) *parser.Query {
+	var cols []string
+	for _, c := range schema {
+		cols = append(cols, c.Name)
+	}
+	return &parser.Query{Pos: q.Pos, Body: &parser.SelectCore{
+		Pos:   q.Pos,
+		Items: []*parser.SelectItem{{Pos: q.Pos, Star: true}},
+		From:  []parser.TableExpr{&parser.DerivedTable{Pos: q.Pos, Query: q, Alias: &parser.Alias{Pos: q.Pos, Name: name, Columns: cols}}},
+	}}
+}
+
+// existingNames keeps the names that are catalog objects (not self).
+func (e *Engine) existingNames(names []string, self string) []string {
+	var out []string
+	for _, n := range names {
+		if n != self && e.lookup(n) != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text string, replay *object) (*Result, error) {
+	name := planner.NormalizeName(st.Name)
+	table := planner.NormalizeName(st.Table)
+	if replay == nil {
+		if r, err := e.checkNew(name, KindIndex, st.IfNotExists, st.Pos); r != nil || err != nil {
+			return r, err
+		}
+		t := e.lookup(table)
+		if t == nil {
+			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", table).WithPosition(int(st.Pos) + 1)
+		}
+		if t.Kind != KindTable && t.Kind != KindMView {
+			return nil, sqlerr.New(sqlerr.WrongObjectType, "%q is not a table or materialized view", table).WithPosition(int(st.Pos) + 1)
+		}
+	}
+	o, _ := e.newObject(KindIndex, name, text, replay)
+	o.On = table
+	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.Flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_INDEX", Notices: []string{fmt.Sprintf("index %q is accepted but not used: queries scan %q (primary-key lookups are fast already)", name, table)}}, nil
+}
+
+var dropKinds = map[string]ObjectKind{
+	"TABLE": KindTable, "MATERIALIZED VIEW": KindMView, "VIEW": KindView, "INDEX": KindIndex,
+	"SOURCE": KindSource, "SINK": KindSink,
+}
+
+var dropHints = map[ObjectKind]string{
+	KindTable: "TABLE", KindMView: "MATERIALIZED VIEW", KindView: "VIEW", KindIndex: "INDEX", KindSource: "SOURCE", KindSink: "SINK",
+}
+
+func (e *Engine) drop(ctx context.Context, st *parser.Drop) (*Result, error) {
+	kind, ok := dropKinds[st.Kind]
+	tag := "DROP_" + strings.ReplaceAll(st.Kind, " ", "_")
+	if !ok {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "DROP %s is not supported", st.Kind).WithPosition(int(st.Pos) + 1)
+	}
+	res := &Result{Tag: tag}
+	for _, raw := range st.Names {
+		name := planner.NormalizeName(raw)
+		o := e.lookup(name)
+		if o == nil {
+			if st.IfExists {
+				res.Notices = append(res.Notices, fmt.Sprintf("%s %q does not exist, skipping", kind, name))
+				continue
+			}
+			return nil, sqlerr.New(sqlerr.UndefinedTable, "%s %q does not exist", kind, name).WithPosition(int(st.Pos) + 1)
+		}
+		if o.Kind != kind {
+			return nil, sqlerr.New(sqlerr.WrongObjectType, "%q is not a %s", name, kind).
+				WithHint(fmt.Sprintf("Use DROP %s to remove a %s.", dropHints[o.Kind], o.Kind)).WithPosition(int(st.Pos) + 1)
+		}
+		deps := e.dependents(name)
+		var blocking []*object
+		for _, d := range deps {
+			if d.Kind != KindIndex || d.On != name {
+				blocking = append(blocking, d)
+			}
+		}
+		if len(blocking) > 0 && !st.Cascade {
+			var detail []string
+			for _, d := range blocking {
+				detail = append(detail, fmt.Sprintf("%s %s depends on %s %s", d.Kind, d.Name, o.Kind, name))
+			}
+			return nil, sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot drop %s %s because other objects depend on it", o.Kind, name).
+				WithDetail(strings.Join(detail, "\n")).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		for _, d := range append(deps, o) {
+			if err := e.dropObject(ctx, d); err != nil {
+				return nil, err
+			}
+			if d != o && d.Kind != KindIndex {
+				res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
+			}
+		}
+	}
+	if err := e.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// dropObject removes one object: its dataflow leaves the upstream streams,
+// its subscriptions end, its catalog entry and state tables go.
+func (e *Engine) dropObject(ctx context.Context, o *object) error {
+	err := e.onLoop(ctx, func() error {
+		if rt := e.rels[o.Name]; rt != nil {
+			for _, l := range rt.leaves {
+				if l.rt != nil {
+					l.rt.stream.remove(l.node)
+				}
+			}
+			for _, s := range rt.stream.subs {
+				s.Close()
+			}
+			delete(e.rels, o.Name)
+		}
+		e.store.DeleteMeta(o.metaKey())
+		for _, t := range o.tables {
+			if err := e.store.DropTable(t.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.unregister(o.Name)
+	return nil
+}

@@ -1,0 +1,439 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eddysql/eddy/operators"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/state"
+	"github.com/eddysql/eddy/types"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Dir is the data directory; "" keeps everything in memory.
+	Dir string
+	// BarrierInterval is the time between barriers (default 100ms; the
+	// barrier_interval_ms parameter changes it at run time).
+	BarrierInterval time.Duration
+	// CheckpointFrequency is the number of barriers per durable checkpoint
+	// (default 10; the checkpoint_frequency parameter).
+	CheckpointFrequency int
+	// Clock gives NOW() for each epoch; nil uses time.Now. Tests plug in a
+	// virtual clock.
+	Clock func() time.Time
+	// Sync makes every checkpoint fsync.
+	Sync bool
+	// Logger receives runtime errors of dataflows; nil discards them.
+	Logger *slog.Logger
+}
+
+// Engine is an embedded Eddy: the catalog, the stream loop that owns every
+// dataflow, and query execution.
+//
+// One goroutine, the stream loop, owns every dataflow and every write to
+// state tables. Everything that changes a dataflow (DML, DDL, barriers)
+// runs on it as a command; queries read snapshots of the last visible
+// epoch on the caller's goroutine.
+type Engine struct {
+	opts  Options
+	store *state.Store
+	clock func() time.Time
+	log   *slog.Logger
+
+	cmds     chan func()
+	quit     chan struct{}
+	loopDone chan struct{}
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	started  bool // the loop runs; before that (recovery) commands run inline
+
+	// Loop-owned.
+	nextEpoch    uint64
+	barrierCount int
+	rels         map[string]*relRuntime
+	loopErr      error // last asynchronous dataflow error
+
+	visible atomic.Uint64
+	durable atomic.Uint64
+	visMu   sync.Mutex
+	visCh   chan struct{} // closed and replaced at every new visible epoch
+
+	// Catalog: catMu guards objects; ddlMu serialises DDL (and nextID, seq).
+	catMu   sync.RWMutex
+	objects map[string]*object
+	ddlMu   sync.Mutex
+	nextID  uint32
+	seq     uint64
+
+	barrierMS atomic.Int64
+	ckptFreq  atomic.Int64
+	rowID     atomic.Int64
+	tempID    atomic.Uint32
+
+	tempMu    sync.Mutex
+	tempStore *state.Store
+}
+
+// Open opens (or creates) an engine. With an existing Dir it recovers the
+// last durable checkpoint: the catalog is replayed in creation order and
+// every dataflow is rebuilt over its state tables.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.BarrierInterval <= 0 {
+		opts.BarrierInterval = 100 * time.Millisecond
+	}
+	if opts.CheckpointFrequency <= 0 {
+		opts.CheckpointFrequency = 10
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	store, err := state.Open(state.Options{Dir: opts.Dir, InMemory: opts.Dir == "", Sync: opts.Sync})
+	if err != nil {
+		return nil, sqlerr.Wrap(fmt.Errorf("open state store: %w", err), sqlerr.IOError)
+	}
+	e := &Engine{
+		opts:     opts,
+		store:    store,
+		clock:    clock,
+		log:      log,
+		cmds:     make(chan func(), 1024),
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		rels:     map[string]*relRuntime{},
+		visCh:    make(chan struct{}),
+		objects:  map[string]*object{},
+		nextID:   1,
+	}
+	e.barrierMS.Store(opts.BarrierInterval.Milliseconds())
+	e.ckptFreq.Store(int64(opts.CheckpointFrequency))
+	if err := e.recover(ctx); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	e.started = true
+	go e.loop()
+	return e, nil
+}
+
+const metaRowID = "row_id"
+
+func (e *Engine) recover(ctx context.Context) error {
+	epoch, meta, err := e.store.Recover()
+	if err != nil {
+		return sqlerr.Wrap(fmt.Errorf("recover: %w", err), sqlerr.IOError)
+	}
+	e.nextEpoch = epoch + 1
+	e.visible.Store(epoch)
+	e.durable.Store(epoch)
+	if b, ok := meta[metaRowID]; ok && len(b) == 8 {
+		e.rowID.Store(int64(binary.BigEndian.Uint64(b)))
+	}
+	var objs []*object
+	err = e.store.ScanMeta(metaCatalogPrefix, func(k string, v []byte) bool {
+		if len(v) == 0 {
+			return true // dropped
+		}
+		o := &object{}
+		if err := json.Unmarshal(v, o); err != nil {
+			e.log.Error("bad catalog entry", "key", k, "err", err)
+			return true
+		}
+		objs = append(objs, o)
+		return true
+	})
+	if err != nil {
+		return sqlerr.Wrap(fmt.Errorf("read catalog: %w", err), sqlerr.IOError)
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Seq < objs[j].Seq })
+	// Replay runs DDL code paths that use the loop; run commands inline
+	// until the loop starts.
+	for _, o := range objs {
+		if o.Seq > e.seq {
+			e.seq = o.Seq
+		}
+		for _, id := range o.IDs {
+			if id >= e.nextID {
+				e.nextID = id + 1
+			}
+		}
+	}
+	for _, o := range objs {
+		if err := e.replay(ctx, o); err != nil {
+			return fmt.Errorf("recover %s %s: %w", o.Kind, o.Name, err)
+		}
+	}
+	return nil
+}
+
+// replay re-creates a stored object from its SQL text, with its stored IDs
+// and without backfill.
+func (e *Engine) replay(ctx context.Context, o *object) error {
+	stmt, err := parser.ParseOne(o.SQL)
+	if err != nil {
+		return err
+	}
+	_, err = e.execDDL(ctx, NewSession(), stmt, o.SQL, o)
+	return err
+}
+
+// Close stops the engine cleanly: a final checkpoint barrier makes
+// everything durable, then the store closes.
+func (e *Engine) Close() error {
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	if e.closed.Swap(true) {
+		return nil
+	}
+	close(e.quit)
+	<-e.loopDone
+	var errs []error
+	if err := e.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	e.tempMu.Lock()
+	if e.tempStore != nil {
+		if err := e.tempStore.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		e.tempStore = nil
+	}
+	e.tempMu.Unlock()
+	return errors.Join(errs...)
+}
+
+var errClosed = sqlerr.New(sqlerr.AdminShutdown, "the engine is shut down")
+
+// loop is the stream loop.
+func (e *Engine) loop() {
+	defer close(e.loopDone)
+	timer := time.NewTimer(e.barrierInterval())
+	defer timer.Stop()
+	for {
+		select {
+		case fn := <-e.cmds:
+			fn()
+		case <-timer.C:
+			if err := e.injectBarrier(false); err != nil {
+				e.log.Error("barrier", "err", err)
+			}
+			timer.Reset(e.barrierInterval())
+		case <-e.quit:
+			// Drain queued commands, then a final checkpoint.
+			for {
+				select {
+				case fn := <-e.cmds:
+					fn()
+					continue
+				default:
+				}
+				break
+			}
+			if err := e.injectBarrier(true); err != nil {
+				e.log.Error("final barrier", "err", err)
+			}
+			return
+		}
+	}
+}
+
+func (e *Engine) barrierInterval() time.Duration {
+	ms := e.barrierMS.Load()
+	if ms <= 0 {
+		ms = 100
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// onLoop runs fn on the stream loop and waits for it. Panics in fn are
+// turned into internal errors.
+func (e *Engine) onLoop(ctx context.Context, fn func() error) error {
+	if !e.started {
+		return fn()
+	}
+	done := make(chan error, 1)
+	wrapped := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- sqlerr.New(sqlerr.InternalError, "internal error: %v\n%s", r, debug.Stack())
+			}
+		}()
+		done <- fn()
+	}
+	if e.closed.Load() {
+		return errClosed
+	}
+	select {
+	case e.cmds <- wrapped:
+	case <-e.loopDone:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-e.loopDone:
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		return errClosed
+	}
+}
+
+// post queues fn on the stream loop without waiting.
+func (e *Engine) post(ctx context.Context, fn func() error) error {
+	if !e.started {
+		return fn()
+	}
+	if e.closed.Load() {
+		return errClosed
+	}
+	wrapped := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("stream loop panic", "panic", r, "stack", string(debug.Stack()))
+				e.loopErr = fmt.Errorf("internal error: %v", r)
+			}
+		}()
+		if err := fn(); err != nil {
+			e.log.Error("stream loop", "err", err)
+			e.loopErr = err
+		}
+	}
+	select {
+	case e.cmds <- wrapped:
+		return nil
+	case <-e.loopDone:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// injectBarrier ends the current epoch (on the loop): the barrier goes into
+// every dataflow source, the epoch's state is sealed and published as
+// visible, subscribers get the epoch's changes, and every
+// checkpoint_frequency barriers (or when asked) the epoch is committed.
+func (e *Engine) injectBarrier(checkpoint bool) error {
+	e.barrierCount++
+	freq := int(e.ckptFreq.Load())
+	if freq <= 0 {
+		freq = 1
+	}
+	if e.barrierCount%freq == 0 {
+		checkpoint = true
+	}
+	epoch := e.nextEpoch
+	e.nextEpoch++
+	b := operators.Barrier{Epoch: epoch, Checkpoint: checkpoint, Now: types.Timestamptz(e.clock().UnixMicro())}
+	var errs []error
+	for _, rt := range e.relsInOrder() {
+		for _, src := range rt.sources {
+			if err := src.Barrier(0, b); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", rt.obj.Name, err))
+			}
+		}
+	}
+	e.store.Seal(epoch)
+	e.publishVisible(epoch)
+	for _, rt := range e.rels {
+		rt.stream.deliver(epoch)
+	}
+	if checkpoint {
+		if err := e.store.Commit(epoch, e.commitMeta()); err != nil {
+			errs = append(errs, fmt.Errorf("commit epoch %d: %w", epoch, err))
+		} else {
+			e.durable.Store(epoch)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) commitMeta() map[string][]byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, uint64(e.rowID.Load()))
+	return map[string][]byte{metaRowID: b}
+}
+
+func (e *Engine) relsInOrder() []*relRuntime {
+	out := make([]*relRuntime, 0, len(e.rels))
+	for _, rt := range e.rels {
+		out = append(out, rt)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].obj.Seq < out[j].obj.Seq })
+	return out
+}
+
+func (e *Engine) publishVisible(epoch uint64) {
+	e.visible.Store(epoch)
+	e.visMu.Lock()
+	close(e.visCh)
+	e.visCh = make(chan struct{})
+	e.visMu.Unlock()
+}
+
+// VisibleEpoch returns the last visible epoch: the one SELECTs read.
+func (e *Engine) VisibleEpoch() uint64 { return e.visible.Load() }
+
+// DurableEpoch returns the last committed epoch.
+func (e *Engine) DurableEpoch() uint64 { return e.durable.Load() }
+
+// Flush injects a checkpoint barrier now and waits until its epoch is
+// visible (and durable): every change submitted before Flush is then
+// visible to queries.
+func (e *Engine) Flush(ctx context.Context) error {
+	return e.onLoop(ctx, func() error { return e.injectBarrier(true) })
+}
+
+// waitVisible waits until epoch is visible.
+func (e *Engine) waitVisible(ctx context.Context, epoch uint64) error {
+	for {
+		e.visMu.Lock()
+		ch := e.visCh
+		e.visMu.Unlock()
+		if e.visible.Load() >= epoch {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.loopDone:
+			return errClosed
+		}
+	}
+}
+
+// temp returns the in-memory store that one-shot query dataflows keep
+// their temporary state in.
+func (e *Engine) temp() (*state.Store, error) {
+	e.tempMu.Lock()
+	defer e.tempMu.Unlock()
+	if e.tempStore == nil {
+		s, err := state.Open(state.Options{InMemory: true})
+		if err != nil {
+			return nil, err
+		}
+		e.tempStore = s
+	}
+	return e.tempStore, nil
+}

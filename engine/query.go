@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/operators"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/state"
+	"github.com/eddysql/eddy/types"
+)
+
+func (e *Engine) tempAlloc() uint32 { return e.tempID.Add(1) }
+
+func (e *Engine) execQuery(ctx context.Context, s *Session, q *parser.Query) (*Result, error) {
+	plan, err := planner.PlanQuery(catalogView{e}, q, e.tempAlloc)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.runQueryPlan(ctx, s, plan)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "SELECT " + strconv.Itoa(len(rows)), Columns: visibleColumns(plan.Schema), Rows: rows}, nil
+}
+
+func visibleColumns(s types.Schema) []types.Column {
+	var out []types.Column
+	for _, c := range s {
+		if !c.Hidden {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// statementContext is the evaluation context of a statement: NOW() is the
+// engine clock's time, the time zone the session's.
+func (e *Engine) statementContext(s *Session) *expr.Context {
+	return &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: s.TimeZone()}
+}
+
+// runQueryPlan answers a query plan from a snapshot of the last visible
+// epoch, on the caller's goroutine: a primary-key Get for point lookups,
+// otherwise a one-shot dataflow fed with the snapshot rows of every scanned
+// relation and one barrier. The result is consolidated, ordered, cut by
+// OFFSET/LIMIT and trimmed to the visible columns.
+func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.QueryPlan) ([]types.Row, error) {
+	snap := e.store.Snapshot(e.visible.Load())
+	defer snap.Release()
+	ectx := e.statementContext(s)
+	width := len(plan.Schema)
+
+	if pl := plan.PointLookup; pl != nil {
+		row, ok, err := snap.Get(pl.Relation.Layout, pl.Key)
+		if err != nil || !ok {
+			return nil, err
+		}
+		if pl.Filter != nil {
+			v, err := pl.Filter.EvalRow(ectx, row)
+			if err != nil {
+				return nil, err
+			}
+			if b, _ := v.(bool); !b {
+				return nil, nil
+			}
+		}
+		out := make(types.Row, len(pl.Project))
+		for i, p := range pl.Project {
+			if out[i], err = p.EvalRow(ectx, row); err != nil {
+				return nil, err
+			}
+		}
+		if plan.Offset > 0 || plan.Limit == 0 {
+			return nil, nil
+		}
+		return []types.Row{out[:min(width, len(out))]}, nil
+	}
+
+	var store *state.Store
+	if len(plan.Tables) > 0 {
+		var err error
+		if store, err = e.temp(); err != nil {
+			return nil, err
+		}
+		defer func() {
+			for _, t := range plan.Tables {
+				_ = store.DropTable(t.ID)
+			}
+		}()
+	}
+	b := newBuilder(store, ectx, false)
+	root, err := b.build(plan.Root)
+	if err != nil {
+		return nil, err
+	}
+	col := &operators.Collector{}
+	root.Connect(col, 0)
+	for _, l := range b.leaves {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var batch []types.Row
+		var pushErr error
+		err := snap.Scan(l.layout, nil, func(r types.Row) bool {
+			batch = append(batch, r)
+			if len(batch) == chunkRows {
+				pushErr = pushRows(l.node, l.layout.Cols, batch)
+				batch = batch[:0:0]
+			}
+			return pushErr == nil
+		})
+		if err == nil {
+			err = pushErr
+		}
+		if err == nil {
+			err = pushRows(l.node, l.layout.Cols, batch)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	bar := operators.Barrier{Epoch: 1, Now: ectx.Now}
+	for _, l := range b.leaves {
+		if err := l.node.Barrier(0, bar); err != nil {
+			return nil, err
+		}
+	}
+	for _, src := range b.sources {
+		if err := src.Barrier(0, bar); err != nil {
+			return nil, err
+		}
+	}
+	ops, changes := col.Take()
+	rows := consolidate(ops, changes)
+	if len(plan.OrderBy) > 0 {
+		sortRows(rows, plan.OrderBy)
+	}
+	if plan.Offset > 0 {
+		if int(plan.Offset) >= len(rows) {
+			rows = nil
+		} else {
+			rows = rows[plan.Offset:]
+		}
+	}
+	if plan.Limit >= 0 && int(plan.Limit) < len(rows) {
+		rows = rows[:plan.Limit]
+	}
+	for i, r := range rows {
+		if len(r) > width {
+			rows[i] = r[:width:width]
+		}
+	}
+	return rows, nil
+}
+
+// consolidate sums the weights of equal rows and returns each row with a
+// positive weight that many times, in order of first appearance.
+func consolidate(ops []types.Op, rows []types.Row) []types.Row {
+	type acc struct {
+		row types.Row
+		w   int64
+		at  int
+	}
+	m := make(map[string]*acc, len(rows))
+	var order []*acc
+	var kb strings.Builder
+	for i, r := range rows {
+		kb.Reset()
+		rowKey(&kb, r)
+		k := kb.String()
+		a := m[k]
+		if a == nil {
+			a = &acc{row: r, at: len(order)}
+			m[k] = a
+			order = append(order, a)
+		}
+		a.w += ops[i].Weight()
+	}
+	var out []types.Row
+	for _, a := range order {
+		for j := int64(0); j < a.w; j++ {
+			out = append(out, a.row)
+		}
+	}
+	return out
+}
+
+// rowKey writes a string that equal rows (by types.Equal, NULLs equal)
+// share.
+func rowKey(b *strings.Builder, r types.Row) {
+	for _, d := range r {
+		switch x := d.(type) {
+		case nil:
+			b.WriteString("\x00N")
+		case float64:
+			fmt.Fprintf(b, "\x00f%v", x)
+		default:
+			fmt.Fprintf(b, "\x00%T:", d)
+			b.WriteString(types.FormatText(d))
+		}
+	}
+}
+
+// sortRows sorts stably by the keys, with Postgres NULL ordering: NULLs
+// sort as larger than every value (last ascending, first descending) unless
+// the key says otherwise.
+func sortRows(rows []types.Row, keys []expr.SortKey) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		for _, k := range keys {
+			a, b := rows[i][k.Col], rows[j][k.Col]
+			c := compareNulls(a, b, k.Desc, k.NullsFirst)
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+}
+
+// compareNulls compares for ordering; NULLs go where nullsFirst says.
+func compareNulls(a, b types.Datum, desc, nullsFirst bool) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		if nullsFirst {
+			return -1
+		}
+		return 1
+	case b == nil:
+		if nullsFirst {
+			return 1
+		}
+		return -1
+	}
+	c := types.Compare(a, b)
+	if desc {
+		c = -c
+	}
+	return c
+}

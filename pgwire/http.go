@@ -1,0 +1,419 @@
+package pgwire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// DefaultHTTPAddr is the address of the HTTP endpoint of eddy serve.
+const DefaultHTTPAddr = "127.0.0.1:5691"
+
+// HTTPConfig configures the HTTP handler.
+type HTTPConfig struct {
+	// Engine answers the point lookups and scans. Required.
+	Engine Executor
+	// Gatherer serves /metrics; nil serves prometheus.DefaultGatherer.
+	Gatherer prometheus.Gatherer
+	// Metrics, when set, counts HTTP queries and errors.
+	Metrics *Metrics
+	// QueryTimeout bounds one lookup (10s when 0).
+	QueryTimeout time.Duration
+	// Logger receives request errors; nil discards.
+	Logger *slog.Logger
+}
+
+// EpochReporter is an optional engine extension exported as metrics by
+// RegisterEngineMetrics. *engine.Engine implements it.
+type EpochReporter interface {
+	VisibleEpoch() uint64
+	DurableEpoch() uint64
+}
+
+// MetricsCollector is an optional engine extension: an engine that has its
+// own Prometheus collectors exposes them here, and RegisterEngineMetrics
+// registers them.
+type MetricsCollector interface {
+	Collectors() []prometheus.Collector
+}
+
+// RegisterEngineMetrics registers the Go and process collectors and what
+// the engine exposes (EpochReporter, MetricsCollector) with reg.
+func RegisterEngineMetrics(reg prometheus.Registerer, e any) error {
+	cs := []prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	}
+	if er, ok := e.(EpochReporter); ok {
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eddy_visible_epoch", Help: "The last epoch visible to queries."},
+				func() float64 { return float64(er.VisibleEpoch()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eddy_durable_epoch", Help: "The last epoch committed to disk."},
+				func() float64 { return float64(er.DurableEpoch()) }),
+		)
+	}
+	if mc, ok := e.(MetricsCollector); ok {
+		cs = append(cs, mc.Collectors()...)
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewHTTPHandler returns the HTTP API:
+//
+//	GET /healthz                      200 "ok" when the engine answers
+//	GET /metrics                      Prometheus metrics
+//	GET /v1/mv/{name}?{pk}=v[&…]      the row with that primary key, as a JSON object
+//	GET /v1/mv/{name}?key=v           the same, for a one-column primary key
+//	GET /v1/mv/{name}?limit=N         up to N rows, as a JSON array
+//
+// {name} is a materialized view or table. Lookups answer 404 when the
+// relation or the row does not exist and 400 for missing, unknown or
+// malformed parameters. A primary key with hidden columns (an MV without
+// a natural key) is looked up by its visible columns, and the answer is
+// then an array of every match.
+func NewHTTPHandler(cfg HTTPConfig) http.Handler {
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	g := cfg.Gatherer
+	if g == nil {
+		g = prometheus.DefaultGatherer
+	}
+	h := &httpAPI{cfg: cfg}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", h.health)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /v1/mv/{name}", h.lookup)
+	return mux
+}
+
+type httpAPI struct{ cfg HTTPConfig }
+
+func (h *httpAPI) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := h.cfg.Engine.Exec(ctx, engine.NewSession(), "SELECT 1"); err != nil {
+		http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+type httpError struct {
+	status int
+	msg    string
+	code   string
+}
+
+func (h *httpAPI) fail(w http.ResponseWriter, e httpError) {
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.countError(sqlerr.New(e.code, "%s", e.msg))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	b, _ := json.Marshal(map[string]string{"error": e.msg, "code": e.code})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// relationInfo is what DESCRIBE says about a relation.
+type relationInfo struct {
+	cols []types.Column // visible columns
+	pk   []string       // primary key column names
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && i > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func (h *httpAPI) exec(ctx context.Context, sql string) ([]*engine.Result, error) {
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.queries.WithLabelValues("http").Inc()
+	}
+	start := time.Now()
+	rs, err := h.cfg.Engine.Exec(ctx, engine.NewSession(), sql)
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.observe(time.Since(start), err)
+	}
+	return rs, err
+}
+
+func (h *httpAPI) describe(ctx context.Context, name string) (*relationInfo, *httpError) {
+	lname := strings.ToLower(name)
+	kinds, err := h.exec(ctx, "SHOW MATERIALIZED VIEWS; SHOW TABLES")
+	if err != nil {
+		return nil, &httpError{http.StatusInternalServerError, err.Error(), sqlerr.Code(err)}
+	}
+	found := false
+	for _, r := range kinds {
+		for _, row := range r.Rows {
+			if len(row) > 0 && row[0] == lname {
+				found = true
+			}
+		}
+	}
+	if !found {
+		return nil, &httpError{http.StatusNotFound, fmt.Sprintf("materialized view %q does not exist", lname), sqlerr.UndefinedTable}
+	}
+	rs, err := h.exec(ctx, "DESCRIBE "+quoteIdent(lname))
+	if err != nil {
+		if sqlerr.Code(err) == sqlerr.UndefinedTable {
+			return nil, &httpError{http.StatusNotFound, err.Error(), sqlerr.UndefinedTable}
+		}
+		return nil, &httpError{http.StatusInternalServerError, err.Error(), sqlerr.Code(err)}
+	}
+	info := &relationInfo{}
+	for _, row := range rs[len(rs)-1].Rows {
+		if len(row) < 3 {
+			continue
+		}
+		n, _ := row[0].(string)
+		typ, _ := row[1].(string)
+		hidden, _ := row[2].(bool)
+		switch {
+		case n == "primary key" && row[2] == nil:
+			for _, k := range strings.Split(typ, ",") {
+				info.pk = append(info.pk, strings.TrimSpace(k))
+			}
+		case n == "table description" && row[2] == nil:
+		case !hidden:
+			t, ok := types.TypeByName(typ)
+			if !ok {
+				t = types.Varchar
+			}
+			info.cols = append(info.cols, types.Column{Name: n, Type: t})
+		}
+	}
+	return info, nil
+}
+
+func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !validName(name) {
+		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid relation name %q", name), sqlerr.InvalidParameterValue})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.QueryTimeout)
+	defer cancel()
+	info, herr := h.describe(ctx, name)
+	if herr != nil {
+		h.fail(w, *herr)
+		return
+	}
+	colType := map[string]types.Type{}
+	var sel []string
+	for _, c := range info.cols {
+		colType[c.Name] = c.Type
+		sel = append(sel, quoteIdent(c.Name))
+	}
+	var keyCols []string // visible primary key columns
+	for _, k := range info.pk {
+		if _, ok := colType[k]; ok {
+			keyCols = append(keyCols, k)
+		}
+	}
+	q := r.URL.Query()
+	sql := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(strings.ToLower(name))
+	if lim, ok := q["limit"]; ok {
+		if len(q) != 1 || len(lim) != 1 {
+			h.fail(w, httpError{http.StatusBadRequest, "limit cannot be combined with other parameters", sqlerr.InvalidParameterValue})
+			return
+		}
+		n, err := strconv.Atoi(lim[0])
+		if err != nil || n < 0 {
+			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid limit %q", lim[0]), sqlerr.InvalidParameterValue})
+			return
+		}
+		if len(info.pk) > 0 {
+			var order []string
+			for _, k := range keyCols {
+				order = append(order, quoteIdent(k))
+			}
+			if len(order) > 0 {
+				sql += " ORDER BY " + strings.Join(order, ", ")
+			}
+		}
+		sql += " LIMIT " + strconv.Itoa(n)
+		h.answer(ctx, w, sql, info.cols, true)
+		return
+	}
+	if len(keyCols) == 0 {
+		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("%q has no visible primary key: use ?limit=N", name), sqlerr.InvalidParameterValue})
+		return
+	}
+	if v, ok := q["key"]; ok && len(keyCols) == 1 && keyCols[0] != "key" {
+		q.Del("key")
+		q[keyCols[0]] = v
+	}
+	var conds []string
+	for _, k := range keyCols {
+		vs, ok := q[k]
+		if !ok || len(vs) != 1 {
+			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("missing key parameter %q (the primary key is %s)", k, strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
+			return
+		}
+		lit, err := textLiteral(vs[0], colType[k].OID())
+		if err != nil {
+			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("key parameter %q: %v", k, err), sqlerr.Code(err)})
+			return
+		}
+		conds = append(conds, quoteIdent(k)+" = "+lit)
+		q.Del(k)
+	}
+	if len(q) > 0 {
+		var extra []string
+		for k := range q {
+			extra = append(extra, k)
+		}
+		sort.Strings(extra)
+		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("unknown parameter(s) %s (the primary key is %s)", strings.Join(extra, ", "), strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
+		return
+	}
+	sql += " WHERE " + strings.Join(conds, " AND ")
+	h.answer(ctx, w, sql, info.cols, len(keyCols) < len(info.pk))
+}
+
+// answer runs sql and writes its rows: an array when many, else the one
+// row as an object (404 when none).
+func (h *httpAPI) answer(ctx context.Context, w http.ResponseWriter, sql string, cols []types.Column, many bool) {
+	rs, err := h.exec(ctx, sql)
+	if err != nil {
+		status := http.StatusInternalServerError
+		switch sqlerr.Code(err)[:2] {
+		case "22", "42":
+			status = http.StatusBadRequest
+		case "57":
+			status = http.StatusServiceUnavailable
+		}
+		h.fail(w, httpError{status, err.Error(), sqlerr.Code(err)})
+		return
+	}
+	res := rs[len(rs)-1]
+	var buf bytes.Buffer
+	if many {
+		buf.WriteByte('[')
+		for i, row := range res.Rows {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSONRow(&buf, res.Columns, row)
+		}
+		buf.WriteByte(']')
+	} else {
+		if len(res.Rows) == 0 {
+			h.fail(w, httpError{http.StatusNotFound, "no row with that key", "02000"})
+			return
+		}
+		writeJSONRow(&buf, res.Columns, res.Rows[0])
+	}
+	buf.WriteByte('\n')
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeJSONRow(buf *bytes.Buffer, cols []types.Column, row types.Row) {
+	buf.WriteByte('{')
+	n := 0
+	for i, c := range cols {
+		if c.Hidden {
+			continue
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		k, _ := json.Marshal(c.Name)
+		buf.Write(k)
+		buf.WriteByte(':')
+		var d types.Datum
+		if i < len(row) {
+			d = row[i]
+		}
+		writeJSONValue(buf, d, c.Type)
+	}
+	buf.WriteByte('}')
+}
+
+// writeJSONValue renders a datum as JSON: numbers as numbers (NaN and
+// infinities as strings), jsonb as itself, arrays as arrays, everything
+// else as its Postgres text.
+func writeJSONValue(buf *bytes.Buffer, d types.Datum, t types.Type) {
+	switch x := d.(type) {
+	case nil:
+		buf.WriteString("null")
+		return
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+		return
+	case int64:
+		buf.WriteString(strconv.FormatInt(x, 10))
+		return
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			bits := 64
+			if t.Kind == types.KindFloat32 {
+				bits = 32
+			}
+			buf.WriteString(strconv.FormatFloat(x, 'g', -1, bits))
+			return
+		}
+	case *apd.Decimal:
+		if x.Form == apd.Finite {
+			buf.WriteString(x.Text('f'))
+			return
+		}
+	case types.JSONB:
+		if json.Valid([]byte(x)) {
+			buf.WriteString(string(x))
+			return
+		}
+	case types.Array:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSONValue(buf, e, t.ElemType())
+		}
+		buf.WriteByte(']')
+		return
+	}
+	s, _ := json.Marshal(types.FormatTextTyped(d, t))
+	buf.Write(s)
+}
