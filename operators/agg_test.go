@@ -65,7 +65,7 @@ func aggBuilder(groupKey []int, in []types.Type, calls []expr.AggCall, appendOnl
 }
 
 // call builds an AggCall over the given input columns.
-func call(name string, in []types.Type, ret types.Type, args ...int) expr.AggCall {
+func aggCallOf(name string, in []types.Type, ret types.Type, args ...int) expr.AggCall {
 	c := expr.AggCall{Name: name, Args: args, Filter: -1, Type: ret}
 	for _, a := range args {
 		c.ArgTypes = append(c.ArgTypes, in[a])
@@ -73,11 +73,11 @@ func call(name string, in []types.Type, ret types.Type, args ...int) expr.AggCal
 	return c
 }
 
-func distinct(c expr.AggCall) expr.AggCall { c.Distinct = true; return c }
+func aggDistinct(c expr.AggCall) expr.AggCall { c.Distinct = true; return c }
 
-func filtered(c expr.AggCall, col int) expr.AggCall { c.Filter = col; return c }
+func aggFiltered(c expr.AggCall, col int) expr.AggCall { c.Filter = col; return c }
 
-func ordered(c expr.AggCall, keys ...expr.SortKey) expr.AggCall { c.OrderBy = keys; return c }
+func aggOrdered(c expr.AggCall, keys ...expr.SortKey) expr.AggCall { c.OrderBy = keys; return c }
 
 // Input schema of the script and property tests:
 // k bigint, v bigint, s varchar, b boolean, f double, i integer, big bigint.
@@ -90,36 +90,36 @@ const (
 func aggTestCalls() []expr.AggCall {
 	in := aggIn
 	return []expr.AggCall{
-		call("count", in, types.Int64),
-		call("count", in, types.Int64, cV),
-		distinct(call("count", in, types.Int64, cV)),
-		call("sum", in, types.Numeric, cV),
-		distinct(call("sum", in, types.Numeric, cV)),
-		call("avg", in, types.Numeric, cV),
-		distinct(call("avg", in, types.Numeric, cV)),
-		call("min", in, types.Int64, cV),
-		call("max", in, types.Int64, cV),
-		call("min", in, types.Varchar, cS),
-		call("max", in, types.Varchar, cS),
-		call("bool_and", in, types.Bool, cB),
-		call("bool_or", in, types.Bool, cB),
-		call("sum", in, types.Float64, cF),
-		call("avg", in, types.Float64, cF),
-		call("sum", in, types.Int64, cI),
-		call("avg", in, types.Numeric, cI),
-		call("sum", in, types.Numeric, cBig),
-		filtered(call("count", in, types.Int64), cB),
-		filtered(call("sum", in, types.Numeric, cV), cB),
-		ordered(call("array_agg", in, types.ArrayOf(types.Int64), cV), expr.SortKey{Col: cS, Desc: true, NullsFirst: true}),
-		ordered(call("string_agg", in, types.Varchar, cS, cS), expr.SortKey{Col: cV}),
-		ordered(distinct(call("array_agg", in, types.ArrayOf(types.Int64), cV)), expr.SortKey{Col: cV, NullsFirst: true}),
-		filtered(ordered(call("array_agg", in, types.ArrayOf(types.Varchar), cS), expr.SortKey{Col: cF, Desc: true}, expr.SortKey{Col: cV}), cB),
-		distinct(call("count", in, types.Int64, cS)),
-		call("var_pop", in, types.Float64, cF),
-		call("stddev_samp", in, types.Float64, cF),
-		distinct(call("bool_or", in, types.Bool, cB)),
-		call("var_samp", in, types.Numeric, cV),
-		call("stddev_pop", in, types.Numeric, cI),
+		aggCallOf("count", in, types.Int64),
+		aggCallOf("count", in, types.Int64, cV),
+		aggDistinct(aggCallOf("count", in, types.Int64, cV)),
+		aggCallOf("sum", in, types.Numeric, cV),
+		aggDistinct(aggCallOf("sum", in, types.Numeric, cV)),
+		aggCallOf("avg", in, types.Numeric, cV),
+		aggDistinct(aggCallOf("avg", in, types.Numeric, cV)),
+		aggCallOf("min", in, types.Int64, cV),
+		aggCallOf("max", in, types.Int64, cV),
+		aggCallOf("min", in, types.Varchar, cS),
+		aggCallOf("max", in, types.Varchar, cS),
+		aggCallOf("bool_and", in, types.Bool, cB),
+		aggCallOf("bool_or", in, types.Bool, cB),
+		aggCallOf("sum", in, types.Float64, cF),
+		aggCallOf("avg", in, types.Float64, cF),
+		aggCallOf("sum", in, types.Int64, cI),
+		aggCallOf("avg", in, types.Numeric, cI),
+		aggCallOf("sum", in, types.Numeric, cBig),
+		aggFiltered(aggCallOf("count", in, types.Int64), cB),
+		aggFiltered(aggCallOf("sum", in, types.Numeric, cV), cB),
+		aggOrdered(aggCallOf("array_agg", in, types.ArrayOf(types.Int64), cV), expr.SortKey{Col: cS, Desc: true, NullsFirst: true}),
+		aggOrdered(aggCallOf("string_agg", in, types.Varchar, cS, cS), expr.SortKey{Col: cV}),
+		aggOrdered(aggDistinct(aggCallOf("array_agg", in, types.ArrayOf(types.Int64), cV)), expr.SortKey{Col: cV, NullsFirst: true}),
+		aggFiltered(aggOrdered(aggCallOf("array_agg", in, types.ArrayOf(types.Varchar), cS), expr.SortKey{Col: cF, Desc: true}, expr.SortKey{Col: cV}), cB),
+		aggDistinct(aggCallOf("count", in, types.Int64, cS)),
+		aggCallOf("var_pop", in, types.Float64, cF),
+		aggCallOf("stddev_samp", in, types.Float64, cF),
+		aggDistinct(aggCallOf("bool_or", in, types.Bool, cB)),
+		aggCallOf("var_samp", in, types.Numeric, cV),
+		aggCallOf("stddev_pop", in, types.Numeric, cI),
 	}
 }
 
@@ -323,85 +323,6 @@ func randomAggRow(rng *rand.Rand) types.Row {
 	}
 }
 
-// randomEpochs generates epochs of consistent changes (deletes and
-// updates only retract rows that are present).
-func randomEpochs(rng *rand.Rand, epochs int, newRow func() types.Row) [][]change {
-	var live []types.Row
-	var out [][]change
-	for range epochs {
-		var ep []change
-		for range rng.IntN(12) {
-			switch x := rng.IntN(10); {
-			case x < 5 || len(live) == 0:
-				r := newRow()
-				live = append(live, r)
-				ep = append(ep, change{types.Insert, r})
-			case x < 8:
-				j := rng.IntN(len(live))
-				ep = append(ep, change{types.Delete, live[j]})
-				live = slices.Delete(live, j, j+1)
-			default:
-				j := rng.IntN(len(live))
-				r := newRow()
-				if rng.IntN(2) == 0 {
-					r[0] = live[j][0] // same group
-				}
-				ep = append(ep, change{types.UpdateDelete, live[j]}, change{types.UpdateInsert, r})
-				live[j] = r
-			}
-		}
-		out = append(out, ep)
-	}
-	return out
-}
-
-type change struct {
-	op  types.Op
-	row types.Row
-}
-
-func chunksOf(ts []types.Type, ch []change, size int) []*types.Chunk {
-	if len(ch) == 0 {
-		return nil
-	}
-	ops := make([]types.Op, len(ch))
-	rows := make([]types.Row, len(ch))
-	for i, c := range ch {
-		ops[i], rows[i] = c.op, c.row
-	}
-	return rechunk([]*types.Chunk{types.NewChunk(ts, ops, rows)}, size)
-}
-
-// checkIntegral runs the epochs through a fresh operator at the given
-// chunk size and checks, after every barrier, that the integral of the
-// output equals oracle(integral of the input). With restartEvery > 0 the
-// store is committed and the operator rebuilt every restartEvery epochs.
-func checkIntegral(t *testing.T, build buildFunc, ts []types.Type, epochs [][]change, size, restartEvery int, oracle func(zset.ZSet) zset.ZSet) {
-	t.Helper()
-	h := newHarness(t, build)
-	defer h.close()
-	input, output := zset.New(), zset.New()
-	for e, ep := range epochs {
-		epoch := uint64(e + 1)
-		for _, c := range chunksOf(ts, ep, size) {
-			input.AddChunk(c)
-			h.push(0, c)
-		}
-		h.barrier(epoch)
-		delta := h.take()
-		output.AddAll(delta, 1)
-		want := oracle(input)
-		if !zset.Equal(output, want) {
-			t.Fatalf("chunk size %d, epoch %d: output integral differs from the oracle\ninput:\n%s\ngot:\n%s\nwant:\n%s\nlast delta:\n%s",
-				size, epoch, input, output, want, delta)
-		}
-		if restartEvery > 0 && e%restartEvery == restartEvery-1 {
-			h.commit(epoch)
-			h.restart()
-		}
-	}
-}
-
 func TestHashAggProperties(t *testing.T) {
 	calls := aggTestCalls()
 	cases := []struct {
@@ -434,10 +355,10 @@ func TestHashAggProperties(t *testing.T) {
 func TestHashAggAppendOnly(t *testing.T) {
 	in := aggIn
 	calls := []expr.AggCall{
-		call("min", in, types.Int64, cV),
-		call("max", in, types.Varchar, cS),
-		distinct(call("count", in, types.Int64, cV)),
-		call("sum", in, types.Numeric, cV),
+		aggCallOf("min", in, types.Int64, cV),
+		aggCallOf("max", in, types.Varchar, cS),
+		aggDistinct(aggCallOf("count", in, types.Int64, cV)),
+		aggCallOf("sum", in, types.Numeric, cV),
 	}
 	for seed := range uint64(5) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -462,23 +383,23 @@ func TestHashAggScript(t *testing.T) {
 	sIn := []types.Type{types.Int64, types.Varchar, types.Int64}
 	runScripts(t, "testdata/agg.txt", map[string]buildFunc{
 		"count-sum": aggBuilder([]int{0}, in, []expr.AggCall{
-			call("count", in, types.Int64),
-			call("sum", in, types.Numeric, 1),
+			aggCallOf("count", in, types.Int64),
+			aggCallOf("sum", in, types.Numeric, 1),
 		}, false, 0),
 		"simple": aggBuilder(nil, in, []expr.AggCall{
-			call("count", in, types.Int64),
-			call("sum", in, types.Numeric, 1),
-			call("max", in, types.Int64, 1),
-			call("avg", in, types.Numeric, 1),
+			aggCallOf("count", in, types.Int64),
+			aggCallOf("sum", in, types.Numeric, 1),
+			aggCallOf("max", in, types.Int64, 1),
+			aggCallOf("avg", in, types.Numeric, 1),
 		}, false, 0),
 		"minmax": aggBuilder([]int{0}, in, []expr.AggCall{
-			call("min", in, types.Int64, 1),
-			call("max", in, types.Int64, 1),
-			distinct(call("count", in, types.Int64, 1)),
+			aggCallOf("min", in, types.Int64, 1),
+			aggCallOf("max", in, types.Int64, 1),
+			aggDistinct(aggCallOf("count", in, types.Int64, 1)),
 		}, false, 0),
 		"strings": aggBuilder([]int{0}, sIn, []expr.AggCall{
-			ordered(call("string_agg", sIn, types.Varchar, 1, 1), expr.SortKey{Col: 2, Desc: true, NullsFirst: true}),
-			ordered(call("array_agg", sIn, types.ArrayOf(types.Int64), 2), expr.SortKey{Col: 2}),
+			aggOrdered(aggCallOf("string_agg", sIn, types.Varchar, 1, 1), expr.SortKey{Col: 2, Desc: true, NullsFirst: true}),
+			aggOrdered(aggCallOf("array_agg", sIn, types.ArrayOf(types.Int64), 2), expr.SortKey{Col: 2}),
 		}, false, 0),
 		"distinct": aggBuilder([]int{0, 1}, in, nil, false, 0),
 	})
@@ -491,7 +412,7 @@ func TestHashAggLayoutErrors(t *testing.T) {
 	}
 	defer store.Close()
 	in := []types.Type{types.Int64, types.Int64}
-	calls := []expr.AggCall{call("min", in, types.Int64, 1)}
+	calls := []expr.AggCall{aggCallOf("min", in, types.Int64, 1)}
 	res, aggs := aggTestLayouts([]int{0}, in, calls, false, 1)
 	if _, err := NewHashAgg(HashAggArgs{GroupKey: []int{0}, Aggs: calls, InputTypes: in, Store: store, ResultTable: res}); err == nil || !strings.Contains(err.Error(), "agg table") {
 		t.Errorf("missing agg table: got %v", err)
@@ -510,7 +431,7 @@ func TestHashAggLayoutErrors(t *testing.T) {
 // chunks of 1024 rows (k in 100k keys), a barrier every 256 chunks.
 func BenchmarkHashAggCountSum(b *testing.B) {
 	in := []types.Type{types.Int64, types.Int64}
-	calls := []expr.AggCall{call("count", in, types.Int64), call("sum", in, types.Numeric, 1)}
+	calls := []expr.AggCall{aggCallOf("count", in, types.Int64), aggCallOf("sum", in, types.Numeric, 1)}
 	store, err := state.Open(state.Options{InMemory: true})
 	if err != nil {
 		b.Fatal(err)
@@ -521,7 +442,7 @@ func BenchmarkHashAggCountSum(b *testing.B) {
 		b.Fatal(err)
 	}
 	agg := node.(*HashAgg)
-	sink := &discard{}
+	sink := &discardSink{}
 	agg.Connect(sink, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const nChunks = 64
@@ -567,12 +488,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// discard is a sink that releases what it receives.
-type discard struct{ rows int }
+// discardSink is a sink that releases what it receives.
+type discardSink struct{ rows int }
 
-func (d *discard) Push(_ int, c *types.Chunk) error { d.rows += c.NumRows(); c.Release(); return nil }
-func (d *discard) Barrier(int, Barrier) error       { return nil }
-func (d *discard) Watermark(int, Watermark) error   { return nil }
+func (d *discardSink) Push(_ int, c *types.Chunk) error {
+	d.rows += c.NumRows()
+	c.Release()
+	return nil
+}
+func (d *discardSink) Barrier(int, Barrier) error     { return nil }
+func (d *discardSink) Watermark(int, Watermark) error { return nil }
 
 // TestNumericVariance checks the variance family over integers against
 // the exact values rounded at Postgres's numeric division scale

@@ -11,7 +11,7 @@ import (
 )
 
 // filterCond: a > b (NULL when either is NULL).
-func filterCond(t testing.TB) expr.Expr { return mustResolve(t, ">", col(0), col(1)) }
+func filterCond(t testing.TB) expr.Expr { return mustResolve(t, ">", pfCol(0), pfCol(1)) }
 
 func TestFilterScript(t *testing.T) {
 	runScript(t, "testdata/filter.txt", func(*state.Store) (Node, error) {

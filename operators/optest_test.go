@@ -28,8 +28,12 @@ package operators
 //	restart              build a new operator over the same store (its
 //	                     caches are empty; it must read through its tables)
 //
-// "barrier" sends Barrier{Epoch: N} on every port in turn, then seals the
-// store at N (and commits it with "checkpoint"). Its output is what the
+//	ports 0 1            the ports "barrier" is sent on (default: the ports
+//	                     pushed to so far, else port 0)
+//
+// "barrier" sends Barrier{Epoch: N} on every port in turn; once the operator
+// has forwarded it, the harness seals the store at N (and commits it with
+// "checkpoint"). Its output is what the
 // operator emitted since the previous output was printed: the consolidated
 // changes (weights summed per row, zeros dropped, sorted; a row of weight w
 // is printed |w| times, with "+" or "-") in chunk text form, or "(no
@@ -49,11 +53,23 @@ package operators
 //
 //	h := newHarness(t, build)        // fresh in-memory store, output collector
 //	h.push(port, chunk)              // fails the test on error
-//	h.barrier(epoch)                 // all ports; seals the store
+//	h.barrier(epoch, ports...)       // on the ports (default 0); checks it is
+//	                                 // forwarded once; seals the store
 //	h.commit(epoch)                  // store.Commit
 //	h.restart()                      // rebuild over the same store
 //	z := h.take()                    // output since last take, as a zset.ZSet
 //	rechunk(chunks, size)            // re-chunks a list of chunks
+//
+// Property tests (single-input operators)
+//
+//	type change struct{ op types.Op; row types.Row }
+//	randomEpochs(rng, n, newRow) [][]change   // consistent random changes: inserts,
+//	                                          // deletes and update pairs of live rows
+//	                                          // (half the updates keep column 0)
+//	chunksOf(ts, changes, size) []*types.Chunk
+//	checkIntegral(t, build, ts, epochs, size, restartEvery, oracle)
+//	    // after every barrier: ∫output == oracle(∫input) (zset.Equal);
+//	    // restartEvery > 0 commits and rebuilds the operator every n epochs
 //
 // Inputs of multi-input operators: buildFunc returns the node; the harness
 // pushes on the ports the script names. The node must embed Output (it must
@@ -62,6 +78,7 @@ package operators
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -300,12 +317,13 @@ func runBlocks(t *testing.T, blocks []*scriptBlock, builders map[string]buildFun
 			} else if len(ports) == 0 {
 				ports = []int{0}
 			}
+			before := len(h.out.Barriers)
 			for _, p := range ports {
 				if err := h.node.Barrier(p, bar); err != nil {
 					out = append(out, "error: "+err.Error())
 				}
 			}
-			if _, one := b.args["port"]; !one {
+			if len(h.out.Barriers) > before { // forwarded: the epoch is complete
 				h.store.Seal(epoch)
 				if bar.Checkpoint {
 					if err := h.store.Commit(epoch, nil); err != nil {
@@ -589,4 +607,83 @@ func formatChange(op types.Op, r types.Row) string {
 		s += " " + v
 	}
 	return s
+}
+
+// randomEpochs generates epochs of consistent changes (deletes and
+// updates only retract rows that are present).
+func randomEpochs(rng *rand.Rand, epochs int, newRow func() types.Row) [][]change {
+	var live []types.Row
+	var out [][]change
+	for range epochs {
+		var ep []change
+		for range rng.IntN(12) {
+			switch x := rng.IntN(10); {
+			case x < 5 || len(live) == 0:
+				r := newRow()
+				live = append(live, r)
+				ep = append(ep, change{types.Insert, r})
+			case x < 8:
+				j := rng.IntN(len(live))
+				ep = append(ep, change{types.Delete, live[j]})
+				live = slices.Delete(live, j, j+1)
+			default:
+				j := rng.IntN(len(live))
+				r := newRow()
+				if rng.IntN(2) == 0 {
+					r[0] = live[j][0] // same group
+				}
+				ep = append(ep, change{types.UpdateDelete, live[j]}, change{types.UpdateInsert, r})
+				live[j] = r
+			}
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
+type change struct {
+	op  types.Op
+	row types.Row
+}
+
+func chunksOf(ts []types.Type, ch []change, size int) []*types.Chunk {
+	if len(ch) == 0 {
+		return nil
+	}
+	ops := make([]types.Op, len(ch))
+	rows := make([]types.Row, len(ch))
+	for i, c := range ch {
+		ops[i], rows[i] = c.op, c.row
+	}
+	return rechunk([]*types.Chunk{types.NewChunk(ts, ops, rows)}, size)
+}
+
+// checkIntegral runs the epochs through a fresh operator at the given
+// chunk size and checks, after every barrier, that the integral of the
+// output equals oracle(integral of the input). With restartEvery > 0 the
+// store is committed and the operator rebuilt every restartEvery epochs.
+func checkIntegral(t *testing.T, build buildFunc, ts []types.Type, epochs [][]change, size, restartEvery int, oracle func(zset.ZSet) zset.ZSet) {
+	t.Helper()
+	h := newHarness(t, build)
+	defer h.close()
+	input, output := zset.New(), zset.New()
+	for e, ep := range epochs {
+		epoch := uint64(e + 1)
+		for _, c := range chunksOf(ts, ep, size) {
+			input.AddChunk(c)
+			h.push(0, c)
+		}
+		h.barrier(epoch)
+		delta := h.take()
+		output.AddAll(delta, 1)
+		want := oracle(input)
+		if !zset.Equal(output, want) {
+			t.Fatalf("chunk size %d, epoch %d: output integral differs from the oracle\ninput:\n%s\ngot:\n%s\nwant:\n%s\nlast delta:\n%s",
+				size, epoch, input, output, want, delta)
+		}
+		if restartEvery > 0 && e%restartEvery == restartEvery-1 {
+			h.commit(epoch)
+			h.restart()
+		}
+	}
 }

@@ -13,7 +13,7 @@ import (
 // Input of the project/filter tests: a bigint, b bigint, s varchar.
 var pfIn = []types.Type{types.Int64, types.Int64, types.Varchar}
 
-func col(i int) expr.Expr { return &expr.ColumnRef{Index: i, T: pfIn[i]} }
+func pfCol(i int) expr.Expr { return &expr.ColumnRef{Index: i, T: pfIn[i]} }
 
 func mustResolve(t testing.TB, name string, args ...expr.Expr) expr.Expr {
 	t.Helper()
@@ -26,7 +26,7 @@ func mustResolve(t testing.TB, name string, args ...expr.Expr) expr.Expr {
 
 // projectExprs: a + b, s, a.
 func projectExprs(t testing.TB) []expr.Expr {
-	return []expr.Expr{mustResolve(t, "+", col(0), col(1)), col(2), col(0)}
+	return []expr.Expr{mustResolve(t, "+", pfCol(0), pfCol(1)), pfCol(2), pfCol(0)}
 }
 
 func TestProjectScript(t *testing.T) {
