@@ -2,9 +2,19 @@ package pgwire_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
+	"net"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -113,5 +123,47 @@ func TestFileUserStore(t *testing.T) {
 	v2, err := pgwire.ParseSCRAMVerifier(v.String())
 	if err != nil || !v2.Check("secret") {
 		t.Errorf("verifier round trip: %v", err)
+	}
+}
+
+func selfSignedTLS(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+func TestTLS(t *testing.T) {
+	ts := startServer(t, func(c *pgwire.Config) { c.TLSConfig = selfSignedTLS(t) })
+	url := strings.Replace(ts.url("root", ""), "sslmode=disable", "sslmode=require", 1)
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
+		t.Errorf("connection is not TLS: %T", c.PgConn().Conn())
+	}
+	var one int32
+	if err := c.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Errorf("query over TLS: %v", err)
+	}
+	// Without TLS configured, sslmode=require fails cleanly.
+	plain := startServer(t, nil)
+	if _, err := pgx.Connect(context.Background(), strings.Replace(plain.url("root", ""), "sslmode=disable", "sslmode=require", 1)); err == nil {
+		t.Error("sslmode=require succeeded without TLS")
 	}
 }

@@ -22,9 +22,9 @@ import (
 
 // Causes of a canceled statement context.
 var (
-	errCanceledByUser  = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
-	errStatementTimout = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to statement timeout")
-	errAdminShutdown   = sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command")
+	errCanceledByUser   = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+	errStatementTimeout = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to statement timeout")
+	errAdminShutdown    = sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command")
 )
 
 // errTerminate ends a connection quietly (the client said goodbye, or the
@@ -90,7 +90,12 @@ func (c *conn) serve(ctx context.Context) {
 		_ = c.nc.Close()
 	}()
 	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
+	c.idle.Store(true) // Shutdown may interrupt the startup exchange
+	if c.srv.closing.Load() {
+		return
+	}
 	ok, err := c.startup()
+	c.idle.Store(false)
 	if err != nil || !ok {
 		if err != nil && !errors.Is(err, errTerminate) && !isClosedErr(err) {
 			c.srv.log.Debug("pgwire: startup failed", "remote", c.remote, "err", err)
@@ -275,7 +280,7 @@ func (c *conn) run(ctx context.Context, sql string) ([]*engine.Result, error) {
 	defer cancel(nil)
 	if d := c.statementTimeout(); d > 0 {
 		var stop context.CancelFunc
-		ctx, stop = context.WithTimeoutCause(ctx, d, errStatementTimout)
+		ctx, stop = context.WithTimeoutCause(ctx, d, errStatementTimeout)
 		defer stop()
 	}
 	c.cancelMu.Lock()

@@ -318,7 +318,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 			return err
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: ps.paramOIDs})
-		if ps.kind == kindRows && ps.cols != nil {
+		if ps.kind == kindRows && len(visible(ps.cols)) > 0 {
 			c.be.Send(rowDescription(ps.cols, visible(ps.cols), nil))
 		} else {
 			c.be.Send(&pgproto3.NoData{})

@@ -411,3 +411,37 @@ func TestNotices(t *testing.T) {
 		t.Errorf("notices = %v", notices)
 	}
 }
+
+func TestParameterInference(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := context.Background()
+	setup := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
+	mustExec(t, setup, "CREATE TABLE li (k INT PRIMARY KEY, s VARCHAR)")
+	mustExec(t, setup, "INSERT INTO li VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	mustExec(t, setup, "FLUSH")
+	for _, mode := range modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			c := ts.connect(t, mode)
+			rows, err := c.Query(ctx, "SELECT k FROM li ORDER BY k LIMIT $1", 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+			if err != nil || fmt.Sprint(ks) != "[1 2]" {
+				t.Errorf("LIMIT $1: %v %v", ks, err)
+			}
+			var n int32
+			if err := c.QueryRow(ctx, "SELECT $1::int + 1", 41).Scan(&n); err != nil || n != 42 {
+				t.Errorf("$1::int + 1: %d %v", n, err)
+			}
+			var s string
+			if err := c.QueryRow(ctx, "SELECT s FROM li WHERE s = $1", "b").Scan(&s); err != nil || s != "b" {
+				t.Errorf("s = $1: %q %v", s, err)
+			}
+			var neg int32
+			if err := c.QueryRow(ctx, "SELECT k - $1 FROM li WHERE k = $2", -5, 1).Scan(&neg); err != nil || neg != 6 {
+				t.Errorf("negative parameter: %d %v", neg, err)
+			}
+		})
+	}
+}
