@@ -48,6 +48,10 @@ type SinkConfig struct {
 	// its input (CREATE SINK … FROM mv), false when it only gets new
 	// changes.
 	Snapshot bool
+	// AppendOnly is true when the input can only insert (the planner knows).
+	// FORMAT PLAIN sinks over Kafka and files refuse other inputs unless
+	// force_append_only is set.
+	AppendOnly bool
 }
 
 // visibleCols returns the positions of the non-hidden columns.

@@ -51,6 +51,13 @@ type Row struct {
 
 func newRow(n int) *Row { return &Row{vals: make([]value, n)} }
 
+// NewRow returns a row of n NULL columns with op Insert, for generators
+// that fill rows themselves.
+func NewRow(n int) *Row { return newRow(n) }
+
+// Reset makes every column NULL and the op Insert.
+func (r *Row) Reset() { r.reset() }
+
 func (r *Row) reset() {
 	r.Op = types.Insert
 	for i := range r.vals {
@@ -75,6 +82,17 @@ func (r *Row) SetInt(col int, v int64) { r.vals[col] = value{k: vInt, i: v} }
 // SetString stores a string (varchar, or the canonical text of a numeric
 // or jsonb) in column col.
 func (r *Row) SetString(col int, s string) { r.vals[col] = value{k: vStr, s: s} }
+
+// SetFloat stores a float in column col.
+func (r *Row) SetFloat(col int, f float64) { r.vals[col] = value{k: vFloat, f: f} }
+
+// SetBool stores a boolean in column col.
+func (r *Row) SetBool(col int, b bool) {
+	r.vals[col] = value{k: vBool}
+	if b {
+		r.vals[col].i = 1
+	}
+}
 
 // IsNull reports whether column col is NULL.
 func (r *Row) IsNull(col int) bool { return r.vals[col].k == vNull }

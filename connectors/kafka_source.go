@@ -1,0 +1,591 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/eddysql/eddy/connectors/format"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+var kafkaCommonOptions = []OptionSpec{
+	{Name: "topic", Required: true, Doc: "Kafka topic."},
+	{Name: "properties.bootstrap.server", Aliases: []string{"brokers", "properties.bootstrap.servers", "kafka.brokers"}, Required: true,
+		Doc: "Comma-separated list of broker addresses (host:port). `brokers` is the older spelling."},
+	{Name: "properties.client.id", Doc: "Client id sent to the brokers."},
+}
+
+func init() {
+	opts := append([]OptionSpec{}, kafkaCommonOptions...)
+	opts = append(opts,
+		OptionSpec{Name: "scan.startup.mode", Aliases: []string{"kafka.scan.startup.mode"}, Kind: KindEnum, Enum: []string{"earliest", "latest", "timestamp"}, Default: "earliest",
+			Doc: "Where to start when there are no stored offsets."},
+		OptionSpec{Name: "scan.startup.timestamp.millis", Aliases: []string{"scan.startup.timestamp_millis", "kafka.time.offset"}, Kind: KindInt,
+			Doc: "Start at the first message at or after this time (ms since epoch); implies scan.startup.mode='timestamp'."},
+		OptionSpec{Name: "format", Kind: KindEnum, Enum: []string{"json", "upsert_json", "debezium_json"},
+			Doc: "Legacy spelling of FORMAT … ENCODE JSON (json = PLAIN)."},
+		OptionSpec{Name: "error.policy", Kind: KindEnum, Enum: []string{"skip", "fail"}, Default: "skip",
+			Doc: "What a malformed message does: skip (count it and report it to the error sink) or fail (stop this source with an error)."},
+		OptionSpec{Name: "properties.fetch.max.wait.ms", Kind: KindDuration, Default: "20ms",
+			Doc: "How long a fetch waits for data; small values give low latency."},
+		OptionSpec{Name: "properties.max.partition.fetch.bytes", Kind: KindInt, Default: "10485760", Doc: "Largest fetch per partition."},
+		OptionSpec{Name: "source.workers", Kind: KindInt, Default: "0", Doc: "Decoding goroutines (0 = min(partitions, 4))."},
+		OptionSpec{Name: "max.chunk.size", Kind: KindInt, Default: "1024", Doc: "Rows per chunk at most."},
+	)
+	RegisterSource(Spec{
+		Name:    "kafka",
+		Summary: "Reads a Kafka topic, every partition at explicit offsets (no consumer group); offsets live in Eddy's checkpoints.",
+		Formats: []string{"PLAIN JSON", "UPSERT JSON", "DEBEZIUM JSON"},
+		Options: opts,
+	}, newKafkaSource)
+}
+
+// kafkaSource reads every partition of a topic with one kafka-go Reader per
+// partition (Partition set, no GroupID), fans the messages out to worker
+// goroutines that decode them into chunks, and hands the chunks to Read with
+// the per-partition offsets they reach.
+type kafkaSource struct {
+	cfg      SourceConfig
+	topic    string
+	brokers  []string
+	mode     string
+	startTS  int64
+	fail     bool
+	maxWait  time.Duration
+	maxBytes int
+	workers  int
+	maxChunk int
+	format   string
+	payload  []int
+	include  []Include
+
+	offsets Offsets // after the last chunk Read returned
+	batches chan kafkaBatch
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	readers []*kafka.Reader
+	open    bool
+	failed  error
+
+	rows, bytes, bad atomic.Int64
+}
+
+type kafkaBatch struct {
+	chunk *types.Chunk
+	next  map[int]int64 // partition → next offset
+	err   error
+}
+
+// legacyFormat maps WITH (format='…') to a FORMAT.
+func legacyFormat(v string) string {
+	switch strings.ToLower(v) {
+	case "upsert_json":
+		return format.Upsert
+	case "debezium_json":
+		return format.Debezium
+	}
+	return format.Plain
+}
+
+func newKafkaSource(cfg SourceConfig) (Source, error) {
+	o := merged(cfg.With, cfg.Format)
+	s := &kafkaSource{cfg: cfg, topic: o.str("topic")}
+	for _, b := range strings.Split(o.str("properties.bootstrap.server"), ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			s.brokers = append(s.brokers, b)
+		}
+	}
+	if len(s.brokers) == 0 {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "kafka source %q: properties.bootstrap.server is empty", cfg.Name)
+	}
+	s.mode = strings.ToLower(o.strOr("scan.startup.mode", "earliest"))
+	var err error
+	if s.startTS, err = o.int("scan.startup.timestamp.millis", -1); err != nil {
+		return nil, err
+	}
+	if s.startTS >= 0 {
+		s.mode = "timestamp"
+	} else if s.mode == "timestamp" {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "kafka source %q: scan.startup.mode='timestamp' needs scan.startup.timestamp.millis", cfg.Name)
+	}
+	s.fail = strings.EqualFold(o.str("error.policy"), "fail")
+	if s.maxWait, err = o.dur("properties.fetch.max.wait.ms", 20*time.Millisecond); err != nil {
+		return nil, err
+	}
+	mb, err := o.int("properties.max.partition.fetch.bytes", 10<<20)
+	if err != nil {
+		return nil, err
+	}
+	s.maxBytes = int(mb)
+	w, err := o.int("source.workers", 0)
+	if err != nil {
+		return nil, err
+	}
+	s.workers = int(w)
+	mc, err := o.int("max.chunk.size", 1024)
+	if err != nil {
+		return nil, err
+	}
+	s.maxChunk = max(int(mc), 1)
+
+	switch {
+	case cfg.Format.Format != "":
+		if !strings.EqualFold(cfg.Format.Encode, "JSON") {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "kafka source %q: ENCODE %s is not supported (use JSON)", cfg.Name, cfg.Format.Encode)
+		}
+		s.format = strings.ToUpper(cfg.Format.Format)
+	case o.str("format") != "":
+		s.format = legacyFormat(o.str("format"))
+	default:
+		s.format = format.Plain
+	}
+	s.include, s.payload, err = splitInclude(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Build one decoder now so that configuration errors surface at CREATE.
+	if _, err := s.newDecoder(); err != nil {
+		return nil, sqlerr.Wrap(err, sqlerr.InvalidParameterValue)
+	}
+	return s, nil
+}
+
+// splitInclude separates INCLUDE columns from payload columns and checks
+// the INCLUDE kinds and types.
+func splitInclude(cfg SourceConfig) ([]Include, []int, error) {
+	inc := map[int]bool{}
+	for _, in := range cfg.Include {
+		if in.Column < 0 || in.Column >= len(cfg.Schema) {
+			return nil, nil, sqlerr.New(sqlerr.InvalidParameterValue, "INCLUDE %s: column %d out of range", in.Kind, in.Column)
+		}
+		t := cfg.Schema[in.Column].Type
+		ok := false
+		switch strings.ToLower(in.Kind) {
+		case "key", "header":
+			ok = t.Kind == types.KindVarchar || t.Kind == types.KindBytea || t.Kind == types.KindJSONB
+		case "partition":
+			ok = t.IsInteger() || t.Kind == types.KindVarchar
+		case "offset":
+			ok = t.Kind == types.KindInt64 || t.Kind == types.KindVarchar
+		case "timestamp":
+			ok = t.Kind == types.KindTimestamptz || t.Kind == types.KindTimestamp
+		default:
+			return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "INCLUDE %s is not supported by the kafka connector", in.Kind)
+		}
+		if !ok {
+			return nil, nil, sqlerr.New(sqlerr.DatatypeMismatch, "INCLUDE %s cannot be stored in column %q of type %s", in.Kind, cfg.Schema[in.Column].Name, t)
+		}
+		inc[in.Column] = true
+	}
+	var payload []int
+	for i := range cfg.Schema {
+		if !inc[i] {
+			payload = append(payload, i)
+		}
+	}
+	return cfg.Include, payload, nil
+}
+
+func (s *kafkaSource) newDecoder() (*format.JSONDecoder, error) {
+	return format.NewJSONDecoder(s.cfg.Schema, format.JSONOptions{Format: s.format, Columns: s.payload, PK: s.cfg.PK})
+}
+
+func partKey(p int) string { return "partition/" + strconv.Itoa(p) }
+
+// Open resolves the partitions and their start offsets (stored offsets win
+// over scan.startup.mode), then starts one reader per partition and the
+// decoding workers.
+func (s *kafkaSource) Open(ctx context.Context, offsets Offsets) error {
+	if s.open {
+		return errors.New("kafka source: already open")
+	}
+	parts, err := s.partitions(ctx)
+	if err != nil {
+		return err
+	}
+	start := map[int]int64{}
+	for _, p := range parts {
+		if v, ok := offsets[partKey(p)]; ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("kafka source %q: bad stored offset %q for partition %d", s.cfg.Name, v, p)
+			}
+			start[p] = n
+			continue
+		}
+		n, err := s.resolveStart(ctx, p)
+		if err != nil {
+			return err
+		}
+		start[p] = n
+	}
+	s.offsets = Offsets{}
+	for k, v := range offsets { // keep offsets of partitions we no longer see
+		s.offsets[k] = v
+	}
+	for p, n := range start {
+		s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
+	}
+	nw := s.workers
+	if nw <= 0 {
+		nw = min(len(parts), 4)
+	}
+	nw = max(min(nw, len(parts)), 1)
+	rctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.batches = make(chan kafkaBatch, 2*nw)
+	inputs := make([]chan kafka.Message, nw)
+	for i := range inputs {
+		inputs[i] = make(chan kafka.Message, s.maxChunk)
+	}
+	for i, p := range parts {
+		r := kafka.NewReader(kafka.ReaderConfig{
+			Brokers:          s.brokers,
+			Topic:            s.topic,
+			Partition:        p,
+			MinBytes:         1,
+			MaxBytes:         s.maxBytes,
+			MaxWait:          s.maxWait,
+			ReadBatchTimeout: 10 * time.Second,
+			QueueCapacity:    1024,
+			MaxAttempts:      1 << 30,
+		})
+		if err := r.SetOffset(start[p]); err != nil {
+			cancel()
+			return fmt.Errorf("kafka source %q: partition %d: %w", s.cfg.Name, p, err)
+		}
+		s.readers = append(s.readers, r)
+		s.wg.Add(1)
+		go s.fetch(rctx, r, inputs[i%nw])
+	}
+	for i := 0; i < nw; i++ {
+		dec, err := s.newDecoder()
+		if err != nil {
+			cancel()
+			return err
+		}
+		s.wg.Add(1)
+		go s.work(rctx, dec, inputs[i])
+	}
+	s.open = true
+	return nil
+}
+
+func (s *kafkaSource) client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(s.brokers...), Timeout: 10 * time.Second}
+}
+
+func (s *kafkaSource) partitions(ctx context.Context) ([]int, error) {
+	var lastErr error
+	for attempt := 0; attempt < 20; attempt++ {
+		md, err := s.client().Metadata(ctx, &kafka.MetadataRequest{Topics: []string{s.topic}})
+		if err == nil {
+			for _, t := range md.Topics {
+				if t.Name != s.topic {
+					continue
+				}
+				if t.Error != nil {
+					err = t.Error
+					break
+				}
+				var ps []int
+				for _, p := range t.Partitions {
+					ps = append(ps, p.ID)
+				}
+				sort.Ints(ps)
+				if len(ps) > 0 {
+					return ps, nil
+				}
+				err = errors.New("topic has no partitions")
+			}
+			if err == nil {
+				err = errors.New("topic not found")
+			}
+		}
+		lastErr = err
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil, sqlerr.New(sqlerr.ConnectionException, "kafka source %q: cannot read the partitions of topic %q from %s: %v",
+		s.cfg.Name, s.topic, strings.Join(s.brokers, ","), lastErr)
+}
+
+func (s *kafkaSource) resolveStart(ctx context.Context, p int) (int64, error) {
+	var req kafka.OffsetRequest
+	switch s.mode {
+	case "latest":
+		req = kafka.LastOffsetOf(p)
+	case "timestamp":
+		req = kafka.TimeOffsetOf(p, time.UnixMilli(s.startTS))
+	default:
+		req = kafka.FirstOffsetOf(p)
+	}
+	resp, err := s.client().ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{s.topic: {req}}})
+	if err != nil {
+		return 0, fmt.Errorf("kafka source %q: list offsets of partition %d: %w", s.cfg.Name, p, err)
+	}
+	for _, po := range resp.Topics[s.topic] {
+		if po.Partition != p {
+			continue
+		}
+		if po.Error != nil {
+			return 0, fmt.Errorf("kafka source %q: list offsets of partition %d: %w", s.cfg.Name, p, po.Error)
+		}
+		switch s.mode {
+		case "latest":
+			return po.LastOffset, nil
+		case "timestamp":
+			best := int64(-1)
+			for off := range po.Offsets {
+				if best < 0 || off < best {
+					best = off
+				}
+			}
+			if best < 0 {
+				return po.LastOffset, nil // nothing at or after the time yet
+			}
+			return best, nil
+		}
+		return po.FirstOffset, nil
+	}
+	return 0, fmt.Errorf("kafka source %q: no offsets returned for partition %d", s.cfg.Name, p)
+}
+
+// fetch moves a partition's messages to its worker.
+func (s *kafkaSource) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Message) {
+	defer s.wg.Done()
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				select {
+				case s.batches <- kafkaBatch{err: fmt.Errorf("kafka source %q: %w", s.cfg.Name, err)}:
+				case <-ctx.Done():
+				}
+			}
+			return
+		}
+		select {
+		case out <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// work decodes messages into chunks of up to maxChunk rows: it blocks for
+// one message, then takes whatever else is already queued.
+func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-chan kafka.Message) {
+	defer s.wg.Done()
+	b := format.NewBuilder(s.cfg.Schema.Types())
+	defer b.Release()
+	for {
+		var m kafka.Message
+		select {
+		case m = <-in:
+		case <-ctx.Done():
+			return
+		}
+		next := map[int]int64{}
+		var failErr error
+		n := 0
+		for {
+			n++
+			if err := s.decode(dec, b, &m); err != nil {
+				if s.fail {
+					failErr = err
+					break
+				}
+			}
+			next[m.Partition] = m.Offset + 1
+			if b.Len() >= s.maxChunk || n >= 4*s.maxChunk {
+				break
+			}
+			more := false
+			select {
+			case m = <-in:
+				more = true
+			default:
+			}
+			if !more {
+				break
+			}
+		}
+		batch := kafkaBatch{chunk: b.Build(), next: next, err: failErr}
+		select {
+		case s.batches <- batch:
+		case <-ctx.Done():
+			if batch.chunk != nil {
+				batch.chunk.Release()
+			}
+			return
+		}
+		if failErr != nil {
+			return
+		}
+	}
+}
+
+// decode appends the rows of one message; a bad message is counted and
+// reported, and its error returned.
+func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) error {
+	s.bytes.Add(int64(len(m.Value)))
+	rows, err := dec.Decode(m.Key, m.Value)
+	if err != nil {
+		s.bad.Add(1)
+		if s.cfg.Errors != nil {
+			s.cfg.Errors.Report(BadMessage{Source: s.cfg.Name, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
+				Err: err, Raw: m.Value, Key: m.Key, Time: time.Now()})
+		}
+		return sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
+			s.cfg.Name, m.Topic, m.Partition, m.Offset, err)
+	}
+	for _, r := range rows {
+		for _, in := range s.include {
+			t := s.cfg.Schema[in.Column].Type
+			switch strings.ToLower(in.Kind) {
+			case "key":
+				r.Set(in.Column, bytesDatum(m.Key, t))
+			case "partition":
+				if t.Kind == types.KindVarchar {
+					r.Set(in.Column, strconv.Itoa(m.Partition))
+				} else {
+					r.SetInt(in.Column, int64(m.Partition))
+				}
+			case "offset":
+				if t.Kind == types.KindVarchar {
+					r.Set(in.Column, strconv.FormatInt(m.Offset, 10))
+				} else {
+					r.SetInt(in.Column, m.Offset)
+				}
+			case "timestamp":
+				r.SetInt(in.Column, m.Time.UnixMicro())
+			case "header":
+				var v []byte
+				found := false
+				for _, h := range m.Headers {
+					if h.Key == in.Inner {
+						v, found = h.Value, true
+					}
+				}
+				if found {
+					r.Set(in.Column, bytesDatum(v, t))
+				} else {
+					r.Set(in.Column, nil)
+				}
+			}
+		}
+		b.Append(r)
+		s.rows.Add(1)
+	}
+	return nil
+}
+
+func bytesDatum(b []byte, t types.Type) types.Datum {
+	if b == nil {
+		return nil
+	}
+	switch t.Kind {
+	case types.KindBytea:
+		return append([]byte(nil), b...)
+	case types.KindJSONB:
+		return types.JSONB(string(b))
+	}
+	return string(b)
+}
+
+// Read returns the next chunk. Batches whose messages were all bad still
+// advance the offsets.
+func (s *kafkaSource) Read(ctx context.Context) (*types.Chunk, error) {
+	if !s.open {
+		return nil, ErrNotConnected
+	}
+	if s.failed != nil {
+		return nil, s.failed
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case b := <-s.batches:
+			if b.err != nil && b.chunk == nil && b.next == nil {
+				s.failed = b.err
+				return nil, b.err
+			}
+			if b.err != nil {
+				// error.policy='fail': deliver the good rows before the bad
+				// message, then stop. Offsets stop before the bad message.
+				// (next only covers the messages decoded before it).
+				s.failed = b.err
+				for p, n := range b.next {
+					s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
+				}
+				if b.chunk != nil {
+					return b.chunk, nil
+				}
+				return nil, b.err
+			}
+			for p, n := range b.next {
+				s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
+			}
+			if b.chunk != nil {
+				return b.chunk, nil
+			}
+		}
+	}
+}
+
+// Offsets returns "partition/N" → the next offset to read, for every
+// partition.
+func (s *kafkaSource) Offsets() Offsets { return s.offsets.Clone() }
+
+// Stats returns the source's counters.
+func (s *kafkaSource) Stats() SourceStats {
+	return SourceStats{Rows: s.rows.Load(), Bytes: s.bytes.Load(), BadMessages: s.bad.Load()}
+}
+
+// Close stops the readers and workers.
+func (s *kafkaSource) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	var first error
+	for _, r := range s.readers {
+		if err := r.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.wg.Wait()
+	for {
+		select {
+		case b := <-s.batches:
+			if b.chunk != nil {
+				b.chunk.Release()
+			}
+			continue
+		default:
+		}
+		break
+	}
+	s.readers = nil
+	s.open = false
+	return first
+}
+
+var (
+	_ Source        = (*kafkaSource)(nil)
+	_ StatsReporter = (*kafkaSource)(nil)
+)
