@@ -21,9 +21,10 @@ type emitter interface {
 // knowledge is in build's one type switch.
 type builder struct {
 	store *state.Store
-	// ctx is the evaluation context of one-shot query dataflows (NOW() of
-	// the statement, session time zone); nil for streaming dataflows, whose
-	// operators take NOW() from each barrier.
+	// ctx is the evaluation context shared by the dataflow's operators:
+	// for one-shot queries NOW() of the statement and the session time zone
+	// (strict: errors fail the query); for streaming dataflows the engine
+	// sets NOW() at each barrier, and row errors become NULL (non-strict).
 	ctx *expr.Context
 	// replay: rebuilding after recovery; sources must not emit again what
 	// the state tables already hold.
@@ -31,6 +32,7 @@ type builder struct {
 
 	leaves  []leaf
 	sources []operators.Node
+	usesNow bool
 	built   map[planner.StreamNode]emitter
 }
 
@@ -177,6 +179,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			return nil, err
 		}
 		args.Store = b.store
+		b.usesNow = true
 		t, err := operators.NewTemporalFilter(args)
 		if err != nil {
 			return nil, err

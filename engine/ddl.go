@@ -23,7 +23,7 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 	case *parser.CreateTable:
 		return e.createTable(ctx, st, text, replay)
 	case *parser.CreateMaterializedView:
-		return e.createMView(ctx, st, text, replay)
+		return e.createMView(ctx, s, st, text, replay)
 	case *parser.CreateView:
 		return e.createView(ctx, st, text, replay)
 	case *parser.CreateIndex:
@@ -84,7 +84,18 @@ func (e *Engine) unregister(name string) {
 func (e *Engine) persist(o *object, replay *object) {
 	if replay == nil {
 		e.store.PutMeta(o.metaKey(), o.encode())
+		e.dirty = true
 	}
+}
+
+// ddlDone ends a DDL statement: with a data directory, a checkpoint makes
+// the catalog change durable; in memory there is nothing to wait for (the
+// next barrier seals it).
+func (e *Engine) ddlDone(ctx context.Context) error {
+	if !e.persistent() {
+		return nil
+	}
+	return e.Flush(ctx)
 }
 
 func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text string, replay *object) (*Result, error) {
@@ -129,7 +140,7 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	}
 	e.register(o)
 	if replay == nil {
-		if err := e.Flush(ctx); err != nil {
+		if err := e.ddlDone(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -231,7 +242,7 @@ func (e *Engine) createView(ctx context.Context, st *parser.CreateView, text str
 	}
 	e.register(o)
 	if replay == nil {
-		if err := e.Flush(ctx); err != nil {
+		if err := e.ddlDone(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -285,7 +296,7 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 	}
 	e.register(o)
 	if replay == nil {
-		if err := e.Flush(ctx); err != nil {
+		if err := e.ddlDone(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -347,7 +358,7 @@ func (e *Engine) drop(ctx context.Context, st *parser.Drop) (*Result, error) {
 			}
 		}
 	}
-	if err := e.Flush(ctx); err != nil {
+	if err := e.ddlDone(ctx); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -369,6 +380,7 @@ func (e *Engine) dropObject(ctx context.Context, o *object) error {
 			delete(e.rels, o.Name)
 		}
 		e.store.DeleteMeta(o.metaKey())
+		e.dirty = true
 		for _, t := range o.tables {
 			if err := e.store.DropTable(t.ID); err != nil {
 				return err

@@ -84,6 +84,7 @@ func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) 
 			if rt == nil || rt.obj != o {
 				return nil // dropped meanwhile
 			}
+			e.dirty = true
 			return pushRows(rt.input, ts, rows)
 		})
 		if err != nil {
@@ -223,6 +224,9 @@ func (e *Engine) modify(ctx context.Context, o *object, key types.Row, filter ex
 				ops = append(ops, c.op)
 				out = append(out, c.row)
 			}
+		}
+		if len(out) > 0 {
+			e.dirty = true
 		}
 		for len(out) > 0 {
 			k := min(len(out), chunkRows)

@@ -63,7 +63,10 @@ type Engine struct {
 	nextEpoch    uint64
 	barrierCount int
 	rels         map[string]*relRuntime
-	loopErr      error // last asynchronous dataflow error
+	// dirty: something was pushed into a dataflow or staged in the store
+	// since the last barrier. Idle epochs are elided: without dirty data
+	// and without NOW()-dependent dataflows a barrier would change nothing.
+	dirty bool
 
 	visible atomic.Uint64
 	durable atomic.Uint64
@@ -76,6 +79,13 @@ type Engine struct {
 	ddlMu   sync.Mutex
 	nextID  uint32
 	seq     uint64
+
+	// Row errors of streaming dataflows (non-strict mode: the value
+	// becomes NULL and the error is counted here).
+	rowErrors   atomic.Int64
+	lastRowErr  atomic.Value // error
+	flowErrors  atomic.Int64
+	lastFlowErr atomic.Value // error
 
 	barrierMS atomic.Int64
 	ckptFreq  atomic.Int64
@@ -230,7 +240,7 @@ func (e *Engine) loop() {
 		case fn := <-e.cmds:
 			fn()
 		case <-timer.C:
-			if err := e.injectBarrier(false); err != nil {
+			if err := e.maybeBarrier(false); err != nil {
 				e.log.Error("barrier", "err", err)
 			}
 			timer.Reset(e.barrierInterval())
@@ -310,13 +320,11 @@ func (e *Engine) post(ctx context.Context, fn func() error) error {
 	wrapped := func() {
 		defer func() {
 			if r := recover(); r != nil {
-				e.log.Error("stream loop panic", "panic", r, "stack", string(debug.Stack()))
-				e.loopErr = fmt.Errorf("internal error: %v", r)
+				e.dataflowError(fmt.Errorf("internal error: %v\n%s", r, debug.Stack()))
 			}
 		}()
 		if err := fn(); err != nil {
-			e.log.Error("stream loop", "err", err)
-			e.loopErr = err
+			e.dataflowError(err)
 		}
 	}
 	select {
@@ -344,12 +352,19 @@ func (e *Engine) injectBarrier(checkpoint bool) error {
 	}
 	epoch := e.nextEpoch
 	e.nextEpoch++
+	e.dirty = false
 	b := operators.Barrier{Epoch: epoch, Checkpoint: checkpoint, Now: types.Timestamptz(e.clock().UnixMicro())}
 	var errs []error
-	for _, rt := range e.relsInOrder() {
+	rels := e.relsInOrder()
+	for _, rt := range rels {
+		if rt.ctx != nil {
+			rt.ctx.Now = b.Now
+		}
+	}
+	for _, rt := range rels {
 		for _, src := range rt.sources {
 			if err := src.Barrier(0, b); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", rt.obj.Name, err))
+				e.dataflowError(fmt.Errorf("%s: %w", rt.obj.Name, err))
 			}
 		}
 	}
@@ -391,6 +406,30 @@ func (e *Engine) publishVisible(epoch uint64) {
 	e.visMu.Unlock()
 }
 
+// rowError records a row error of a streaming dataflow: the value became
+// NULL (non-strict mode, as RisingWave does).
+func (e *Engine) rowError(err error) {
+	e.rowErrors.Add(1)
+	e.lastRowErr.Store(err)
+	e.log.Debug("row error in a streaming dataflow", "err", err)
+}
+
+// dataflowError records an error a dataflow returned; the dataflow keeps
+// running, and the statement that triggered it is not failed.
+func (e *Engine) dataflowError(err error) {
+	e.flowErrors.Add(1)
+	e.lastFlowErr.Store(err)
+	e.log.Error("dataflow error", "err", err)
+}
+
+// Errors reports the row errors (values that became NULL) and dataflow
+// errors seen so far, with the last of each.
+func (e *Engine) Errors() (rowErrors int64, lastRow error, flowErrors int64, lastFlow error) {
+	lr, _ := e.lastRowErr.Load().(error)
+	lf, _ := e.lastFlowErr.Load().(error)
+	return e.rowErrors.Load(), lr, e.flowErrors.Load(), lf
+}
+
 // VisibleEpoch returns the last visible epoch: the one SELECTs read.
 func (e *Engine) VisibleEpoch() uint64 { return e.visible.Load() }
 
@@ -401,8 +440,41 @@ func (e *Engine) DurableEpoch() uint64 { return e.durable.Load() }
 // visible (and durable): every change submitted before Flush is then
 // visible to queries.
 func (e *Engine) Flush(ctx context.Context) error {
-	return e.onLoop(ctx, func() error { return e.injectBarrier(true) })
+	return e.onLoop(ctx, func() error { return e.maybeBarrier(true) })
 }
+
+// needsBarrier reports whether a barrier would change anything: dirty
+// data, or a dataflow whose output depends on NOW().
+func (e *Engine) needsBarrier() bool {
+	if e.dirty {
+		return true
+	}
+	for _, rt := range e.rels {
+		if rt.usesNow {
+			return true
+		}
+	}
+	return false
+}
+
+// maybeBarrier injects a barrier when one would change anything (on the
+// loop). Otherwise every change is already visible, and a checkpoint
+// request only commits the last sealed epoch if it is not durable yet.
+func (e *Engine) maybeBarrier(checkpoint bool) error {
+	if e.needsBarrier() {
+		return e.injectBarrier(checkpoint)
+	}
+	if v := e.visible.Load(); (checkpoint || e.barrierCount%int(max(e.ckptFreq.Load(), 1)) == 0) && e.durable.Load() < v && e.visible.Load() > 0 {
+		if err := e.store.Commit(v, e.commitMeta()); err != nil {
+			return fmt.Errorf("commit epoch %d: %w", v, err)
+		}
+		e.durable.Store(v)
+	}
+	return nil
+}
+
+// persistent reports whether the engine keeps its state on disk.
+func (e *Engine) persistent() bool { return e.opts.Dir != "" }
 
 // waitVisible waits until epoch is visible.
 func (e *Engine) waitVisible(ctx context.Context, epoch uint64) error {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
@@ -30,7 +31,9 @@ func (e *Engine) newTableRuntime(o *object) (*relRuntime, error) {
 	return rt, nil
 }
 
-func (e *Engine) createMView(ctx context.Context, st *parser.CreateMaterializedView, text string, replay *object) (*Result, error) {
+func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateMaterializedView, text string, replay *object) (*Result, error) {
+	bg, _ := s.Get("background_ddl")
+	background := isTrue(bg)
 	name := planner.NormalizeName(st.Name)
 	if replay == nil {
 		if r, err := e.checkNew(name, KindMView, st.IfNotExists, st.Pos); r != nil || err != nil {
@@ -53,19 +56,20 @@ func (e *Engine) createMView(ctx context.Context, st *parser.CreateMaterializedV
 	}
 	o.tables = plan.Tables
 	err = e.onLoop(ctx, func() error {
-		if replay == nil {
+		if replay == nil && e.dirty {
 			// Let every operator flush what it buffers, so each upstream
 			// table holds exactly what its stream has emitted.
 			if err := e.injectBarrier(false); err != nil {
 				e.log.Error("barrier before backfill", "err", err)
 			}
 		}
-		b := newBuilder(e.store, nil, replay != nil)
+		ectx := &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: "UTC", OnError: e.rowError}
+		b := newBuilder(e.store, ectx, replay != nil)
 		root, err := b.build(plan.Root)
 		if err != nil {
 			return err
 		}
-		rt := &relRuntime{obj: o, stream: &fanout{}, sources: b.sources}
+		rt := &relRuntime{obj: o, stream: &fanout{}, sources: b.sources, usesNow: b.usesNow, ctx: ectx}
 		root.Connect(rt.stream, 0)
 		for i := range b.leaves {
 			l := &b.leaves[i]
@@ -97,7 +101,11 @@ func (e *Engine) createMView(ctx context.Context, st *parser.CreateMaterializedV
 		e.rels[name] = rt
 		e.persist(o, replay)
 		if replay == nil {
-			return e.injectBarrier(true)
+			e.dirty = true
+			if !background {
+				// The view answers with its backfilled rows when CREATE returns.
+				return e.injectBarrier(e.persistent())
+			}
 		}
 		return nil
 	})
@@ -148,8 +156,10 @@ func (e *Engine) Subscribe(ctx context.Context, name string) (*Subscription, err
 			return sqlerr.New(sqlerr.UndefinedTable, "materialized view %q does not exist", o.Name)
 		}
 		// End the current epoch so the table holds exactly the visible rows.
-		if err := e.injectBarrier(false); err != nil {
-			e.log.Error("barrier", "err", err)
+		if e.dirty {
+			if err := e.injectBarrier(false); err != nil {
+				e.log.Error("barrier", "err", err)
+			}
 		}
 		rows, err := scanAll(e.store.Table(o.rel.Layout))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/types"
 )
@@ -23,6 +24,12 @@ type relRuntime struct {
 	sources []operators.Node
 	// leaves are the dataflow's connections to upstream change streams.
 	leaves []leaf
+	// ctx is the evaluation context of the dataflow's expressions: NOW()
+	// of the current epoch, non-strict error handling.
+	ctx *expr.Context
+	// usesNow: the dataflow's output changes as NOW() moves (temporal
+	// filters), so every epoch needs its barrier.
+	usesNow bool
 }
 
 // leaf is a table-scan leaf of a dataflow: a node fed by an upstream

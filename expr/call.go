@@ -165,3 +165,13 @@ func (e *Call) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 	}
 	return b.NewArray(), nil
 }
+
+// Strict reports whether the call returns NULL whenever an argument is NULL
+// (without evaluating anything), as Postgres' strict functions do.
+func (e *Call) Strict() bool {
+	im, err := e.getImpl()
+	if err != nil || im == nil {
+		return false
+	}
+	return !im.nonNull
+}

@@ -528,6 +528,11 @@ func (e *InList) EvalRow(ctx *Context, r types.Row) (types.Datum, error) {
 		return nil, err
 	}
 	if a == nil {
+		if len(e.List) == 0 {
+			// An empty list (a SQLite extension) holds nothing: IN is
+			// false and NOT IN true, even for NULL.
+			return e.Not, nil
+		}
 		return nil, nil
 	}
 	null := false

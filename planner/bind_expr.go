@@ -151,13 +151,21 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		return c.bind(x.Expr)
 	case *parser.Subquery:
 		return c.scalarSubquery(x)
-	case *parser.Exists, *parser.InSubquery, *parser.ArraySubquery:
-		failAt(pos, sqlerr.FeatureNotSupported, "this kind of subquery is only supported as a top-level WHERE condition")
+	case *parser.Exists:
+		return c.markSubquery(pos, nil, "=", x.Query, false)
+	case *parser.InSubquery:
+		r := c.markSubquery(pos, x.Expr, "=", x.Query, false)
+		if x.Not {
+			r = &expr.Not{Arg: r}
+		}
+		return r
+	case *parser.ArraySubquery:
+		failAt(pos, sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported")
 	case *parser.QuantifiedCmp:
 		if x.Array != nil {
 			return b.resolve(pos, strings.ToLower(x.Op)+" "+strings.ToLower(x.Quant), c.bind(x.Expr), c.bind(x.Array))
 		}
-		failAt(pos, sqlerr.FeatureNotSupported, "this kind of subquery is only supported as a top-level WHERE condition")
+		return c.markSubquery(pos, x.Expr, x.Op, x.Query, x.Quant == "ALL")
 	case *parser.Default:
 		failAt(pos, sqlerr.SyntaxError, "DEFAULT is not allowed in this context")
 	case *parser.Star:
@@ -535,13 +543,94 @@ func (c *exprCtx) scalarSubquery(x *parser.Subquery) expr.Expr {
 	if len(s) != 1 {
 		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
 	}
-	if c.agg != nil && planHasOuterRef(sub, 1) {
-		failAt(x.Pos, sqlerr.FeatureNotSupported, "correlated subqueries above an aggregation are not supported")
+	return c.pendSub(x.Pos, sub)
+}
+
+// pendSub registers a bound subquery plan (one column, depth-1 outer
+// references to the block's FROM columns) to be applied to the block's node
+// and returns the placeholder of its value. Above an aggregation the outer
+// references are moved to the group columns.
+func (c *exprCtx) pendSub(pos parser.Pos, sub Node) expr.Expr {
+	if c.agg != nil && planHasOuterDepth(sub, 1) {
+		sub = c.agg.regroupOuter(pos, sub)
 	}
 	b := c.b
 	b.nextPH++
 	*c.subs = append(*c.subs, pendingSub{ph: b.nextPH, node: sub})
-	return &placeholder{id: b.nextPH, t: s[0].Type}
+	return &placeholder{id: b.nextPH, t: sub.Schema()[0].Type}
+}
+
+// regroupOuter rewrites the depth-1 outer references of a subquery bound
+// over the FROM scope of an aggregating block so that they refer to the
+// aggregation's group columns, as the subquery is applied above it.
+func (a *aggState) regroupOuter(pos parser.Pos, sub Node) Node {
+	return mapPlanExprs(sub, 1, func(e expr.Expr, d int) expr.Expr {
+		return mapExpr(e, func(x expr.Expr) expr.Expr {
+			o, ok := x.(*OuterRef)
+			if !ok || o.Depth != d {
+				return x
+			}
+			for i, g := range a.groups {
+				if r, ok := g.(*expr.ColumnRef); ok && r.Index == o.Index {
+					n := *o
+					n.Index = i
+					return &n
+				}
+			}
+			failAt(pos, sqlerr.GroupingError, "subquery uses ungrouped column %q from outer query", o.Name)
+			return nil
+		})
+	})
+}
+
+// markSubquery binds EXISTS (q) (lhs nil), lhs IN (q), lhs op ANY (q) and
+// lhs op ALL (q) used as a value: a single-row subquery computing the
+// three-valued result (see the plan-level markSubquery), applied like a
+// scalar subquery.
+func (c *exprCtx) markSubquery(pos parser.Pos, lhs parser.Expr, op string, q *parser.Query, all bool) expr.Expr {
+	if c.subs == nil {
+		failAt(pos, sqlerr.FeatureNotSupported, "subqueries are not allowed in %s", c.clause)
+	}
+	parent := c.sc
+	if c.agg != nil {
+		parent = c.agg.in
+	}
+	sub := c.b.bindQuery(q, parent, false).node
+	if c.agg != nil && planHasOuterDepth(sub, 1) {
+		sub = c.agg.regroupOuter(pos, sub)
+	}
+	rs := sub.Schema()
+	var cond expr.Expr = boolLit(true)
+	if lhs != nil {
+		var lefts []expr.Expr
+		if row, ok := lhs.(*parser.RowExpr); ok {
+			for _, el := range row.Elems {
+				lefts = append(lefts, c.bind(el))
+			}
+		} else {
+			lefts = []expr.Expr{c.bind(lhs)}
+		}
+		if len(rs) != len(lefts) {
+			if len(rs) > len(lefts) {
+				failAt(q.Pos, sqlerr.SyntaxError, "subquery has too many columns")
+			}
+			failAt(q.Pos, sqlerr.SyntaxError, "subquery has too few columns")
+		}
+		var conds []expr.Expr
+		for i, l := range lefts {
+			if hasPlaceholder(l) {
+				failAt(lhs.Position(), sqlerr.FeatureNotSupported, "this subquery test is not supported here")
+			}
+			conds = append(conds, c.b.resolve(lhs.Position(), strings.ToLower(op), toSubqueryLevel(l), colRef(i, rs[i].Type, rs[i].Name)))
+		}
+		cond = andAll(conds)
+	}
+	m, err := markSubquery(sub, cond, all)
+	check(pos, err)
+	b := c.b
+	b.nextPH++
+	*c.subs = append(*c.subs, pendingSub{ph: b.nextPH, node: m})
+	return &placeholder{id: b.nextPH, t: types.Bool}
 }
 
 // planHasOuterRef reports whether a plan refers to the query depth levels

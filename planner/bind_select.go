@@ -375,7 +375,7 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		case x.Quant == "ALL" && x.Op == "<>":
 			return b.inApply(node, sc, x.Expr, "=", x.Query, true, lw), true
 		}
-		failAt(x.Pos, sqlerr.FeatureNotSupported, "%s ALL (subquery) is not supported", x.Op)
+		// Other ALL comparisons are bound as values (a mark subquery).
 	}
 	return nil, false
 }

@@ -202,6 +202,12 @@ func foldExpr(e expr.Expr) expr.Expr {
 		if _, ok := x.(*expr.Literal); ok {
 			return x
 		}
+		if c, ok := x.(*expr.Call); ok && hasNullLitArg(c.Args) && c.Strict() {
+			// A strict function of a NULL constant is NULL, whatever
+			// its other arguments (Postgres folds these too, so
+			// x / 0 = NULL raises nothing).
+			return &expr.Literal{Value: nil, T: x.Type()}
+		}
 		if !isConstant(x) {
 			return x
 		}
@@ -211,6 +217,15 @@ func foldExpr(e expr.Expr) expr.Expr {
 		}
 		return &expr.Literal{Value: v, T: x.Type()}
 	})
+}
+
+func hasNullLitArg(args []expr.Expr) bool {
+	for _, a := range args {
+		if l, ok := a.(*expr.Literal); ok && l.Value == nil && l.T.Kind != types.KindUnknown {
+			return true
+		}
+	}
+	return false
 }
 
 // isConstant reports whether e depends on nothing but literals.

@@ -28,9 +28,13 @@ func decorrelateRule(n Node) (Node, bool) {
 	}
 	lw := width(a.Left)
 	right, preds, ok := pullCorrelated(a.Right)
-	if !ok || planHasOuterRef(right, 1) {
-		return n, false
+	if !ok || planHasOuterDepth(right, 1) {
+		if m, ok := decorrelateDomain(a); ok {
+			return m, true
+		}
+		return applyAsMark(a)
 	}
+	right = liftOuter(right)
 	cond := conjuncts(a.Cond)
 	for _, p := range preds {
 		cond = append(cond, outerToJoin(p, lw))
@@ -239,15 +243,27 @@ func isScalarAgg(n Node) bool {
 }
 
 func decorrelateScalar(a *LogicalApply) (Node, bool) {
-	lw := width(a.Left)
 	r := a.Right
-	if !planHasOuterRef(r, 1) {
+	if !planHasOuterDepth(r, 1) {
 		kind := JoinLeft
 		if isScalarAgg(r) {
 			kind = JoinInner
 		}
-		return &LogicalJoin{Kind: kind, Left: a.Left, Right: r}, true
+		return &LogicalJoin{Kind: kind, Left: a.Left, Right: liftOuter(r)}, true
 	}
+	if m, ok := decorrelateScalarEq(a); ok {
+		return m, true
+	}
+	return decorrelateDomain(a)
+}
+
+// decorrelateScalarEq decorrelates the scalar subqueries whose correlation
+// is by equalities (or that return at most one row per outer row) without
+// a domain: a left join on the pulled-up predicates, grouped by the
+// correlation keys when the subquery aggregates.
+func decorrelateScalarEq(a *LogicalApply) (Node, bool) {
+	lw := width(a.Left)
+	r := a.Right
 	outSchema := a.Schema()
 	var proj *LogicalProject
 	body := r

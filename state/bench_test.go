@@ -150,3 +150,27 @@ func BenchmarkScan(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
 }
+
+// BenchmarkPut measures staging one row (key and value encoding plus the
+// skiplist insert) into a write set of up to 100k rows.
+func BenchmarkPut(b *testing.B) {
+	s := benchStores(b)["mem"]()
+	defer s.Close()
+	tb := s.Table(benchLayout)
+	rows := make([]types.Row, 100_000)
+	for i := range rows {
+		rows[i] = benchRow(int64(i)*7919%100_000, 1)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tb.Put(rows[i])
+		i++
+		if i == len(rows) {
+			i = 0
+			b.StopTimer()
+			s.Seal(s.LatestSealed() + 1)
+			b.StartTimer()
+		}
+	}
+}

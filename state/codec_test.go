@@ -306,7 +306,7 @@ func FuzzKeyCodec(f *testing.F) {
 func TestKeyCodecProperty(t *testing.T) {
 	g := &gen{rnd: rand.New(rand.NewPCG(42, 7))}
 	n := 200_000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 20_000
 	}
 	for range n {

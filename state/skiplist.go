@@ -13,11 +13,29 @@ const maxLevel = 24
 // inlineLevels levels and keep them in tower, saving an allocation.
 type slNode struct {
 	entry
+	pfx   uint64 // key bytes 4..12 big-endian, zero-padded: a cheap first comparison
 	next  []*slNode
 	tower [inlineLevels]*slNode
 }
 
 const inlineLevels = 3
+
+// keyPfx returns key bytes 4..12 (after the table id, which all keys of a
+// skiplist share) as a big-endian integer, zero-padded. Comparing prefixes
+// first agrees with comparing keys: equal prefixes fall back to the keys.
+func keyPfx(k string) uint64 {
+	var b [8]byte
+	if len(k) > tablePrefixSz {
+		copy(b[:], k[tablePrefixSz:])
+	}
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+// before reports whether node n sorts before key k (with prefix kp).
+func (n *slNode) before(k string, kp uint64) bool {
+	return n.pfx < kp || n.pfx == kp && n.key < k
+}
 
 // skiplist is the ordered write set of one table for the open epoch. It is
 // not safe for concurrent use; the table's mutex guards it.
@@ -49,9 +67,10 @@ func (l *skiplist) randomLevel() int {
 
 // get returns the node with key k, or nil.
 func (l *skiplist) get(k string) *slNode {
+	kp := keyPfx(k)
 	x := &l.head
 	for i := l.level - 1; i >= 0; i-- {
-		for nx := x.next[i]; nx != nil && nx.key < k; nx = x.next[i] {
+		for nx := x.next[i]; nx != nil && nx.before(k, kp); nx = x.next[i] {
 			x = nx
 		}
 	}
@@ -64,9 +83,10 @@ func (l *skiplist) get(k string) *slNode {
 // set inserts or replaces the entry for e.key.
 func (l *skiplist) set(e entry) {
 	var update [maxLevel]*slNode
+	kp := keyPfx(e.key)
 	x := &l.head
 	for i := l.level - 1; i >= 0; i-- {
-		for nx := x.next[i]; nx != nil && nx.key < e.key; nx = x.next[i] {
+		for nx := x.next[i]; nx != nil && nx.before(e.key, kp); nx = x.next[i] {
 			x = nx
 		}
 		update[i] = x
@@ -83,7 +103,7 @@ func (l *skiplist) set(e entry) {
 		}
 		l.level = lvl
 	}
-	n := &slNode{entry: e}
+	n := &slNode{entry: e, pfx: kp}
 	if lvl <= inlineLevels {
 		n.next = n.tower[:lvl]
 	} else {
@@ -99,9 +119,10 @@ func (l *skiplist) set(e entry) {
 
 // seek returns the first node with key ≥ k.
 func (l *skiplist) seek(k string) *slNode {
+	kp := keyPfx(k)
 	x := &l.head
 	for i := l.level - 1; i >= 0; i-- {
-		for nx := x.next[i]; nx != nil && nx.key < k; nx = x.next[i] {
+		for nx := x.next[i]; nx != nil && nx.before(k, kp); nx = x.next[i] {
 			x = nx
 		}
 	}

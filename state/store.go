@@ -56,6 +56,7 @@ type Store struct {
 	viewMu    sync.Mutex
 	views     map[*readView]struct{}
 	discardTs uint64
+	dbClosed  atomic.Bool
 }
 
 // tableData is the shared state of one table ID: its write set for the open
@@ -375,6 +376,9 @@ func (s *Store) releaseView(v *readView) {
 func (s *Store) updateDiscardTs() {
 	s.viewMu.Lock()
 	defer s.viewMu.Unlock()
+	if s.dbClosed.Load() {
+		return
+	}
 	lo := uint64(math.MaxUint64)
 	for v := range s.views {
 		lo = min(lo, v.ts)
@@ -402,6 +406,9 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.readers.Wait()
 	s.releaseView(cur)
+	s.viewMu.Lock()
+	s.dbClosed.Store(true)
+	s.viewMu.Unlock()
 	return s.db.Close()
 }
 
@@ -463,8 +470,9 @@ func (s *Store) tableData(id uint32) *tableData {
 
 // Seal makes all staged writes (of every table and the meta space) the
 // immutable layer of epoch. Snapshots at epoch or later see it; Table reads
-// keep seeing it until it is committed. Epochs must increase: Seal panics if
-// epoch is not above LatestSealed.
+// keep seeing it until it is committed. Epochs start at 1 and must
+// increase: Seal panics if epoch is not above LatestSealed (a programming
+// error in the caller).
 func (s *Store) Seal(epoch uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -606,10 +614,12 @@ func (s *Store) writeLayers(epoch uint64, todo []*layer, prev *readView) error {
 		}
 		for _, e := range entries {
 			var err error
+			// Badger only reads the key, and the layers outlive Flush.
+			k := unsafe.Slice(unsafe.StringData(e.key), len(e.key))
 			if e.del {
-				err = wb.Delete([]byte(e.key))
+				err = wb.Delete(k)
 			} else {
-				err = wb.Set([]byte(e.key), e.val)
+				err = wb.Set(k, e.val)
 			}
 			if err != nil {
 				return err
@@ -1012,4 +1022,40 @@ func (sn *Snapshot) ScanMeta(prefix string, fn func(k string, v []byte) bool) er
 	return mergeScan(srcs, v, p, func(k string, v []byte) (bool, error) {
 		return fn(k[tablePrefixSz+1:], append([]byte(nil), v...)), nil
 	})
+}
+
+// TableStat describes the in-memory (not yet committed) data of one table.
+type TableStat struct {
+	StagedRows  int // keys written in the open epoch (puts and deletes)
+	StagedBytes int // approximate key+value bytes of those writes
+	SealedRows  int // keys in sealed, uncommitted layers
+	SealedBytes int
+}
+
+// TableStats returns, per table ID with uncommitted data, the size of its
+// open write set and sealed layers (for metrics). Meta keys are under ID 0.
+func (s *Store) TableStats() map[uint32]TableStat {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[uint32]TableStat{}
+	for id, td := range s.tables {
+		td.mu.Lock()
+		if td.staged.n > 0 {
+			st := out[id]
+			st.StagedRows, st.StagedBytes = td.staged.n, td.staged.bytes
+			out[id] = st
+		}
+		td.mu.Unlock()
+	}
+	for _, ly := range s.layers {
+		for id, tl := range ly.tables {
+			st := out[id]
+			st.SealedRows += len(tl.entries)
+			for _, e := range tl.entries {
+				st.SealedBytes += len(e.key) + len(e.val)
+			}
+			out[id] = st
+		}
+	}
+	return out
 }

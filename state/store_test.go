@@ -138,6 +138,11 @@ func TestPutGetScanThroughLayers(t *testing.T) {
 	if s.LatestSealed() != 2 || s.Committed() != 2 {
 		t.Fatalf("sealed %d committed %d", s.LatestSealed(), s.Committed())
 	}
+	s.Seal(3)
+	tb.Put(row(5, "c", "r"))
+	if st := s.TableStats()[kv.ID]; st.StagedRows != 1 || st.SealedRows != 1 || st.StagedBytes == 0 {
+		t.Fatalf("TableStats %+v", st)
+	}
 }
 
 func TestDescendingAndNullKeys(t *testing.T) {
@@ -348,7 +353,7 @@ func TestLargeEpochReopen(t *testing.T) {
 	keys := types.TableLayout{ID: 9, Cols: []types.Type{types.Int64}, PK: []int{0}}
 	tb := s.Table(kv)
 	kt := s.Table(keys)
-	const n = 200_000
+	const n = 60_000
 	for i := range n {
 		tb.Put(row(int64(i), "g", "some value that takes a few bytes"))
 		kt.Put(types.Row{int64(i)})

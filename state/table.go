@@ -110,7 +110,7 @@ func (tc *tableCodec) decode(key []byte, val []byte) (types.Row, error) {
 // scanFn adapts a row callback to mergeScan.
 func (tc *tableCodec) scanFn(fn func(types.Row) bool) func(k string, v []byte) (bool, error) {
 	return func(k string, v []byte) (bool, error) {
-		row, err := tc.decode([]byte(k), v)
+		row, err := tc.decode(unsafe.Slice(unsafe.StringData(k), len(k)), v) // decode copies
 		if err != nil {
 			return false, err
 		}
