@@ -29,6 +29,9 @@ type builder struct {
 	// replay: rebuilding after recovery; sources must not emit again what
 	// the state tables already hold.
 	replay bool
+	// streaming: the dataflow is an MV or sink (sources can be read);
+	// otherwise a one-shot query.
+	streaming bool
 
 	leaves  []leaf
 	sources []operators.Node
@@ -65,11 +68,15 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 	switch n := n.(type) {
 	case *planner.StreamTableScan:
 		rel := n.Relation
-		if rel.Kind != planner.RelTable && rel.Kind != planner.RelMView {
+		if rel.Kind == planner.RelSource && !b.streaming {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "source %q cannot be queried directly: it is not materialized", rel.Name).
+				WithHint("Create a materialized view over it, or create a table with the connector (CREATE TABLE … WITH (connector=…)).")
+		}
+		if rel.Kind != planner.RelTable && rel.Kind != planner.RelMView && rel.Kind != planner.RelSystem && rel.Kind != planner.RelSource {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "reading %s %q is not supported yet", rel.Kind, rel.Name)
 		}
 		node := newScanNode(rel.Layout.Cols, n.Cols)
-		b.leaves = append(b.leaves, leaf{rel: rel.Name, layout: rel.Layout, node: node})
+		b.leaves = append(b.leaves, leaf{rel: rel.Name, layout: rel.Layout, node: node, source: rel.Kind == planner.RelSource})
 		return node, nil
 
 	case *planner.StreamValues:

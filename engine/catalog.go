@@ -41,6 +41,8 @@ type object struct {
 
 	rel    *planner.Relation // tables, MVs and views
 	tables []types.TableLayout
+	src    *sourceDef    // sources and tables with a connector (source.go)
+	wm     *watermarkDef // WATERMARK FOR of a source or table
 }
 
 const metaCatalogPrefix = "catalog/"
@@ -64,9 +66,10 @@ var _ planner.Catalog = catalogView{}
 func (c catalogView) Relation(name string) (*planner.Relation, error) {
 	c.e.catMu.RLock()
 	defer c.e.catMu.RUnlock()
-	o := c.e.objects[planner.NormalizeName(name)]
+	n := planner.NormalizeName(name)
+	o := c.e.objects[n]
 	if o == nil || o.rel == nil {
-		return nil, nil
+		return systemRelation(n), nil // pg_catalog / information_schema (pgcatalog.go)
 	}
 	return o.rel, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sqlerr"
@@ -29,9 +30,9 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 	case *parser.CreateIndex:
 		return e.createIndex(ctx, st, text, replay)
 	case *parser.CreateSource:
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE SOURCE is not supported yet").WithPosition(int(st.Pos) + 1)
+		return e.createSource(ctx, st, text, replay)
 	case *parser.CreateSink:
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE SINK is not supported yet").WithPosition(int(st.Pos) + 1)
+		return e.createSink(ctx, s, st, text, replay)
 	case *parser.Drop:
 		return e.drop(ctx, st)
 	}
@@ -105,33 +106,105 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 			return r, err
 		}
 	}
-	for _, o := range st.With {
-		if o.Name == "connector" {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "tables with connectors are not supported yet").WithPosition(int(o.Pos) + 1)
-		}
-	}
-	if st.AsQuery != nil || st.FromSource != "" || st.FromTable != "" {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS/FROM is not supported yet").WithPosition(int(st.Pos) + 1)
-	}
-	if st.Format != nil {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "tables with a FORMAT are not supported yet").WithPosition(int(st.Format.Pos) + 1)
+	if st.AsQuery != nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS is not supported yet").WithPosition(int(st.Pos) + 1)
 	}
 	schema, pk, err := tableSchema(st)
 	if err != nil {
 		return nil, err
 	}
+	conn, eng, err := withOptions(st.With)
+	if err != nil {
+		return nil, err
+	}
+	var d *sourceDef
+	if conn["connector"] != "" || st.FromSource != "" {
+		if st.FromSource != "" && conn["connector"] != "" {
+			return nil, sqlerr.New(sqlerr.SyntaxError, "CREATE TABLE … FROM a source takes no connector option").WithPosition(int(st.Pos) + 1)
+		}
+		d = &sourceDef{connector: conn["connector"], with: conn, format: formatSpec(st.Format), rowIDCol: -1}
+		// The connector fills the declared columns; a hidden _row_id (no
+		// primary key) is filled by the engine.
+		cs := schema
+		if len(pk) == 1 && schema[pk[0]].Hidden && schema[pk[0]].Name == RowIDColumn {
+			cs = schema[:len(schema)-1]
+			d.rowIDCol = len(cs)
+		} else {
+			d.pk = pk
+		}
+		if d.schema, d.include, err = includeColumns(append(types.Schema(nil), cs...), st.Include, d.connector); err != nil {
+			return nil, err
+		}
+		if len(d.include) > 0 {
+			// INCLUDE columns come after the declared ones.
+			schema = append(append(types.Schema(nil), d.schema...), schema[len(cs):]...)
+			if d.rowIDCol >= 0 {
+				d.rowIDCol = len(d.schema)
+				pk = []int{d.rowIDCol}
+			}
+		}
+		if st.FromSource != "" {
+			up := e.lookup(st.FromSource)
+			if up == nil || up.Kind != KindSource {
+				return nil, sqlerr.New(sqlerr.UndefinedObject, "source %q does not exist", planner.NormalizeName(st.FromSource)).WithPosition(int(st.Pos) + 1)
+			}
+			if up.src == nil || up.src.shared == nil {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … FROM source %q: only shared CDC sources (connector='postgres-cdc' without table.name) can be read per table", up.Name).WithPosition(int(st.Pos) + 1)
+			}
+			if len(d.pk) == 0 {
+				return nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "a CDC table needs a primary key").WithPosition(int(st.Pos) + 1)
+			}
+			d.from, d.fromTable = up.Name, st.FromTable
+			d.connector = up.src.connector
+		} else if err := e.validateSource(name, d); err != nil {
+			return nil, err
+		}
+	} else if st.Format != nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "FORMAT needs a connector: add WITH (connector = …)").WithPosition(int(st.Format.Pos) + 1)
+	} else if len(conn) > 0 {
+		var names []string
+		for k := range conn {
+			names = append(names, k)
+		}
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown table option(s) %s without a connector", strings.Join(names, ", ")).WithPosition(int(st.Pos) + 1)
+	}
+	wm, err := bindWatermark(name, schema, st.Watermark, eng)
+	if err != nil {
+		return nil, err
+	}
+	if wm != nil && !st.AppendOnly {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WATERMARK FOR needs an APPEND ONLY table").
+			WithHint("Declare the table APPEND ONLY: late rows are dropped, so updates and deletes could not be applied.").WithPosition(int(st.Watermark.Pos) + 1)
+	}
 	o, alloc := e.newObject(KindTable, name, text, replay)
 	id := alloc.alloc()
-	o.IDs = alloc.got
 	layout := types.TableLayout{ID: id, Name: name, Cols: schema.Types(), PK: pk}
 	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly}
 	o.tables = []types.TableLayout{layout}
+	o.src, o.wm = d, wm
+	var wmID uint32
+	if wm != nil {
+		wmID = alloc.alloc()
+		o.rel.Watermark = &planner.Watermark{Col: wm.col, Expr: wm.expr}
+		o.tables = append(o.tables, operators.WatermarkFilterLayout(wmID, name+"_watermark", wm.colT))
+	}
+	o.IDs = alloc.got
 	err = e.onLoop(ctx, func() error {
-		rt, err := e.newTableRuntime(o)
+		rt, err := e.newTableRuntime(o, wmID)
 		if err != nil {
 			return err
 		}
 		e.rels[name] = rt
+		if d != nil {
+			r, err := e.newReader("src/"+name, name, d, rt.input, schema.Types())
+			if err != nil {
+				delete(e.rels, name)
+				return err
+			}
+			r.rt = rt
+			rt.readers = []*reader{r}
+			e.startReader(r)
+		}
 		e.persist(o, replay)
 		return nil
 	})
@@ -150,46 +223,7 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 // tableSchema derives a table's columns and primary key; a table without
 // a primary key gets the hidden _row_id column as its key.
 func tableSchema(st *parser.CreateTable) (types.Schema, []int, error) {
-	var schema types.Schema
-	var pkNames []string
-	seen := map[string]bool{}
-	for _, c := range st.Columns {
-		n := strings.ToLower(c.Name)
-		if seen[n] {
-			return nil, nil, sqlerr.New(sqlerr.DuplicateColumn, "column %q specified more than once", n).WithPosition(int(c.Pos) + 1)
-		}
-		seen[n] = true
-		if c.Type == nil {
-			return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "generated columns are not supported yet").WithPosition(int(c.Pos) + 1)
-		}
-		t, err := resolveType(c.Type)
-		if err != nil {
-			return nil, nil, err
-		}
-		schema = append(schema, types.Column{Name: n, Type: t})
-		if c.PrimaryKey {
-			pkNames = append(pkNames, n)
-		}
-	}
-	if len(st.PrimaryKey) > 0 {
-		if len(pkNames) > 0 {
-			return nil, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "multiple primary keys for table %q are not allowed", st.Name).WithPosition(int(st.Pos) + 1)
-		}
-		pkNames = st.PrimaryKey
-	}
-	var pk []int
-	for _, n := range pkNames {
-		i := schema.Index(strings.ToLower(n))
-		if i < 0 {
-			return nil, nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q named in key does not exist", n).WithPosition(int(st.Pos) + 1)
-		}
-		pk = append(pk, i)
-	}
-	if len(pk) == 0 {
-		schema = append(schema, types.Column{Name: RowIDColumn, Type: types.Int64, Hidden: true})
-		pk = []int{len(schema) - 1}
-	}
-	return schema, pk, nil
+	return columnsSchema(st.Name, st.Columns, st.PrimaryKey, st.Pos, true)
 }
 
 func resolveType(tn *parser.TypeName) (types.Type, error) {
@@ -369,15 +403,14 @@ func (e *Engine) drop(ctx context.Context, st *parser.Drop) (*Result, error) {
 func (e *Engine) dropObject(ctx context.Context, o *object) error {
 	err := e.onLoop(ctx, func() error {
 		if rt := e.rels[o.Name]; rt != nil {
-			for _, l := range rt.leaves {
-				if l.rt != nil {
-					l.rt.stream.remove(l.node)
-				}
-			}
-			for _, s := range rt.stream.subs {
-				s.Close()
-			}
+			e.stopDataflow(rt)
 			delete(e.rels, o.Name)
+		}
+		if o.Kind == KindSink {
+			e.dropSink(o.Name)
+		}
+		if o.src != nil && o.src.shared != nil {
+			_ = o.src.shared.Close()
 		}
 		e.store.DeleteMeta(o.metaKey())
 		e.dirty = true

@@ -94,6 +94,16 @@ type Engine struct {
 
 	tempMu    sync.Mutex
 	tempStore *state.Store
+
+	// Sources and sinks. readers and sinks are loop-owned; readerList and
+	// sinkList are snapshots for other goroutines.
+	readers       map[string]*reader
+	readerList    atomic.Value // []*reader
+	srcWake       chan struct{}
+	errLog        *sourceErrorLog
+	recoveredMeta map[string][]byte
+	sinks         map[string]*sinkRuntime
+	sinkList      atomic.Value // []*sinkRuntime
 }
 
 // Open opens (or creates) an engine. With an existing Dir it recovers the
@@ -130,7 +140,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		visCh:    make(chan struct{}),
 		objects:  map[string]*object{},
 		nextID:   1,
+		readers:  map[string]*reader{},
+		srcWake:  make(chan struct{}, 1),
+		errLog:   newSourceErrorLog(),
+		sinks:    map[string]*sinkRuntime{},
 	}
+	e.readerList.Store([]*reader(nil))
+	e.sinkList.Store([]*sinkRuntime(nil))
 	e.barrierMS.Store(opts.BarrierInterval.Milliseconds())
 	e.ckptFreq.Store(int64(opts.CheckpointFrequency))
 	if err := e.recover(ctx); err != nil {
@@ -150,6 +166,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		return sqlerr.Wrap(fmt.Errorf("recover: %w", err), sqlerr.IOError)
 	}
 	e.nextEpoch = epoch + 1
+	e.recoveredMeta = meta
 	e.visible.Store(epoch)
 	e.durable.Store(epoch)
 	if b, ok := meta[metaRowID]; ok && len(b) == 8 {
@@ -239,6 +256,8 @@ func (e *Engine) loop() {
 		select {
 		case fn := <-e.cmds:
 			fn()
+		case <-e.srcWake:
+			e.drainSources()
 		case <-timer.C:
 			if err := e.maybeBarrier(false); err != nil {
 				e.log.Error("barrier", "err", err)
@@ -255,9 +274,11 @@ func (e *Engine) loop() {
 				}
 				break
 			}
+			e.stopAllReaders()
 			if err := e.injectBarrier(true); err != nil {
 				e.log.Error("final barrier", "err", err)
 			}
+			e.closeSinks()
 			return
 		}
 	}
@@ -374,10 +395,12 @@ func (e *Engine) injectBarrier(checkpoint bool) error {
 		rt.stream.deliver(epoch)
 	}
 	if checkpoint {
-		if err := e.store.Commit(epoch, e.commitMeta()); err != nil {
+		meta := e.commitMeta()
+		if err := e.store.Commit(epoch, meta); err != nil {
 			errs = append(errs, fmt.Errorf("commit epoch %d: %w", epoch, err))
 		} else {
 			e.durable.Store(epoch)
+			e.afterDurable(epoch, meta)
 		}
 	}
 	return errors.Join(errs...)
@@ -386,7 +409,18 @@ func (e *Engine) injectBarrier(checkpoint bool) error {
 func (e *Engine) commitMeta() map[string][]byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, uint64(e.rowID.Load()))
-	return map[string][]byte{metaRowID: b}
+	meta := map[string][]byte{metaRowID: b}
+	e.sourceOffsetsMeta(meta)
+	return meta
+}
+
+// afterDurable runs after the checkpoint of epoch committed (on the loop):
+// sinks may deliver it, sources may acknowledge its offsets upstream.
+func (e *Engine) afterDurable(epoch uint64, meta map[string][]byte) {
+	for _, s := range e.sinks {
+		s.log.MarkDurable(epoch)
+	}
+	e.ackSources(meta)
 }
 
 func (e *Engine) relsInOrder() []*relRuntime {
@@ -465,10 +499,12 @@ func (e *Engine) maybeBarrier(checkpoint bool) error {
 		return e.injectBarrier(checkpoint)
 	}
 	if v := e.visible.Load(); (checkpoint || e.barrierCount%int(max(e.ckptFreq.Load(), 1)) == 0) && e.durable.Load() < v && e.visible.Load() > 0 {
-		if err := e.store.Commit(v, e.commitMeta()); err != nil {
+		meta := e.commitMeta()
+		if err := e.store.Commit(v, meta); err != nil {
 			return fmt.Errorf("commit epoch %d: %w", v, err)
 		}
 		e.durable.Store(v)
+		e.afterDurable(v, meta)
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, 
 		*parser.CreateSource, *parser.CreateSink, *parser.Drop:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:
-		return e.execQuery(ctx, s, st)
+		return e.execQuery(ctx, s, rewriteArraySubqueries(st, text))
 	case *parser.Insert:
 		return e.execInsert(ctx, s, st)
 	case *parser.Update:
@@ -228,9 +228,9 @@ func (e *Engine) execShow(s *Session, st *parser.Show) (*Result, error) {
 	case parser.ShowViews:
 		return list(KindView), nil
 	case parser.ShowSources:
-		return list(KindSource), nil
+		return e.showSources(st), nil
 	case parser.ShowSinks:
-		return list(KindSink), nil
+		return e.showSinks(st), nil
 	case parser.ShowInternalTables:
 		return &Result{Tag: "SHOW", Columns: nameCol}, nil
 	case parser.ShowIndexes:
@@ -269,7 +269,7 @@ func (e *Engine) execShow(s *Session, st *parser.Show) (*Result, error) {
 			return nil, sqlerr.New(sqlerr.UndefinedTable, "%s %q does not exist", want, planner.NormalizeName(st.Name))
 		}
 		return &Result{Tag: "SHOW", Columns: []types.Column{{Name: "Name", Type: types.Varchar}, {Name: "Create Sql", Type: types.Varchar}},
-			Rows: []types.Row{{"public." + o.Name, o.SQL}}}, nil
+			Rows: []types.Row{{"public." + o.Name, redactSQL(o.SQL)}}}, nil
 	case parser.ShowParameter:
 		name := strings.ToLower(st.Name)
 		var v string

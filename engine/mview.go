@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 
-	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
@@ -14,7 +13,7 @@ import (
 // newTableRuntime builds a table's dataflow (on the loop): DML goes into an
 // Input, then a Materialize with upsert semantics writes the table and
 // forwards the effective changes to the table's change stream.
-func (e *Engine) newTableRuntime(o *object) (*relRuntime, error) {
+func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	in := operators.NewInput()
 	m, err := operators.NewMaterialize(operators.MaterializeArgs{
 		Table:    o.rel.Layout,
@@ -25,8 +24,20 @@ func (e *Engine) newTableRuntime(o *object) (*relRuntime, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.Connect(m, 0)
 	rt := &relRuntime{obj: o, stream: &fanout{}, input: in, sources: []operators.Node{in}}
+	if o.wm != nil {
+		// WATERMARK FOR: late rows are dropped before they are stored.
+		wf, err := e.newWatermarkFilter(o.wm, o.rel.Layout.Cols, wmID, o.Name+"_watermark")
+		if err != nil {
+			return nil, err
+		}
+		in.Connect(wf, 0)
+		wf.Connect(m, 0)
+		rt.watermarks = append(rt.watermarks, wf)
+		rt.usesNow = o.wm.idle > 0
+	} else {
+		in.Connect(m, 0)
+	}
 	m.Connect(rt.stream, 0)
 	return rt, nil
 }
@@ -40,21 +51,45 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 			return r, err
 		}
 	}
-	if st.EmitOnWindowClose {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE is not supported yet").WithPosition(int(st.Pos) + 1)
-	}
 	o, alloc := e.newObject(KindMView, name, text, replay)
 	plan, err := planner.PlanMView(catalogView{e}, st, alloc.alloc)
 	if err != nil {
 		return nil, err
 	}
-	o.IDs = alloc.got
 	o.Deps = e.existingNames(referencedNames(st.Query), name)
+	input := plan.Root.Input
+	appendOnly := plan.AppendOnly
+	var eowc *types.TableLayout
+	if st.EmitOnWindowClose {
+		// EMIT ON WINDOW CLOSE: an EowcSort before the Materialize holds
+		// each result row until a watermark passes its window.
+		col := eowcColumn(input)
+		if col < 0 {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE needs a watermark on an output column").
+				WithHint("Group by window_start of a TUMBLE/HOP over a source or append-only table with WATERMARK FOR its time column.").WithPosition(int(st.Pos) + 1)
+		}
+		id := alloc.alloc()
+		l := operators.EowcSortLayout(id, name+"_eowc", input.Schema().Types(), col, keyOrAllCols(input))
+		eowc = &l
+		appendOnly = true
+	}
+	notices := unboundedStateNotices(e, name, plan.Root)
 	o.rel = &planner.Relation{
 		ID: plan.Table.ID, Name: name, Kind: planner.RelMView,
-		Schema: plan.Schema, PK: plan.PK, Layout: plan.Table, AppendOnly: plan.AppendOnly,
+		Schema: plan.Schema, PK: plan.PK, Layout: plan.Table, AppendOnly: appendOnly,
 	}
-	o.tables = plan.Tables
+	if wc := watermarkColumns(plan.Root); len(wc) > 0 {
+		for i, ok := range wc {
+			if ok {
+				o.rel.Watermark = &planner.Watermark{Col: i}
+				break
+			}
+		}
+	}
+	o.tables = append([]types.TableLayout(nil), plan.Tables...)
+	if eowc != nil {
+		o.tables = append(o.tables, *eowc)
+	}
 	err = e.onLoop(ctx, func() error {
 		if replay == nil && e.dirty {
 			// Let every operator flush what it buffers, so each upstream
@@ -63,42 +98,27 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 				e.log.Error("barrier before backfill", "err", err)
 			}
 		}
-		ectx := &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: "UTC", OnError: e.rowError}
-		b := newBuilder(e.store, ectx, replay != nil)
-		root, err := b.build(plan.Root)
+		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: plan.Root.Table, Store: e.store, PK: plan.Root.PK})
 		if err != nil {
 			return err
 		}
-		rt := &relRuntime{obj: o, stream: &fanout{}, sources: b.sources, usesNow: b.usesNow, ctx: ectx}
-		root.Connect(rt.stream, 0)
-		for i := range b.leaves {
-			l := &b.leaves[i]
-			up := e.rels[l.rel]
-			if up == nil {
-				return sqlerr.New(sqlerr.UndefinedTable, "relation %q has no running dataflow", l.rel)
+		var head operators.Node = m
+		if eowc != nil {
+			s, err := operators.NewEowcSort(operators.EowcSortArgs{SortCol: eowc.PK[0], StreamKey: keyOrAllCols(input),
+				InputTypes: input.Schema().Types(), Store: e.store, Table: *eowc})
+			if err != nil {
+				return err
 			}
-			l.rt = up
+			s.Connect(m, 0)
+			head = s
 		}
-		if replay == nil {
-			// Backfill: the upstream relations' current rows, as inserts.
-			for _, l := range b.leaves {
-				rows, err := scanAll(e.store.Table(l.layout))
-				if err != nil {
-					return err
-				}
-				if err := pushRows(l.node, l.layout.Cols, rows); err != nil {
-					e.dropTables(o.tables)
-					return err
-				}
-			}
+		rt, err := e.startDataflow(o, input, replay != nil, alloc, func(root emitter) { root.Connect(head, 0) })
+		if err != nil {
+			e.dropTables(o.tables)
+			return err
 		}
-		// Then follow the upstream changes: no gap, no duplicate, because
-		// nothing else runs on the loop in between.
-		for _, l := range b.leaves {
-			l.rt.stream.add(l.node, 0)
-		}
-		rt.leaves = b.leaves
-		e.rels[name] = rt
+		m.Connect(rt.stream, 0)
+		o.IDs = alloc.got
 		e.persist(o, replay)
 		if replay == nil {
 			e.dirty = true
@@ -113,7 +133,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 		return nil, err
 	}
 	e.register(o)
-	return &Result{Tag: "CREATE_MATERIALIZED_VIEW"}, nil
+	return &Result{Tag: "CREATE_MATERIALIZED_VIEW", Notices: notices}, nil
 }
 
 func (e *Engine) dropTables(ls []types.TableLayout) {

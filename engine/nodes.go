@@ -28,8 +28,13 @@ type relRuntime struct {
 	// of the current epoch, non-strict error handling.
 	ctx *expr.Context
 	// usesNow: the dataflow's output changes as NOW() moves (temporal
-	// filters), so every epoch needs its barrier.
+	// filters, idle watermarks), so every epoch needs its barrier.
 	usesNow bool
+	// readers feed the dataflow's source leaves (and, for a table with a
+	// connector, its input).
+	readers []*reader
+	// watermarks are the dataflow's watermark filters (late-row counters).
+	watermarks []*operators.WatermarkFilter
 }
 
 // leaf is a table-scan leaf of a dataflow: a node fed by an upstream
@@ -39,6 +44,8 @@ type leaf struct {
 	layout types.TableLayout // its storage table
 	node   *scanNode
 	rt     *relRuntime // upstream runtime (streaming dataflows)
+	// source: the leaf reads a CREATE SOURCE (fed by a reader).
+	source bool
 }
 
 type target struct {

@@ -42,7 +42,7 @@ func visibleColumns(s types.Schema) []types.Column {
 // statementContext is the evaluation context of a statement: NOW() is the
 // engine clock's time, the time zone the session's.
 func (e *Engine) statementContext(s *Session) *expr.Context {
-	return &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: s.TimeZone()}
+	return &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: s.TimeZone(), Catalog: &stmtCatalog{e: e, s: s}}
 }
 
 // runQueryPlan answers a query plan from a snapshot of the last visible
@@ -56,7 +56,7 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 	ectx := e.statementContext(s)
 	width := len(plan.Schema)
 
-	if pl := plan.PointLookup; pl != nil {
+	if pl := plan.PointLookup; pl != nil && pl.Relation.Kind != planner.RelSystem {
 		row, ok, err := snap.Get(pl.Relation.Layout, pl.Key)
 		if err != nil || !ok {
 			return nil, err
@@ -105,13 +105,23 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if sys, ok := e.systemRows(s, l.rel); ok {
+			if err := pushRows(l.node, l.layout.Cols, sys); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		var batch []types.Row
 		var pushErr error
+		scanned := 0
 		err := snap.Scan(l.layout, nil, func(r types.Row) bool {
 			batch = append(batch, r)
 			if len(batch) == chunkRows {
 				pushErr = pushRows(l.node, l.layout.Cols, batch)
 				batch = batch[:0:0]
+			}
+			if scanned++; scanned%4096 == 0 && pushErr == nil {
+				pushErr = ctx.Err() // a canceled statement stops scanning
 			}
 			return pushErr == nil
 		})

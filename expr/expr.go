@@ -32,6 +32,7 @@ type Context struct {
 	Now      types.Timestamptz // NOW() of the epoch / statement
 	TimeZone string            // session time zone, "UTC" when empty
 	OnError  func(err error)   // non-strict mode: row errors become NULL and are reported here; nil = return the error
+	Catalog  CatalogInfo       // answers catalog functions (pg_get_viewdef, current_user, …); nil = defaults
 }
 
 var defaultContext = &Context{TimeZone: "UTC"}

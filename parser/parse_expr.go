@@ -94,9 +94,42 @@ func (p *parser) infixPrec() int {
 			}
 		case "collate":
 			return precCollate
+		case "operator":
+			// OPERATOR(schema.op): psql's qualified operator syntax.
+			if n := p.peekN(1); n.kind == tOp && n.val == "(" {
+				if op := p.qualifiedOperator(); op != "" {
+					if c, ok := cmpOps[op]; ok && c != "" {
+						return precCmp
+					}
+					return precOther
+				}
+			}
 		}
 	}
 	return 0
+}
+
+// qualifiedOperator returns the operator named by OPERATOR([schema.]op)
+// at the current token, or "" when it is not one. It does not consume.
+func (p *parser) qualifiedOperator() string {
+	i := 2
+	op := ""
+	for ; i < 8; i++ {
+		t := p.peekN(i)
+		switch {
+		case t.kind == tOp && t.val == ")":
+			return op
+		case t.kind == tOp && t.val == "." && op == "":
+			// the schema separator
+		case t.kind == tIdent && op == "":
+			// the schema
+		case t.kind == tOp:
+			op += t.val
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 func (p *parser) parseExprPrec(min int) Expr {
@@ -233,6 +266,14 @@ func (p *parser) parseInfix(left Expr, prec int) Expr {
 	case "collate":
 		p.next()
 		return &Collate{Pos: pos, Expr: left, Collation: strings.Join(p.qualName(), ".")}
+	case "operator":
+		op := p.qualifiedOperator()
+		for p.next().val != ")" {
+		}
+		if c, ok := cmpOps[op]; ok {
+			return &BinaryExpr{Pos: pos, Op: c, Left: left, Right: p.parseExprPrec(precCmp + 1)}
+		}
+		return &BinaryExpr{Pos: pos, Op: op, Left: left, Right: p.parseExprPrec(prec + 1)}
 	}
 	// BETWEEN / IN / LIKE / ILIKE / SIMILAR TO, optionally negated.
 	not := p.acceptKw("not")

@@ -147,7 +147,8 @@ func hmacSHA256(key, msg []byte) []byte {
 type UserStore struct {
 	mu    sync.RWMutex
 	users map[string]User
-	path  string // "" = not persisted
+	path  string    // "" = not persisted to a file
+	meta  MetaStore // non-nil: persisted in the engine's catalog
 }
 
 var _ UserManager = (*UserStore)(nil)
@@ -284,6 +285,9 @@ func (s *UserStore) DropUser(name string, ifExists bool) error {
 }
 
 func (s *UserStore) saveLocked() error {
+	if s.meta != nil {
+		return s.saveMetaLocked()
+	}
 	if s.path == "" {
 		return nil
 	}

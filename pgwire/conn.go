@@ -275,6 +275,13 @@ func (c *conn) cancelStatement(cause error) {
 // on its own goroutine so that a cancel or timeout answers at once even if
 // the engine does not watch ctx closely; a panic in it becomes XX000.
 func (c *conn) run(ctx context.Context, sql string) ([]*engine.Result, error) {
+	return c.runFunc(ctx, sql, func(ctx context.Context) ([]*engine.Result, error) {
+		return c.srv.cfg.Engine.Exec(ctx, c.sess, sql)
+	})
+}
+
+// runFunc runs exec (one statement, sql for logs) like run.
+func (c *conn) runFunc(ctx context.Context, sql string, exec func(ctx context.Context) ([]*engine.Result, error)) ([]*engine.Result, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -304,7 +311,7 @@ func (c *conn) run(ctx context.Context, sql string) ([]*engine.Result, error) {
 				done <- outcome{err: sqlerr.New(sqlerr.InternalError, "internal error: %v", r)}
 			}
 		}()
-		rs, err := c.srv.cfg.Engine.Exec(ctx, c.sess, sql)
+		rs, err := exec(ctx)
 		done <- outcome{rs, err}
 	}()
 	var o outcome
@@ -433,6 +440,7 @@ func (c *conn) startup() (bool, error) {
 	c.sess = engine.NewSession()
 	c.applyStartupParams(sm.Parameters)
 	c.srv.newKey(c)
+	c.sess.Set(engine.SessionPIDParam, fmt.Sprint(c.pid))
 
 	c.be.Send(&pgproto3.AuthenticationOk{})
 	for _, p := range c.parameterStatus(sm.Parameters) {

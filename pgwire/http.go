@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -69,6 +70,9 @@ func RegisterEngineMetrics(reg prometheus.Registerer, e any) error {
 				func() float64 { return float64(er.DurableEpoch()) }),
 		)
 	}
+	if sr, ok := e.(StatsReporter); ok {
+		cs = append(cs, newStatsCollector(sr))
+	}
 	if mc, ok := e.(MetricsCollector); ok {
 		cs = append(cs, mc.Collectors()...)
 	}
@@ -112,7 +116,22 @@ func NewHTTPHandler(cfg HTTPConfig) http.Handler {
 	return mux
 }
 
-type httpAPI struct{ cfg HTTPConfig }
+type httpAPI struct {
+	cfg HTTPConfig
+
+	// infos caches what DESCRIBE says about relations for a moment, so
+	// that point lookups cost one engine call.
+	infoMu sync.Mutex
+	infos  map[string]cachedInfo
+}
+
+type cachedInfo struct {
+	info *relationInfo
+	at   time.Time
+}
+
+// infoTTL is how long a relation's description is reused.
+const infoTTL = time.Second
 
 func (h *httpAPI) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
@@ -176,6 +195,25 @@ func (h *httpAPI) exec(ctx context.Context, sql string) ([]*engine.Result, error
 
 func (h *httpAPI) describe(ctx context.Context, name string) (*relationInfo, *httpError) {
 	lname := strings.ToLower(name)
+	h.infoMu.Lock()
+	ci, ok := h.infos[lname]
+	h.infoMu.Unlock()
+	if ok && time.Since(ci.at) < infoTTL {
+		return ci.info, nil
+	}
+	info, herr := h.describeUncached(ctx, lname)
+	if herr == nil {
+		h.infoMu.Lock()
+		if h.infos == nil || len(h.infos) > 1024 {
+			h.infos = map[string]cachedInfo{}
+		}
+		h.infos[lname] = cachedInfo{info, time.Now()}
+		h.infoMu.Unlock()
+	}
+	return info, herr
+}
+
+func (h *httpAPI) describeUncached(ctx context.Context, lname string) (*relationInfo, *httpError) {
 	kinds, err := h.exec(ctx, "SHOW MATERIALIZED VIEWS; SHOW TABLES")
 	if err != nil {
 		return nil, &httpError{http.StatusInternalServerError, err.Error(), sqlerr.Code(err)}
@@ -282,18 +320,22 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		q[keyCols[0]] = v
 	}
 	var conds []string
-	for _, k := range keyCols {
+	var vals []types.Datum
+	var valTypes []types.Type
+	for i, k := range keyCols {
 		vs, ok := q[k]
 		if !ok || len(vs) != 1 {
 			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("missing key parameter %q (the primary key is %s)", k, strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
 			return
 		}
-		lit, err := textLiteral(vs[0], colType[k].OID())
+		d, err := engine.ParseParam(vs[0], colType[k])
 		if err != nil {
-			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("key parameter %q: %v", k, err), sqlerr.Code(err)})
+			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("key parameter %q: %v", k, err), sqlerr.InvalidTextRepresentation})
 			return
 		}
-		conds = append(conds, quoteIdent(k)+" = "+lit)
+		conds = append(conds, quoteIdent(k)+" = $"+strconv.Itoa(i+1))
+		vals = append(vals, d)
+		valTypes = append(valTypes, colType[k])
 		q.Del(k)
 	}
 	if len(q) > 0 {
@@ -306,13 +348,52 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sql += " WHERE " + strings.Join(conds, " AND ")
-	h.answer(ctx, w, sql, info.cols, len(keyCols) < len(info.pk))
+	h.answerParams(ctx, w, sql, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
+}
+
+// answerParams is answer for a statement with parameters: bound natively
+// when the engine supports it, else substituted as literals.
+func (h *httpAPI) answerParams(ctx context.Context, w http.ResponseWriter, sql string, vals []types.Datum, ts []types.Type, cols []types.Column, many bool) {
+	if pe, ok := h.cfg.Engine.(ParamExecutor); ok {
+		h.respond(ctx, w, func(ctx context.Context) ([]*engine.Result, error) {
+			return pe.ExecParams(ctx, engine.NewSession(), sql, vals, ts)
+		}, many)
+		return
+	}
+	lits := make([]string, len(vals))
+	for i, v := range vals {
+		lit, err := textLiteral(types.FormatTextTyped(v, ts[i]), ts[i].OID())
+		if err != nil {
+			h.fail(w, httpError{http.StatusBadRequest, err.Error(), sqlerr.Code(err)})
+			return
+		}
+		lits[i] = lit
+	}
+	full, err := substituteParams(sql, lits)
+	if err != nil {
+		h.fail(w, httpError{http.StatusBadRequest, err.Error(), sqlerr.Code(err)})
+		return
+	}
+	h.answer(ctx, w, full, cols, many)
 }
 
 // answer runs sql and writes its rows: an array when many, else the one
 // row as an object (404 when none).
 func (h *httpAPI) answer(ctx context.Context, w http.ResponseWriter, sql string, cols []types.Column, many bool) {
-	rs, err := h.exec(ctx, sql)
+	h.respond(ctx, w, func(ctx context.Context) ([]*engine.Result, error) {
+		return h.cfg.Engine.Exec(ctx, engine.NewSession(), sql)
+	}, many)
+}
+
+func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(ctx context.Context) ([]*engine.Result, error), many bool) {
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.queries.WithLabelValues("http").Inc()
+	}
+	start := time.Now()
+	rs, err := run(ctx)
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.observe(time.Since(start), err)
+	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		switch sqlerr.Code(err)[:2] {

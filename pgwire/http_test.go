@@ -77,7 +77,9 @@ func TestHTTP(t *testing.T) {
 		}
 	}
 	_, metrics := get("/metrics")
-	for _, want := range []string{"eddy_visible_epoch", "go_goroutines", `eddy_pgwire_queries_total{protocol="http"}`} {
+	for _, want := range []string{"eddy_visible_epoch", "go_goroutines", `eddy_pgwire_queries_total{protocol="http"}`,
+		"eddy_visible_epoch_age_seconds", "eddy_epoch_durable_lag", "eddy_row_errors_total", `eddy_relations{kind="materialized view"} 2`,
+		"eddy_param_statements_total", "eddy_point_lookup_plan_cache_hits_total"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/sqlerr"
 )
 
@@ -63,4 +64,55 @@ func (m *Metrics) observe(d time.Duration, err error) {
 // countError counts an error answered outside a connection (HTTP).
 func (m *Metrics) countError(err error) {
 	m.errors.WithLabelValues(sqlerr.Code(err)).Inc()
+}
+
+// StatsReporter is an optional engine extension: RegisterEngineMetrics
+// exports its Stats as metrics. *engine.Engine implements it.
+type StatsReporter interface {
+	Stats() engine.Stats
+}
+
+// statsCollector turns engine.Stats into Prometheus metrics at scrape time.
+type statsCollector struct {
+	e                                      StatsReporter
+	age, lag, rowErr, flowErr, rels        *prometheus.Desc
+	pendRows, pendBytes, params, cachedHit *prometheus.Desc
+}
+
+func newStatsCollector(e StatsReporter) *statsCollector {
+	return &statsCollector{
+		e:         e,
+		age:       prometheus.NewDesc("eddy_visible_epoch_age_seconds", "Time since the visible epoch last advanced.", nil, nil),
+		lag:       prometheus.NewDesc("eddy_epoch_durable_lag", "Visible epoch minus durable epoch.", nil, nil),
+		rowErr:    prometheus.NewDesc("eddy_row_errors_total", "Values that became NULL in streaming dataflows.", nil, nil),
+		flowErr:   prometheus.NewDesc("eddy_dataflow_errors_total", "Errors returned by streaming dataflows.", nil, nil),
+		rels:      prometheus.NewDesc("eddy_relations", "Catalog objects by kind.", []string{"kind"}, nil),
+		pendRows:  prometheus.NewDesc("eddy_state_pending_rows", "Rows staged or sealed but not yet durable, by relation.", []string{"relation"}, nil),
+		pendBytes: prometheus.NewDesc("eddy_state_pending_bytes", "Approximate bytes staged or sealed but not yet durable, by relation.", []string{"relation"}, nil),
+		params:    prometheus.NewDesc("eddy_param_statements_total", "Statements run with native parameters.", nil, nil),
+		cachedHit: prometheus.NewDesc("eddy_point_lookup_plan_cache_hits_total", "Parameterised point lookups answered by a cached plan.", nil, nil),
+	}
+}
+
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.age, c.lag, c.rowErr, c.flowErr, c.rels, c.pendRows, c.pendBytes, c.params, c.cachedHit} {
+		ch <- d
+	}
+}
+
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.e.Stats()
+	ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, st.VisibleAge.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(st.VisibleEpoch)-float64(st.DurableEpoch))
+	ch <- prometheus.MustNewConstMetric(c.rowErr, prometheus.CounterValue, float64(st.RowErrors))
+	ch <- prometheus.MustNewConstMetric(c.flowErr, prometheus.CounterValue, float64(st.FlowErrors))
+	for k, n := range st.Relations {
+		ch <- prometheus.MustNewConstMetric(c.rels, prometheus.GaugeValue, float64(n), k)
+	}
+	for _, t := range st.Tables {
+		ch <- prometheus.MustNewConstMetric(c.pendRows, prometheus.GaugeValue, float64(t.PendingRows), t.Relation)
+		ch <- prometheus.MustNewConstMetric(c.pendBytes, prometheus.GaugeValue, float64(t.PendingBytes), t.Relation)
+	}
+	ch <- prometheus.MustNewConstMetric(c.params, prometheus.CounterValue, float64(st.ParamQueries))
+	ch <- prometheus.MustNewConstMetric(c.cachedHit, prometheus.CounterValue, float64(st.CachedPointLookups))
 }

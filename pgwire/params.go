@@ -9,9 +9,51 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/sqlerr"
 	"github.com/eddysql/eddy/types"
 )
+
+// decodeParams decodes Bind's parameters to datums of the statement's
+// parameter types. ok is false when a type is not one the engine knows
+// (the caller then substitutes literals).
+func decodeParams(m *pgproto3.Bind, ps *prepared) ([]types.Datum, []types.Type, bool, error) {
+	vals := make([]types.Datum, len(m.Parameters))
+	ts := make([]types.Type, len(m.Parameters))
+	for i, p := range m.Parameters {
+		oid := ps.paramOIDs[i]
+		var t types.Type
+		if oid != 0 && oid != oidUnknown {
+			var ok bool
+			if t, ok = types.TypeByOID(oid); !ok {
+				return nil, nil, false, nil
+			}
+		}
+		ts[i] = t
+		if p == nil {
+			continue
+		}
+		text := string(p)
+		switch format := formatFor(m.ParameterFormatCodes, i); format {
+		case 0:
+		case 1:
+			var err error
+			if text, err = decodeBinaryParam(p, oid); err != nil {
+				return nil, nil, false, sqlerr.New(sqlerr.InvalidParameterValue, "invalid binary value for parameter of type OID %d: %v", oid, err)
+			}
+		default:
+			return nil, nil, false, sqlerr.New(sqlerr.ProtocolViolation, "unsupported format code: %d", format)
+		}
+		d, err := engine.ParseParam(text, t)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		vals[i] = d
+	}
+	return vals, ts, true, nil
+}
 
 // paramLiteral renders one Bind parameter as a SQL literal: value in
 // format (0 text, 1 binary) of the declared type oid (0 = unspecified).

@@ -207,8 +207,12 @@ const (
 // portal is a bound statement.
 type portal struct {
 	stmt    *prepared
-	sql     string // with parameters substituted
+	sql     string // with parameters substituted (the fallback path)
 	formats []int16
+	// native: the parameters are passed to the engine's ExecParams.
+	native     bool
+	params     []types.Datum
+	paramTypes []types.Type
 
 	ran    bool
 	result *engine.Result
@@ -282,6 +286,19 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	}
 	if n := len(m.ParameterFormatCodes); n > 1 && n != len(m.Parameters) {
 		return sqlerr.New(sqlerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters", n, len(m.Parameters))
+	}
+	if pe, ok := c.srv.cfg.Engine.(ParamExecutor); ok && ps.nParams > 0 && (ps.kind == kindRows || ps.kind == kindCommand) {
+		if vals, ts, ok, err := decodeParams(m, ps); err != nil {
+			return err
+		} else if ok {
+			_ = pe
+			c.portals[m.DestinationPortal] = &portal{
+				stmt: ps, sql: ps.sql, formats: append([]int16(nil), m.ResultFormatCodes...),
+				native: true, params: vals, paramTypes: ts,
+			}
+			c.be.Send(&pgproto3.BindComplete{})
+			return nil
+		}
 	}
 	sql := ps.sql
 	if ps.nParams > 0 {
@@ -419,7 +436,14 @@ func (c *conn) runPortal(ctx context.Context, p *portal) {
 		p.result, p.err = c.userStatement(p.sql)
 	default:
 		var rs []*engine.Result
-		rs, p.err = c.run(ctx, p.sql)
+		if p.native {
+			pe := c.srv.cfg.Engine.(ParamExecutor)
+			rs, p.err = c.runFunc(ctx, p.sql, func(ctx context.Context) ([]*engine.Result, error) {
+				return pe.ExecParams(ctx, c.sess, p.sql, p.params, p.paramTypes)
+			})
+		} else {
+			rs, p.err = c.run(ctx, p.sql)
+		}
 		if p.err == nil {
 			if len(rs) == 0 {
 				p.result = &engine.Result{Tag: "SELECT 0"}

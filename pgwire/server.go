@@ -47,7 +47,20 @@ type Describer interface {
 	Describe(ctx context.Context, s *engine.Session, sql string, params []types.Type) (paramTypes []types.Type, cols []types.Column, err error)
 }
 
-var _ Executor = (*engine.Engine)(nil)
+// ParamExecutor is an optional extension of Executor: it runs one
+// statement with its parameters bound natively (no text substitution).
+// The server decodes Bind parameters to datums of their declared or
+// described types and calls it; without it parameters are substituted as
+// SQL literals.
+type ParamExecutor interface {
+	ExecParams(ctx context.Context, s *engine.Session, sql string, params []types.Datum, paramTypes []types.Type) ([]*engine.Result, error)
+}
+
+var (
+	_ Executor      = (*engine.Engine)(nil)
+	_ Describer     = (*engine.Engine)(nil)
+	_ ParamExecutor = (*engine.Engine)(nil)
+)
 
 // AuthMethod is how clients authenticate.
 type AuthMethod string

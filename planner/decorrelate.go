@@ -334,14 +334,31 @@ func shiftInts(xs []int, d int) []int {
 func (d *domain) scalarAgg(x *LogicalAgg, in Node) Node {
 	dw := d.width()
 	marker := []expr.Expr{boolLit(true)}
-	var join *LogicalJoin
+	var join Node
 	var shift int
-	if j, ok := in.(*LogicalJoin); ok && j.Kind == JoinInner && j.Left == d.node && len(j.LeftKeys) == 0 {
+	isDomainJoin := func(n Node) (*LogicalJoin, bool) {
+		j, ok := n.(*LogicalJoin)
+		return j, ok && j.Kind == JoinInner && j.Left == d.node && len(j.LeftKeys) == 0
+	}
+	if j, ok := isDomainJoin(in); ok {
 		// D ⋈cond X  →  D ⟕cond (X, marker): the condition's columns keep
 		// their places.
 		join = &LogicalJoin{Kind: JoinLeft, Left: d.node, Right: extendProject(j.Right, marker), Cond: j.Cond}
 		shift = dw
-	} else {
+	} else if p, ok := in.(*LogicalProject); ok && isIdentityPrefix(p.Exprs, dw) {
+		if j, ok := isDomainJoin(p.Input); ok {
+			// Project(D, e…) over D ⋈cond X  →  Project(D, e…, marker)
+			// over D ⟕cond (X, marker); e… over NULL-padded rows are
+			// filtered out by the marker.
+			xw := width(j.Right)
+			lj := &LogicalJoin{Kind: JoinLeft, Left: d.node, Right: extendProject(j.Right, marker), Cond: j.Cond}
+			exprs := append(append([]expr.Expr(nil), p.Exprs...), colRef(dw+xw, types.Bool, "marker"))
+			cols := append(append(types.Schema(nil), p.Cols...), types.Column{Name: "marker", Type: types.Bool, Hidden: true})
+			join = &LogicalProject{Input: lj, Exprs: exprs, Cols: cols}
+			shift = dw
+		}
+	}
+	if join == nil {
 		join = &LogicalJoin{Kind: JoinLeft, Left: d.node, Right: extendProject(in, marker),
 			LeftKeys: seq(dw), RightKeys: seq(dw), NullSafe: nullSafeKeys(dw)}
 		shift = 2 * dw
@@ -356,6 +373,21 @@ func (d *domain) scalarAgg(x *LogicalAgg, in Node) Node {
 		aggs[i] = c
 	}
 	return &LogicalAgg{Input: join, GroupBy: seq(dw), Aggs: aggs, Names: x.Names}
+}
+
+// isIdentityPrefix reports whether the first n expressions are the columns
+// 0..n-1.
+func isIdentityPrefix(es []expr.Expr, n int) bool {
+	if len(es) < n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		c, ok := es[i].(*expr.ColumnRef)
+		if !ok || c.Index != i {
+			return false
+		}
+	}
+	return true
 }
 
 // pushJoin pushes the dependent join into a join's inputs.

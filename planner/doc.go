@@ -14,14 +14,23 @@
 // Aggregates are collected while the select list, HAVING and ORDER BY are
 // bound: the block becomes Project(pre-projection) → Agg → Filter(HAVING) →
 // Window → Project(select list). Subqueries become LogicalApply nodes:
-// [NOT] IN and [NOT] EXISTS from top-level WHERE conjuncts, scalar
-// subqueries anywhere a value is expected.
+// [NOT] IN, op ANY/ALL and [NOT] EXISTS from top-level WHERE conjuncts
+// become semi/anti applies; scalar subqueries anywhere a value is expected
+// (select list, CASE, HAVING, ORDER BY, WHERE, also above an aggregation,
+// where their outer references move to the group columns) become scalar
+// applies; EXISTS / IN / ANY / ALL used as values become scalar applies of
+// a "mark" subquery that computes the three-valued result with bool_or
+// (decorrelate.go, markSubquery).
 //
 // The logical plan is plain data. Rules (DefaultRules, see rules.go) are
 // small named rewrites run bottom-up to a fixpoint; each can be disabled
 // (Optimize(n, "PushDownFilters")) and is tested on its own in
 // testdata/opt.txt. They decorrelate subqueries into semi, anti,
-// null-aware anti and left joins, fold constants, push filters down, turn
+// null-aware anti and left joins (equality correlation is pulled up into
+// join keys; any other correlation — non-equalities, several levels,
+// correlation below aggregates, joins, unions or LIMIT — by the domain
+// method of Neumann & Kemper, see decorrelate.go and
+// testdata/decorrelate.txt), fold constants, push filters down, turn
 // equalities into join keys, merge projections and filters, detect the
 // group top-N pattern (rank <= N over ROW_NUMBER/RANK/DENSE_RANK) and
 // temporal filters (ts > NOW() - interval), and prune unused columns.

@@ -17,7 +17,12 @@ import (
 //	                         in coalesce(…, 0) so empty groups give 0
 //	scalar, correlated     → left join on the correlation predicates
 //
-// Applies it cannot rewrite are left alone; the stream planner rejects them.
+// When the correlated predicates cannot be pulled up like that (a
+// non-equality in a scalar aggregate, correlation below an aggregate, a
+// join, a union or a LIMIT, in a projection, several levels deep), the
+// domain method of decorrelate.go rewrites any apply; NOT IN that neither
+// handles becomes a filter on its mark subquery. Applies it cannot rewrite
+// are left alone; the stream planner rejects them.
 func decorrelateRule(n Node) (Node, bool) {
 	a, ok := n.(*LogicalApply)
 	if !ok {

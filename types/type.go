@@ -242,6 +242,9 @@ func TypeByName(name string) (Type, bool) {
 		return JSONBT, true
 	case "unknown":
 		return Unknown, true
+	case "oid", "regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole", "regoper", "xid", "xid8", "cid":
+		// Object identifiers are bigints here (pg_catalog queries).
+		return Int64, true
 	}
 	return Type{}, false
 }

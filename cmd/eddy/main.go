@@ -32,7 +32,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"slt":     {summary: "run sqllogictest files: eddy slt [--mode select|mv] [--format rw|sqlite|auto] FILE…", run: runSLT},
+	"slt":     {summary: "run sqllogictest files: eddy slt [--harness inproc|pgwire] [--mode select|mv] [--format rw|sqlite|auto] [--rewrite] FILE…", run: runSLT},
 	"version": {summary: "print the version", run: runVersion},
 }
 
@@ -111,11 +111,14 @@ func runSLT(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	lax := fs.Bool("lax-errors", false, "accept any error where an error is expected, whatever its message")
 	verbose := fs.Bool("v", false, "print a summary line per file")
 	engines := fs.String("engine", "", "comma-separated engine labels for onlyif/skipif (default by format)")
+	harness := fs.String("harness", "inproc", "run each file in-process (inproc) or through an in-process pgwire server with pgx (pgwire); either way on a fresh in-memory engine")
+	dsn := fs.String("dsn", "", "with --harness pgwire: connect to this server (postgres://…) instead of starting one per file; its state carries over between files")
+	rewrite := fs.Bool("rewrite", false, "rewrite the expected results of RisingWave-format files in place from the actual output")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: eddy slt [--mode select|mv] [--format rw|sqlite|auto] FILE…")
+		fmt.Fprintln(stderr, "usage: eddy slt [--harness inproc|pgwire] [--mode select|mv] [--format rw|sqlite|auto] [--rewrite] FILE…")
 		return errUsage
 	}
 	m, err := slt.ParseMode(*mode)
@@ -128,13 +131,25 @@ func runSLT(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
-	opts := slt.Options{Format: f, Mode: m, LaxErrors: *lax}
+	newHarness, err := slt.ParseHarness(*harness)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
+	if *dsn != "" {
+		if *harness != "pgwire" {
+			fmt.Fprintln(stderr, "--dsn needs --harness pgwire")
+			return errUsage
+		}
+		newHarness = slt.PgwireFactory(*dsn)
+	}
+	opts := slt.Options{Format: f, Mode: m, LaxErrors: *lax, Rewrite: *rewrite}
 	if *engines != "" {
 		opts.Engines = strings.Split(*engines, ",")
 	}
 	total := &slt.Result{}
 	for _, file := range fs.Args() {
-		res, err := slt.RunFiles(ctx, []string{file}, opts)
+		res, err := slt.RunFilesWith(ctx, []string{file}, opts, newHarness)
 		if err != nil {
 			return err
 		}
@@ -143,11 +158,17 @@ func runSLT(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		if *verbose {
 			fmt.Fprintf(stdout, "%s: %d passed, %d failed, %d skipped\n", file, res.Passed, res.Failed, res.Skipped)
+			if res.Rewritten > 0 {
+				fmt.Fprintf(stdout, "%s: %d rewritten\n", file, res.Rewritten)
+			}
 		}
 		total.Add(res)
 	}
 	if total.Skipped > 0 {
 		fmt.Fprintf(stdout, "%d skipped\n", total.Skipped)
+	}
+	if total.Rewritten > 0 {
+		fmt.Fprintf(stdout, "%d rewritten\n", total.Rewritten)
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", total.Passed, total.Failed)
 	if total.Failed > 0 {

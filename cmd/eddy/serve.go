@@ -156,22 +156,6 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
-	users := pgwire.NewUserStore()
-	if dir != "" {
-		if users, err = pgwire.NewFileUserStore(filepath.Join(dir, "users.json")); err != nil {
-			return err
-		}
-	}
-	if pw := os.Getenv("EDDY_PASSWORD"); pw != "" {
-		if err := users.SetPassword("root", pw); err != nil {
-			return err
-		}
-	} else if auth != pgwire.AuthTrust {
-		if u, _ := users.Lookup("root"); u.Verifier == nil {
-			log.Warn("root has no password: set EDDY_PASSWORD to log in as root with " + string(auth) + " authentication")
-		}
-	}
-
 	eng, err := engine.Open(ctx, engine.Options{Dir: dir, BarrierInterval: o.barrier, Logger: log})
 	if err != nil {
 		return fmt.Errorf("open engine: %w", err)
@@ -179,6 +163,25 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	closeEngine := func() {
 		if err := eng.Close(); err != nil {
 			log.Error("close engine", "err", err)
+		}
+	}
+	// Users live in the engine's catalog; an older users.json is imported
+	// once.
+	users := pgwire.NewUserStore()
+	if dir != "" {
+		if users, err = pgwire.NewMetaUserStore(eng, filepath.Join(dir, "users.json")); err != nil {
+			closeEngine()
+			return err
+		}
+	}
+	if pw := os.Getenv("EDDY_PASSWORD"); pw != "" {
+		if err := users.SetPassword("root", pw); err != nil {
+			closeEngine()
+			return err
+		}
+	} else if auth != pgwire.AuthTrust {
+		if u, _ := users.Lookup("root"); u.Verifier == nil {
+			log.Warn("root has no password: set EDDY_PASSWORD to log in as root with " + string(auth) + " authentication")
 		}
 	}
 	for _, f := range o.inits {

@@ -14,6 +14,16 @@
 // system (skipped). Expected error patterns match as a substring or as a
 // regular expression.
 //
+// A Harness runs the records. EngineHarness calls the engine in-process;
+// PgwireHarness talks to a server over the Postgres wire protocol with pgx
+// (simple protocol, values in the server's text format) and renders errors
+// exactly as EngineHarness does ("<message> (SQLSTATE <code>)"), so a file
+// passes or fails the same way through either. NewLocalPgwire puts an
+// in-process pgwire server on a loopback port in front of a fresh engine.
+// `statement count N` checks the rows the statement affected (harnesses
+// implementing Counter), and Options.Rewrite rewrites the expected results
+// of RisingWave-format files in place from the actual output.
+//
 // In ModeMV each query is answered from a materialized view created as early
 // as possible (before the data changes that precede the query), so the
 // incremental path is tested; the view is read after FLUSH and dropped.

@@ -3,6 +3,8 @@ package slt
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,7 @@ type EngineHarness struct {
 
 var _ Harness = (*EngineHarness)(nil)
 var _ Sleeper = (*EngineHarness)(nil)
+var _ Counter = (*EngineHarness)(nil)
 
 // NewEngineHarness opens a fresh in-memory engine.
 func NewEngineHarness(ctx context.Context) (*EngineHarness, error) {
@@ -87,6 +90,15 @@ func (h *EngineHarness) Exec(sql string) error {
 	return err
 }
 
+// ExecCount implements Counter: the rows the last statement affected.
+func (h *EngineHarness) ExecCount(sql string) (int64, error) {
+	rs, err := h.exec(sql)
+	if err != nil || len(rs) == 0 {
+		return 0, err
+	}
+	return rs[len(rs)-1].RowsAffected(), nil
+}
+
 // Query implements Harness: the last statement's rows in Postgres text
 // format.
 func (h *EngineHarness) Query(sql string) ([]string, [][]string, error) {
@@ -124,17 +136,52 @@ func (h *EngineHarness) Query(sql string) ([]string, [][]string, error) {
 // RunFiles runs each file on a fresh in-memory engine and adds up the
 // results.
 func RunFiles(ctx context.Context, files []string, opts Options) (*Result, error) {
+	return RunFilesWith(ctx, files, opts, NewInproc)
+}
+
+// HarnessFactory makes a fresh harness for one file; closing it releases
+// everything it started.
+type HarnessFactory func(ctx context.Context) (Harness, io.Closer, error)
+
+// NewInproc is the HarnessFactory of the in-process EngineHarness.
+func NewInproc(ctx context.Context) (Harness, io.Closer, error) {
+	h, err := NewEngineHarness(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, h, nil
+}
+
+// ParseHarness returns the factory named "inproc" (the default) or
+// "pgwire" (an in-process pgwire server in front of a fresh engine, driven
+// through pgx).
+func ParseHarness(name string) (HarnessFactory, error) {
+	switch strings.ToLower(name) {
+	case "", "inproc", "in-process", "engine":
+		return NewInproc, nil
+	case "pgwire":
+		return NewLocalPgwire, nil
+	}
+	return nil, fmt.Errorf("unknown harness %q (want inproc or pgwire)", name)
+}
+
+// RunFilesWith runs each file on a fresh harness from newHarness and adds up
+// the results.
+func RunFilesWith(ctx context.Context, files []string, opts Options, newHarness HarnessFactory) (*Result, error) {
 	total := &Result{}
 	for _, f := range files {
-		h, err := NewEngineHarness(ctx)
+		h, closer, err := newHarness(ctx)
 		if err != nil {
 			return total, err
 		}
 		res, err := RunFile(h, f, opts)
-		_ = h.Close()
+		_ = closer.Close()
 		if err != nil {
 			total.Failed++
 			total.Failures = append(total.Failures, Failure{File: f, Message: err.Error()})
+			if res != nil {
+				total.Add(res)
+			}
 			continue
 		}
 		total.Add(res)

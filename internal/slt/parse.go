@@ -81,6 +81,14 @@ type Record struct {
 	// Include: the glob. HashThreshold: N. SortMode: the mode. Sleep: d.
 	Arg      string
 	Duration time.Duration
+
+	// Where the record sits in its file (0-based line indexes), for
+	// rewriting: SQLEnd is the line after the SQL (the "----" line when
+	// Dashed); the expected lines are [ResultStart, ResultEnd).
+	SQLEnd      int
+	Dashed      bool
+	ResultStart int
+	ResultEnd   int
 }
 
 // ParseFile reads and parses a test file.
@@ -162,8 +170,10 @@ func Parse(name, text string) ([]*Record, error) {
 			}
 			sql, dashed := sqlBlock()
 			rec.SQL = sql
+			rec.markSQLEnd(i, dashed)
 			if dashed {
 				rec.Expected = errorBlock(lines, &i)
+				rec.ResultEnd = rec.ResultStart + len(rec.Expected)
 				if rec.ExpectError && rec.ErrorPattern == "" {
 					rec.ErrorPattern = strings.Join(rec.Expected, "\n")
 				}
@@ -190,9 +200,11 @@ func Parse(name, text string) ([]*Record, error) {
 			}
 			sql, dashed := sqlBlock()
 			rec.SQL = sql
+			rec.markSQLEnd(i, dashed)
 			if dashed {
 				if rec.ExpectError {
 					rec.Expected = errorBlock(lines, &i)
+					rec.ResultEnd = rec.ResultStart + len(rec.Expected)
 					if rec.ErrorPattern == "" {
 						rec.ErrorPattern = strings.Join(rec.Expected, "\n")
 					}
@@ -202,6 +214,7 @@ func Parse(name, text string) ([]*Record, error) {
 						rec.Expected = append(rec.Expected, lines[i])
 						i++
 					}
+					rec.ResultEnd = i
 				}
 			}
 		case "include":
@@ -249,6 +262,18 @@ func Parse(name, text string) ([]*Record, error) {
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+// markSQLEnd records where the SQL block ended: i is the line after it (after
+// the "----" line when dashed).
+func (rec *Record) markSQLEnd(i int, dashed bool) {
+	rec.Dashed = dashed
+	rec.SQLEnd = i
+	if dashed {
+		rec.SQLEnd = i - 1
+	}
+	rec.ResultStart = i
+	rec.ResultEnd = i
 }
 
 // errorBlock reads an expected error message after ----: it ends at two

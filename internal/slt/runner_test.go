@@ -2,6 +2,8 @@ package slt
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -155,5 +157,60 @@ func TestSQLiteValue(t *testing.T) {
 		if got := sqliteValue(c.v, c.t); got != c.want {
 			t.Errorf("sqliteValue(%q, %c) = %q, want %q", c.v, c.t, got, c.want)
 		}
+	}
+}
+
+// countingHarness adds Counter to fakeHarness.
+type countingHarness struct {
+	fakeHarness
+	counts map[string]int64
+}
+
+func (c *countingHarness) ExecCount(sql string) (int64, error) {
+	if err := c.Exec(sql); err != nil {
+		return 0, err
+	}
+	return c.counts[sql], nil
+}
+
+func TestStatementCount(t *testing.T) {
+	h := &countingHarness{counts: map[string]int64{"ins": 3}}
+	text := "statement count 3\nins\n\nstatement count 2\nins\n\nstatement ok\nins\n"
+	res := runText(t, text, h, Options{})
+	if res.Passed != 2 || res.Failed != 1 || !strings.Contains(res.Failures[0].Message, "got 3, want 2") {
+		t.Fatalf("got %+v", res)
+	}
+}
+
+func TestRewrite(t *testing.T) {
+	h := &fakeHarness{results: map[string][][]string{
+		"q1": {{"1", "a"}, {"2", ""}},
+		"q2": {{"b", "NULL"}, {"a", "x"}},
+		"q3": {{"7"}},
+		"q4": {{"ok"}},
+	}}
+	text := "# comment\nstatement ok\ns\n\nquery IT\nq1\n----\n1 a\n3 z\n9 y\n\nquery TT rowsort\nq2\n----\n\nquery I\nq3\n\nquery T\nq4\n----\nok\n"
+	want := "# comment\nstatement ok\ns\n\nquery IT\nq1\n----\n1 a\n2 (empty)\n\nquery TT rowsort\nq2\n----\na x\nb NULL\n\nquery I\nq3\n----\n7\n\nquery T\nq4\n----\nok\n"
+	path := filepath.Join(t.TempDir(), "x.slt")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunFile(h, path, Options{Rewrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rewritten != 3 || res.Failed != 0 || res.Passed != 2 {
+		t.Errorf("result %+v", res)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != want {
+		t.Errorf("rewritten file:\n%s\nwant:\n%s", got, want)
+	}
+	res, err = RunFile(h, path, Options{})
+	if err != nil || res.Failed != 0 || res.Passed != 5 {
+		t.Errorf("after rewrite: %+v %v", res, err)
+	}
+	if _, err := RunFile(h, path, Options{Rewrite: true, Format: FormatSQLite}); err == nil {
+		t.Error("rewrite of a SQLite-format file should be refused")
 	}
 }

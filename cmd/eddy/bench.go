@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/eddysql/eddy/internal/bench"
+)
+
+func init() {
+	commands["bench"] = command{
+		summary: "measure Eddy: eddy bench nexmark|freshness|lookup [flags] (eddy bench <kind> -h for flags)",
+		run:     runBench,
+	}
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: eddy bench nexmark|freshness|lookup [flags]")
+		return errUsage
+	}
+	switch args[0] {
+	case "nexmark":
+		return benchNexmark(ctx, args[1:], stdout, stderr)
+	case "freshness":
+		return benchFreshness(ctx, args[1:], stdout, stderr)
+	case "lookup":
+		return benchLookup(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "eddy bench: unknown benchmark %q (want nexmark, freshness or lookup)\n", args[0])
+	return errUsage
+}
+
+// profiles starts a CPU profile and returns a function that stops it and
+// writes the heap profile.
+func profiles(cpu, mem string) (stop func() error, err error) {
+	var cf *os.File
+	if cpu != "" {
+		if cf, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cf); err != nil {
+			cf.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			if err := cf.Close(); err != nil {
+				return err
+			}
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err != nil {
+				return err
+			}
+			runtime.GC()
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+		return nil
+	}, nil
+}
+
+func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eddy bench nexmark", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	query := fs.String("query", "q0", `Nexmark query (q0 … q22, q101 … q106), or "all"`)
+	events := fs.Int64("events", 1_000_000, "number of generated events (event numbers 0..N-1)")
+	source := fs.String("source", "gen", "gen: in-process nexmark generator source; kafka: JSON events pre-loaded into an in-process kfake broker")
+	sink := fs.String("sink", "mv", "mv: materialized view (rw-e2e form); blackhole: CREATE SINK … connector='blackhole' (rw-ci-bench form)")
+	par := fs.Int("parallelism", 1, "streaming parallelism (Kafka partitions for --source kafka)")
+	barrier := fs.Int("barrier-ms", 100, "barrier interval in milliseconds")
+	ingest := fs.String("ingest", "auto", "auto | source | insert: how events enter the engine (auto: CREATE SOURCE if supported)")
+	verify := fs.String("verify", "auto", "recompute with an ad-hoc SELECT over the same events and compare: auto (when events <= 200000) | true | false")
+	baseline := fs.Bool("baseline", true, "for q0 with --source kafka, also time the plain goccy/go-json decode loop over the same events")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	memprof := fs.String("memprofile", "", "write a heap profile at the end to this file")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "eddy bench nexmark: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	var doVerify bool
+	switch *verify {
+	case "auto":
+		doVerify = *events <= 200_000
+	case "true", "on", "1":
+		doVerify = true
+	case "false", "off", "0":
+	default:
+		fmt.Fprintf(stderr, "eddy bench nexmark: --verify %q: want auto, true or false\n", *verify)
+		return errUsage
+	}
+	queries := []string{*query}
+	if *query == "all" {
+		queries = bench.QueryNames()
+	}
+	stop, err := profiles(*cpuprof, *memprof)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
+	var results []*bench.NexmarkResult
+	var lines []string
+	failed := 0
+	for _, q := range queries {
+		res, err := bench.RunNexmark(ctx, bench.NexmarkOptions{
+			Query: q, Events: *events, Source: *source, Sink: *sink, Parallelism: *par, BarrierMS: *barrier,
+			Ingest: *ingest, Verify: doVerify, Log: stderr,
+		})
+		if err != nil {
+			if len(queries) == 1 {
+				_ = stop()
+				return err
+			}
+			failed++
+			lines = append(lines, fmt.Sprintf("%s\terror: %s", q, oneLine(err.Error())))
+			results = append(results, nil)
+			continue
+		}
+		results = append(results, res)
+		for _, n := range res.Notes {
+			fmt.Fprintf(stdout, "# %s: note: %s\n", res.Query, n)
+		}
+		perSec, perCPU := res.Span.Rate(res.Events)
+		if len(queries) == 1 {
+			fmt.Fprintf(stdout, "query:            %s (%s, ingest: %s)\n", res.Query, *sink, res.Ingest)
+			fmt.Fprintf(stdout, "events:           %d\n", res.Events)
+			fmt.Fprintf(stdout, "wall seconds:     %.3f\n", res.Span.Wall.Seconds())
+			fmt.Fprintf(stdout, "CPU seconds:      %.3f\n", res.Span.CPU.Seconds())
+			fmt.Fprintf(stdout, "events/s:         %.0f\n", perSec)
+			fmt.Fprintf(stdout, "events/CPU-s:     %.0f\n", perCPU)
+			fmt.Fprintf(stdout, "peak RSS:         %.1f MB\n", res.Span.PeakRSSMB)
+			if res.OutRows >= 0 {
+				fmt.Fprintf(stdout, "result rows:      %d\n", res.OutRows)
+			}
+			fmt.Fprintf(stdout, "check:            %s\n", res.Check)
+		} else {
+			lines = append(lines, fmt.Sprintf("%s\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%.1f\t%d\t%s", res.Query, res.Events,
+				res.Span.Wall.Seconds(), res.Span.CPU.Seconds(), perSec, perCPU, res.Span.PeakRSSMB, res.OutRows, res.Check))
+		}
+		if doVerify && !res.CheckOK && res.OutRows >= 0 {
+			failed++
+		}
+	}
+	if len(queries) == 1 && *baseline && *source == "kafka" && results[0] != nil && results[0].Query == "q0" {
+		bl, err := bench.DecodeLoopBaseline(ctx, *events)
+		if err != nil {
+			return err
+		}
+		_, perCPU := results[0].Span.Rate(results[0].Events)
+		fmt.Fprintf(stdout, "baseline decode loop (goccy/go-json into structs, same events): %.0f events/CPU-s; q0/baseline = %.3f\n",
+			bl, perCPU/bl)
+	}
+	if err := stop(); err != nil {
+		return err
+	}
+	if len(queries) > 1 {
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "query\tevents\twall_s\tcpu_s\tevents/s\tevents/cpu_s\tpeak_rss_mb\trows\tcheck")
+		for _, l := range lines {
+			fmt.Fprintln(tw, l)
+		}
+		tw.Flush()
+		if failed > 0 {
+			return fmt.Errorf("%d of %d queries failed: %w", failed, len(queries), errFailed)
+		}
+		return nil
+	}
+	res := results[0]
+	fmt.Fprintln(stdout, res.Line())
+	if failed > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+func benchFreshness(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eddy bench freshness", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rate := fs.Int("rate", 10000, "events per second produced into Kafka")
+	seconds := fs.Float64("seconds", 10, "how long to produce")
+	barrier := fs.Int("barrier-ms", 20, "barrier interval in milliseconds")
+	keys := fs.Int("keys", 1000, "distinct keys of the aggregation")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
+	res, err := bench.RunFreshness(ctx, bench.FreshnessOptions{
+		Rate: *rate, Duration: time.Duration(*seconds * float64(time.Second)), BarrierMS: *barrier, Keys: *keys, Log: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stdout, "# note: %s\n", n)
+	}
+	for _, l := range res.Lines() {
+		fmt.Fprintln(stdout, l)
+	}
+	return nil
+}
+
+func benchLookup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eddy bench lookup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rows := fs.Int("rows", 1_000_000, "rows in the materialized view")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	seconds := fs.Float64("seconds", 10, "how long to measure each protocol")
+	proto := fs.String("protocols", "pgwire,http,embedded", "comma-separated: pgwire, http, embedded")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
+	res, err := bench.RunLookup(ctx, bench.LookupOptions{
+		Rows: *rows, Clients: *clients, Duration: time.Duration(*seconds * float64(time.Second)),
+		Protocols: strings.Split(*proto, ","), Log: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range res.Lines() {
+		fmt.Fprintln(stdout, l)
+	}
+	if res.Errors > 0 {
+		return errors.Join(errFailed, fmt.Errorf("%d lookups failed", res.Errors))
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/pgwire"
+)
+
+// LookupOptions configure `eddy bench lookup`.
+type LookupOptions struct {
+	Rows      int
+	Clients   int
+	Duration  time.Duration // per protocol
+	Protocols []string      // "pgwire", "http", "embedded"
+	Log       io.Writer
+}
+
+// LatencyStats summarises a set of latencies.
+type LatencyStats struct {
+	N             int
+	QPS           float64
+	P50, P99, Max time.Duration
+	CPUPerOp      time.Duration // process CPU time per operation (client and server share the process)
+}
+
+func latencyStats(lat []time.Duration, wall, cpu time.Duration) LatencyStats {
+	s := LatencyStats{N: len(lat)}
+	if len(lat) == 0 {
+		return s
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	s.P50 = lat[len(lat)/2]
+	s.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	s.Max = lat[len(lat)-1]
+	s.QPS = float64(len(lat)) / wall.Seconds()
+	s.CPUPerOp = cpu / time.Duration(len(lat))
+	return s
+}
+
+// LookupResult is the outcome of `eddy bench lookup`.
+type LookupResult struct {
+	Rows, Clients int
+	LoadSpan      Span
+	ByProtocol    map[string]LatencyStats
+	Order         []string
+	Errors        int64
+	FirstError    string
+}
+
+// Lines renders the result.
+func (r *LookupResult) Lines() []string {
+	out := []string{fmt.Sprintf("loaded %d rows in %.1f s (%.1f CPU s)", r.Rows, r.LoadSpan.Wall.Seconds(), r.LoadSpan.CPU.Seconds())}
+	for _, p := range r.Order {
+		s := r.ByProtocol[p]
+		out = append(out, fmt.Sprintf("lookup %s rows=%d clients=%d n=%d qps=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f cpu_us_per_op=%.1f",
+			p, r.Rows, r.Clients, s.N, s.QPS, us(s.P50), us(s.P99), us(s.Max), us(s.CPUPerOp)))
+	}
+	if r.Errors > 0 {
+		out = append(out, fmt.Sprintf("errors=%d first: %s", r.Errors, r.FirstError))
+	}
+	return out
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// LoadLookupMV creates table lk (k BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)
+// with rows 0..n-1 and the materialized view lookup_mv over it (same
+// primary key), and waits until it is visible.
+func LoadLookupMV(ctx context.Context, eng *engine.Engine, n int) error {
+	sess := engine.NewSession()
+	for _, s := range []string{
+		"CREATE TABLE lk (k BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)",
+		"CREATE MATERIALIZED VIEW lookup_mv AS SELECT k, v, s FROM lk",
+	} {
+		if _, err := eng.Exec(ctx, sess, s); err != nil {
+			return err
+		}
+	}
+	const batch = 10000
+	var b strings.Builder
+	for i := 0; i < n; i += batch {
+		b.Reset()
+		b.WriteString("INSERT INTO lk VALUES ")
+		for j := i; j < min(i+batch, n); j++ {
+			if j > i {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,%d,'value-%d')", j, j*7, j)
+		}
+		if _, err := eng.Exec(ctx, sess, b.String()); err != nil {
+			return err
+		}
+	}
+	return eng.Flush(ctx)
+}
+
+// RunLookup loads the view, serves it over pgwire and HTTP in-process and
+// measures point lookups from concurrent clients.
+func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
+	if o.Rows <= 0 {
+		o.Rows = 1_000_000
+	}
+	if o.Clients <= 0 {
+		o.Clients = 16
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if len(o.Protocols) == 0 {
+		o.Protocols = []string{"pgwire", "http", "embedded"}
+	}
+	eng, err := engine.Open(ctx, engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	res := &LookupResult{Rows: o.Rows, Clients: o.Clients, ByProtocol: map[string]LatencyStats{}}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "loading %d rows …\n", o.Rows)
+	}
+	start := Now()
+	if err := LoadLookupMV(ctx, eng, o.Rows); err != nil {
+		return nil, err
+	}
+	res.LoadSpan = Since(start)
+
+	srv, err := pgwire.NewServer(pgwire.Config{Engine: eng})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: pgwire.NewHTTPHandler(pgwire.HTTPConfig{Engine: eng}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(hl) }()
+	defer hs.Close()
+
+	var nerr atomic.Int64
+	var firstErr sync.Once
+	fail := func(err error) {
+		nerr.Add(1)
+		firstErr.Do(func() { res.FirstError = err.Error() })
+	}
+	for _, p := range o.Protocols {
+		p = strings.TrimSpace(p)
+		var client func(id int) (func(key int) error, func(), error)
+		switch p {
+		case "pgwire":
+			url := fmt.Sprintf("postgres://root@%s/dev?sslmode=disable", ln.Addr())
+			client = func(int) (func(int) error, func(), error) {
+				conn, err := pgx.Connect(ctx, url)
+				if err != nil {
+					return nil, nil, err
+				}
+				return func(key int) error {
+					var k, v int64
+					var s string
+					if err := conn.QueryRow(ctx, "SELECT k, v, s FROM lookup_mv WHERE k = $1", key).Scan(&k, &v, &s); err != nil {
+						return err
+					}
+					if k != int64(key) || v != int64(key)*7 {
+						return fmt.Errorf("pgwire lookup %d returned k=%d v=%d", key, k, v)
+					}
+					return nil
+				}, func() { _ = conn.Close(ctx) }, nil
+			}
+		case "http":
+			tr := &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxConnsPerHost: o.Clients}
+			hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			base := "http://" + hl.Addr().String() + "/v1/mv/lookup_mv?k="
+			client = func(int) (func(int) error, func(), error) {
+				buf := make([]byte, 0, 256)
+				return func(key int) error {
+					resp, err := hc.Get(base + strconv.Itoa(key))
+					if err != nil {
+						return err
+					}
+					buf = buf[:0]
+					for {
+						if len(buf) == cap(buf) {
+							buf = append(buf, 0)[:len(buf)]
+						}
+						n, err := resp.Body.Read(buf[len(buf):cap(buf)])
+						buf = buf[:len(buf)+n]
+						if err != nil {
+							break
+						}
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						return fmt.Errorf("http lookup %d: %s: %s", key, resp.Status, buf)
+					}
+					if !strings.Contains(string(buf), `"value-`+strconv.Itoa(key)+`"`) {
+						return fmt.Errorf("http lookup %d returned %s", key, buf)
+					}
+					return nil
+				}, tr.CloseIdleConnections, nil
+			}
+		case "embedded":
+			client = func(int) (func(int) error, func(), error) {
+				sess := engine.NewSession()
+				return func(key int) error {
+					rs, err := eng.Exec(ctx, sess, "SELECT k, v, s FROM lookup_mv WHERE k = "+strconv.Itoa(key))
+					if err != nil {
+						return err
+					}
+					if len(rs) != 1 || len(rs[0].Rows) != 1 {
+						return fmt.Errorf("embedded lookup %d: no row", key)
+					}
+					return nil
+				}, func() {}, nil
+			}
+		default:
+			return nil, fmt.Errorf("unknown protocol %q (want pgwire, http or embedded)", p)
+		}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "%s: %d clients for %s …\n", p, o.Clients, o.Duration)
+		}
+		stats, err := drive(ctx, o.Clients, o.Rows, o.Duration, client, fail)
+		if err != nil {
+			return nil, err
+		}
+		res.ByProtocol[p] = stats
+		res.Order = append(res.Order, p)
+	}
+	res.Errors = nerr.Load()
+	return res, nil
+}
+
+// drive runs clients concurrently for d (after a short warm-up) and
+// collects the latency of every call.
+func drive(ctx context.Context, clients, rows int, d time.Duration,
+	mk func(id int) (func(int) error, func(), error), fail func(error)) (LatencyStats, error) {
+	calls := make([]func(int) error, clients)
+	for i := range calls {
+		call, closeFn, err := mk(i)
+		if err != nil {
+			return LatencyStats{}, err
+		}
+		defer closeFn()
+		calls[i] = call
+	}
+	warm := min(d/5, time.Second)
+	var wg sync.WaitGroup
+	lats := make([][]time.Duration, clients)
+	var measuring atomic.Bool
+	var stop atomic.Bool
+	for i := range calls {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 42))
+			lat := make([]time.Duration, 0, 1<<16)
+			for !stop.Load() && ctx.Err() == nil {
+				key := r.IntN(rows)
+				t0 := time.Now()
+				err := calls[i](key)
+				el := time.Since(t0)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				if measuring.Load() {
+					lat = append(lat, el)
+				}
+			}
+			lats[i] = lat
+		}(i)
+	}
+	time.Sleep(warm)
+	start := Now()
+	measuring.Store(true)
+	time.Sleep(d)
+	measuring.Store(false)
+	span := Since(start)
+	stop.Store(true)
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	return latencyStats(all, span.Wall, span.CPU), nil
+}
