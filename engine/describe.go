@@ -269,4 +269,3 @@ func noteParams(e expr.Expr, out []types.Type) {
 		return true
 	})
 }
-

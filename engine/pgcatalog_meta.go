@@ -182,4 +182,3 @@ func (c *stmtCatalog) StartTime() types.Timestamptz {
 }
 
 func (c *stmtCatalog) TxID() int64 { return int64(c.e.visible.Load()) + 1 }
-
