@@ -92,6 +92,18 @@ func RunFreshness(ctx context.Context, o FreshnessOptions) (*FreshnessResult, er
 	defer cluster.Close()
 	brokers := strings.Join(cluster.ListenAddrs(), ",")
 
+	// redis-server starts before the engine so that it stops after it
+	// (the engine's Redis sink must not outlive the server).
+	redisAddr := ""
+	if bin, err := exec.LookPath("redis-server"); err == nil {
+		addr, stop, err := startRedisServer(bin)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		redisAddr = addr
+	}
+
 	eng, err := engine.Open(ctx, engine.Options{BarrierInterval: time.Duration(o.BarrierMS) * time.Millisecond, CheckpointFrequency: 1})
 	if err != nil {
 		return nil, err
@@ -125,14 +137,10 @@ func RunFreshness(ctx context.Context, o FreshnessOptions) (*FreshnessResult, er
 
 	// Redis, when redis-server is installed and the engine has sinks.
 	var rc *redis.Client
-	if bin, err := exec.LookPath("redis-server"); err != nil {
+	if redisAddr == "" {
 		res.Notes = append(res.Notes, "redis-server not found: Redis freshness skipped")
 	} else {
-		addr, stop, err := startRedisServer(bin)
-		if err != nil {
-			return nil, err
-		}
-		defer stop()
+		addr := redisAddr
 		err = run("CREATE SINK fresh_redis FROM fresh_agg WITH (connector = 'redis', redis.url = 'redis://" + addr + "/') FORMAT UPSERT ENCODE JSON")
 		if err != nil {
 			res.Notes = append(res.Notes, "Redis freshness skipped: "+err.Error())
@@ -166,7 +174,7 @@ func RunFreshness(ctx context.Context, o FreshnessOptions) (*FreshnessResult, er
 	var w *kafka.Writer
 	if useKafka {
 		w = &kafka.Writer{Addr: kafka.TCP(strings.Split(brokers, ",")...), Topic: "fresh", Balancer: &kafka.RoundRobin{},
-			BatchSize: 100000, BatchBytes: 64 << 20, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
+			BatchSize: 2000, BatchBytes: 900 << 10, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
 		defer w.Close()
 	}
 	pctx, cancel := context.WithCancel(ctx)

@@ -46,7 +46,7 @@ func newKafkaFixture(ctx context.Context, n int64, partitions int) (*kafkaFixtur
 func produceAll(ctx context.Context, brokers, topic string, values [][]byte) error {
 	w := &kafka.Writer{
 		Addr: kafka.TCP(strings.Split(brokers, ",")...), Topic: topic, Balancer: &kafka.RoundRobin{},
-		BatchSize: 10000, BatchBytes: 64 << 20, BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireOne,
+		BatchSize: 2000, BatchBytes: 900 << 10, BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireOne,
 	}
 	defer w.Close()
 	const chunk = 50000
@@ -57,6 +57,14 @@ func produceAll(ctx context.Context, brokers, topic string, values [][]byte) err
 			msgs = append(msgs, kafka.Message{Value: v})
 		}
 		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			var we kafka.WriteErrors
+			if errors.As(err, &we) && len(we) > 0 {
+				for _, e := range we {
+					if e != nil {
+						return fmt.Errorf("produce to kfake: %d of %d messages failed, first: %w", we.Count(), len(we), e)
+					}
+				}
+			}
 			return fmt.Errorf("produce to kfake: %w", err)
 		}
 	}
