@@ -232,16 +232,20 @@ func newPostgresCDCSource(cfg SourceConfig) (Source, error) {
 // that snapshot is read if the new table's queue fills up). Each table
 // filters the stream by its own LSN, so tables may be at different
 // positions; the slot is confirmed only up to the smallest LSN acknowledged
-// by all open tables. On recovery the stream restarts at the smallest
-// stored LSN (a table opened later with an older LSN restarts the stream).
+// by all tables made by Table and not closed yet: while one of them is not
+// open, the slot is not confirmed at all. So on recovery the engine must
+// call Table for every table of the source before it opens (and acks) any
+// of them. The stream restarts at the smallest stored LSN (a table opened
+// later with an older LSN restarts the stream; each table skips what it
+// already has).
 type SharedPostgresCDC struct {
 	cfg pgcdcConfig
 
-	mu       sync.Mutex
-	attached map[*pgCDCTable]bool
-	admin    *pgx.Conn       // metadata and publication management
-	repl     *pgconn.PgConn  // replication connection while not streaming
-	slotInfo *pgcdcSlotState // nil until checked
+	mu         sync.Mutex
+	registered map[*pgCDCTable]bool // every table made by Table and not closed
+	attached   map[*pgCDCTable]bool // the open ones
+	admin      *pgx.Conn            // metadata and publication management
+	repl       *pgconn.PgConn       // replication connection while not streaming
 
 	exportSnap string // exported snapshot usable until streaming starts
 	exportLSN  pglogrepl.LSN
@@ -321,7 +325,6 @@ func (s *SharedPostgresCDC) closeConnsLocked() {
 		s.admin = nil
 	}
 	s.exportSnap = ""
-	s.slotInfo = nil
 }
 
 func (s *SharedPostgresCDC) errorf(code, format string, args ...any) error {

@@ -38,17 +38,25 @@ type pgcdcTables map[string][]*pgCDCTable
 
 func (s *SharedPostgresCDC) publishTablesLocked() {
 	m := pgcdcTables{}
-	var target pglogrepl.LSN
-	first := true
 	for t := range s.attached {
 		k := t.upNS + "." + t.upRel
 		m[k] = append(m[k], t)
-		if first || t.floor < target {
-			target, first = t.floor, false
-		}
 	}
 	s.tables.Store(&m)
-	if !first && target > pglogrepl.LSN(s.target.Load()) {
+	// The slot may be confirmed to the smallest floor, but only while every
+	// registered table is open (an unopened one may need older changes).
+	var target pglogrepl.LSN
+	ok := len(s.registered) > 0
+	for t := range s.registered {
+		if !s.attached[t] {
+			ok = false
+			break
+		}
+		if target == 0 || t.floor < target {
+			target = t.floor
+		}
+	}
+	if ok && target > pglogrepl.LSN(s.target.Load()) {
 		s.target.Store(uint64(target))
 	}
 	if s.stream != nil {
@@ -88,10 +96,12 @@ func (s *SharedPostgresCDC) ensureStreaming(ctx context.Context, t *pgCDCTable) 
 		}
 		return t.queue, s.stream.done, nil
 	}
+	// Start at the smallest floor (floors never pass positions; each table
+	// skips what it already has).
 	start := pglogrepl.LSN(0)
 	for a := range s.attached {
-		if a.pos != 0 && (start == 0 || a.pos < start) {
-			start = a.pos
+		if a.floor != 0 && (start == 0 || a.floor < start) {
+			start = a.floor
 		}
 	}
 	if s.repl == nil {

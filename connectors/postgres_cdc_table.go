@@ -75,7 +75,14 @@ type pgcdcItem struct {
 }
 
 func (s *SharedPostgresCDC) newTable(ns, rel string, schema types.Schema, pk []int) *pgCDCTable {
-	return &pgCDCTable{sh: s, ns: ns, rel: rel, schema: schema, pk: pk, types: schema.Types()}
+	t := &pgCDCTable{sh: s, ns: ns, rel: rel, schema: schema, pk: pk, types: schema.Types()}
+	s.mu.Lock()
+	if s.registered == nil {
+		s.registered = map[*pgCDCTable]bool{}
+	}
+	s.registered[t] = true
+	s.mu.Unlock()
+	return t
 }
 
 func (t *pgCDCTable) qualified() string {
@@ -673,6 +680,7 @@ func (s *SharedPostgresCDC) removeLocked(t *pgCDCTable) {
 func (s *SharedPostgresCDC) detach(t *pgCDCTable) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.registered, t)
 	if !s.attached[t] {
 		return
 	}
