@@ -236,6 +236,15 @@ func (r *run) runRecords(recs []*Record, depth int) {
 				r.runRecords(sub, depth+1)
 			}
 		case KindStatement:
+			// SQLite files expect a statement to see every earlier write,
+			// as queries do: flush before a statement that reads tables.
+			if r.dirty && readsTables(rec.SQL) {
+				r.dirty = false
+				if err := r.h.Exec("FLUSH"); err != nil {
+					r.fail(rec, "flush: %s", oneLine(err.Error()))
+					continue
+				}
+			}
 			if r.opts.Mode == ModeMV && isDataChange(rec.SQL) {
 				r.precreateMVs(recs[idx:])
 			}
@@ -550,6 +559,12 @@ func sqliteValue(v string, t byte) string {
 func isDataChange(sql string) bool {
 	s := strings.ToLower(strings.TrimSpace(stripComments(sql)))
 	return strings.HasPrefix(s, "insert") || strings.HasPrefix(s, "update") || strings.HasPrefix(s, "delete")
+}
+
+// readsTables reports whether a statement reads relations (INSERT …
+// SELECT, CREATE … AS SELECT and the like).
+func readsTables(sql string) bool {
+	return strings.Contains(strings.ToLower(stripComments(sql)), "select")
 }
 
 func stripComments(sql string) string {
