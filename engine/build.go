@@ -202,6 +202,17 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		}
 		return h, b.input(n.Input, h, 0)
 
+	case *planner.StreamOverWindow:
+		w, err := buildOverWindow(b, n)
+		if err != nil {
+			return nil, err
+		}
+		return w, b.input(n.Input, w, 0)
+
+	case *planner.StreamProjectSet:
+		p := operators.NewProjectSet(operators.ProjectSetArgs{Funcs: n.Funcs, InputTypes: n.Input.Schema().Types(), Ctx: b.ctx})
+		return p, b.input(n.Input, p, 0)
+
 	case *planner.StreamMaterialize:
 		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: n.Table, Store: b.store, PK: n.PK})
 		if err != nil {

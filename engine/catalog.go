@@ -69,6 +69,9 @@ func (c catalogView) Relation(name string) (*planner.Relation, error) {
 	n := planner.NormalizeName(name)
 	o := c.e.objects[n]
 	if o == nil || o.rel == nil {
+		if r := engineRelation(n); r != nil {
+			return r, nil // eddy_source_errors (source.go)
+		}
 		return systemRelation(n), nil // pg_catalog / information_schema (pgcatalog.go)
 	}
 	return o.rel, nil

@@ -3,8 +3,15 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sqlerr"
@@ -43,6 +50,16 @@ func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) 
 	o, err := e.dmlTarget(st.Table, st.Pos, false)
 	if err != nil {
 		return nil, err
+	}
+	if chunks, n, ok := e.insertValuesFast(o, st); ok && !noFastPaths {
+		fastInserts.Add(1)
+		if err := e.pushInsertChunks(ctx, o, chunks); err != nil {
+			return nil, err
+		}
+		if err := e.afterDML(ctx, s); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "INSERT 0 " + strconv.Itoa(n)}, nil
 	}
 	plan, err := planner.PlanInsert(catalogView{e}, st, e.tempAlloc)
 	if err != nil {
@@ -95,6 +112,41 @@ func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) 
 		return nil, err
 	}
 	return &Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows))}, nil
+}
+
+// pushInsertChunks queues insert chunks into the table's dataflow (on the
+// loop, without waiting). The chunks are released if the table was dropped
+// meanwhile.
+func (e *Engine) pushInsertChunks(ctx context.Context, o *object, chunks []*types.Chunk) error {
+	name := o.Name
+	ran := false
+	err := e.post(ctx, func() error {
+		ran = true
+		rt := e.rels[name]
+		if rt == nil || rt.obj != o {
+			for _, c := range chunks {
+				c.Release()
+			}
+			return nil // dropped meanwhile
+		}
+		e.dirty = true
+		for i, c := range chunks {
+			if err := rt.input.Push(0, c); err != nil {
+				for _, c := range chunks[i+1:] {
+					c.Release()
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !ran {
+		// Not queued (closed engine, canceled context).
+		for _, c := range chunks {
+			c.Release()
+		}
+	}
+	return err
 }
 
 // change is one row change computed by UPDATE or DELETE.
@@ -241,4 +293,305 @@ func (e *Engine) modify(ctx context.Context, o *object, key types.Row, filter ex
 		return nil
 	})
 	return n, err
+}
+
+// noFastPaths turns the INSERT … VALUES and point-query fast paths off
+// (tests compare them with the generic paths).
+var noFastPaths bool
+
+// fastInserts and fastPointQueries count the statements the fast paths
+// answered (tests check that they run).
+var fastInserts, fastPointQueries atomic.Int64
+
+// tableConflict is the conflict mode of a table's Materialize: a table
+// keyed by the hidden _row_id gets a fresh key for every inserted row, and
+// its UPDATE/DELETE changes carry rows read from the table, so no insert
+// can overwrite a row and no delete can miss one: the changes are applied
+// without reading the table first. Tables with a declared primary key keep
+// upsert semantics.
+func tableConflict(rel *planner.Relation) operators.Conflict {
+	if rowIDColumn(rel) >= 0 {
+		return operators.ConflictNone
+	}
+	return operators.ConflictOverwrite
+}
+
+// rowIDColumn returns the position of the hidden _row_id key of rel, or -1
+// when rel has a declared primary key.
+func rowIDColumn(rel *planner.Relation) int {
+	if len(rel.PK) == 1 && rel.Schema[rel.PK[0]].Hidden && rel.Schema[rel.PK[0]].Name == RowIDColumn {
+		return rel.PK[0]
+	}
+	return -1
+}
+
+// insertChunkRows is the size of the chunks the VALUES fast path builds.
+const insertChunkRows = 4096
+
+// insertValuesFast builds the chunks of an INSERT … VALUES whose elements
+// are all constants (literals, NULL, DEFAULT, casts of those), straight
+// from the AST: no planner, no one-shot dataflow. Each value is converted
+// to its column's type exactly as the planner would (the literal's type,
+// then an assignment cast, both folded at once), with allocation-free
+// paths for the common literal/column pairs. ok is false when the
+// statement is not of that shape or anything is unusual (an error to
+// report, a NULL key): the caller then runs the generic path, which reports
+// the error as usual. The row ids of a table without a primary key are
+// assigned here.
+func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types.Chunk, n int, ok bool) {
+	src := st.Source
+	if src == nil || src.With != nil || len(src.OrderBy) > 0 || src.Limit != nil || src.Offset != nil {
+		return nil, 0, false
+	}
+	vals, isValues := src.Body.(*parser.ValuesClause)
+	if !isValues || len(vals.Rows) == 0 {
+		return nil, 0, false
+	}
+	rel := o.rel
+	var targets []int
+	if len(st.Columns) > 0 {
+		for _, name := range st.Columns {
+			i := rel.Schema.Index(name)
+			if i < 0 || rel.Schema[i].Hidden || slices.Contains(targets, i) {
+				return nil, 0, false
+			}
+			targets = append(targets, i)
+		}
+	} else {
+		for i, c := range rel.Schema {
+			if !c.Hidden {
+				targets = append(targets, i)
+			}
+		}
+	}
+	for _, r := range vals.Rows {
+		if len(r) != len(targets) {
+			return nil, 0, false
+		}
+	}
+	ts := rel.Layout.Cols
+	rowIDCol := rowIDColumn(rel)
+	isKey := make([]bool, len(ts))
+	if rowIDCol < 0 {
+		for _, k := range rel.PK {
+			isKey[k] = true
+		}
+	}
+	conv := make([]constConv, len(targets))
+	for j, c := range targets {
+		conv[j].t = ts[c]
+	}
+	var rowID int64
+	if rowIDCol >= 0 {
+		rowID = e.rowID.Add(int64(len(vals.Rows))) - int64(len(vals.Rows))
+	}
+	release := func() {
+		for _, c := range chunks {
+			c.Release()
+		}
+	}
+	rows := vals.Rows
+	for len(rows) > 0 {
+		k := min(len(rows), insertChunkRows)
+		bs := make([]array.Builder, len(ts))
+		for c, t := range ts {
+			bs[c] = array.NewBuilder(types.Allocator, types.ArrowType(t))
+			bs[c].Reserve(k)
+		}
+		drop := func() {
+			for _, bl := range bs {
+				bl.Release()
+			}
+			release()
+		}
+		// Columns nobody targets are NULL; the row id is filled in order.
+		for c := range ts {
+			if c == rowIDCol {
+				ib := bs[c].(*array.Int64Builder)
+				for i := range k {
+					ib.Append(rowID + int64(i) + 1)
+				}
+			} else if !slices.Contains(targets, c) {
+				if isKey[c] {
+					drop()
+					return nil, 0, false // NULL key: the generic path reports it
+				}
+				bs[c].AppendNulls(k)
+			}
+		}
+		rowID += int64(k)
+		for j, c := range targets {
+			cv := &conv[j]
+			bl := bs[c]
+			for _, r := range rows[:k] {
+				if !cv.append(bl, r[j], isKey[c]) {
+					drop()
+					return nil, 0, false
+				}
+			}
+		}
+		ch := &types.Chunk{Types: ts, Cols: make([]arrow.Array, len(ts)), Ops: make([]types.Op, k)}
+		for c, bl := range bs {
+			ch.Cols[c] = bl.NewArray()
+			bl.Release()
+		}
+		chunks = append(chunks, ch)
+		rows = rows[k:]
+	}
+	return chunks, len(vals.Rows), true
+}
+
+// constConv converts the constant elements of one VALUES column.
+type constConv struct {
+	t types.Type
+}
+
+// append appends the value of the constant x, converted to the column type,
+// to bl. It reports false when x is not a constant, does not convert
+// cleanly, or is NULL in a key column.
+func (cv *constConv) append(bl array.Builder, x parser.Expr, key bool) bool {
+	if lit, ok := x.(*parser.Literal); ok {
+		switch lit.Kind {
+		case parser.LitInteger:
+			switch cv.t.Kind {
+			case types.KindInt64:
+				bl.(*array.Int64Builder).Append(lit.Int)
+				return true
+			case types.KindInt32:
+				if lit.Int >= math.MinInt32 && lit.Int <= math.MaxInt32 {
+					bl.(*array.Int32Builder).Append(int32(lit.Int))
+					return true
+				}
+			case types.KindInt16:
+				if lit.Int >= math.MinInt16 && lit.Int <= math.MaxInt16 {
+					bl.(*array.Int16Builder).Append(int16(lit.Int))
+					return true
+				}
+			}
+		case parser.LitString:
+			if cv.t.Kind == types.KindVarchar {
+				bl.(*array.StringBuilder).Append(lit.Text)
+				return true
+			}
+		case parser.LitBool:
+			if cv.t.Kind == types.KindBool {
+				bl.(*array.BooleanBuilder).Append(lit.Bool)
+				return true
+			}
+		case parser.LitNull:
+			if key {
+				return false
+			}
+			bl.AppendNull()
+			return true
+		}
+	}
+	if _, ok := x.(*parser.Default); ok {
+		if key {
+			return false
+		}
+		bl.AppendNull()
+		return true
+	}
+	c, ok := constExpr(x)
+	if !ok {
+		return false
+	}
+	c, ok = assignConst(c, cv.t)
+	if !ok || (key && c.Value == nil) {
+		return false
+	}
+	types.AppendDatum(bl, cv.t, c.Value)
+	return true
+}
+
+// constExpr binds a constant AST expression as the planner's binder does
+// (literal types, casts folded by expr.NewCast). ok is false for anything
+// else.
+func constExpr(x parser.Expr) (*expr.Literal, bool) {
+	switch x := x.(type) {
+	case *parser.Literal:
+		switch x.Kind {
+		case parser.LitNull:
+			return &expr.Literal{T: types.Unknown}, true
+		case parser.LitBool:
+			return &expr.Literal{Value: x.Bool, T: types.Bool}, true
+		case parser.LitInteger:
+			if x.Int >= math.MinInt32 && x.Int <= math.MaxInt32 {
+				return &expr.Literal{Value: x.Int, T: types.Int32}, true
+			}
+			return &expr.Literal{Value: x.Int, T: types.Int64}, true
+		case parser.LitNumeric:
+			d, err := expr.ParseText(x.Text, types.Numeric)
+			if err != nil {
+				return nil, false
+			}
+			return &expr.Literal{Value: d, T: types.Numeric}, true
+		case parser.LitString:
+			return &expr.Literal{Value: x.Text, T: types.Unknown}, true
+		}
+	case *parser.TypedLiteral:
+		t, ok := constType(x.Type)
+		if !ok || x.Unit != "" {
+			return nil, false
+		}
+		d, err := expr.ParseText(x.Value, t)
+		if err != nil {
+			return nil, false
+		}
+		return &expr.Literal{Value: d, T: t}, true
+	case *parser.Cast:
+		arg, ok := constExpr(x.Expr)
+		if !ok {
+			return nil, false
+		}
+		t, ok := constType(x.Type)
+		if !ok {
+			return nil, false
+		}
+		r, err := expr.NewCast(arg, t, true)
+		if err != nil {
+			return nil, false
+		}
+		lit, ok := r.(*expr.Literal)
+		return lit, ok
+	}
+	return nil, false
+}
+
+// constType resolves a type name as the binder does.
+func constType(tn *parser.TypeName) (types.Type, bool) {
+	if tn == nil || len(tn.Fields) > 0 {
+		return types.Type{}, false
+	}
+	t, ok := types.TypeByName(tn.Name)
+	if !ok {
+		return types.Type{}, false
+	}
+	if tn.ArrayDims > 0 {
+		t = types.ArrayOf(t)
+	}
+	return t, true
+}
+
+// assignConst applies the planner's assignment cast to a constant, folded.
+func assignConst(c *expr.Literal, t types.Type) (*expr.Literal, bool) {
+	from := c.Type()
+	if from == t {
+		return c, true
+	}
+	explicit := false
+	if !expr.CanCast(from, t, false) {
+		if !((from.IsNumeric() && t.IsNumeric()) || t.Kind == types.KindVarchar || from.Kind == types.KindUnknown ||
+			(from.IsTemporal() && t.IsTemporal())) {
+			return nil, false
+		}
+		explicit = true
+	}
+	r, err := expr.NewCast(c, t, explicit)
+	if err != nil {
+		return nil, false
+	}
+	lit, ok := r.(*expr.Literal)
+	return lit, ok
 }

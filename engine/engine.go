@@ -104,6 +104,8 @@ type Engine struct {
 	recoveredMeta map[string][]byte
 	sinks         map[string]*sinkRuntime
 	sinkList      atomic.Value // []*sinkRuntime
+
+	snaps snapshotCache // the visible epoch's snapshot for point queries (query.go)
 }
 
 // Open opens (or creates) an engine. With an existing Dir it recovers the
@@ -230,6 +232,7 @@ func (e *Engine) Close() error {
 	}
 	close(e.quit)
 	<-e.loopDone
+	e.snaps.invalidate()
 	var errs []error
 	if err := e.store.Close(); err != nil {
 		errs = append(errs, err)
@@ -434,6 +437,7 @@ func (e *Engine) relsInOrder() []*relRuntime {
 
 func (e *Engine) publishVisible(epoch uint64) {
 	e.visible.Store(epoch)
+	e.snaps.invalidate()
 	e.visMu.Lock()
 	close(e.visCh)
 	e.visCh = make(chan struct{})

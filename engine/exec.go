@@ -32,9 +32,11 @@ func (e *Engine) Exec(ctx context.Context, s *Session, sql string) ([]*Result, e
 	texts := parser.SplitStatements(sql)
 	var results []*Result
 	for i, st := range stmts {
-		text := st.String()
+		var text string
 		if len(texts) == len(stmts) {
 			text = texts[i]
+		} else {
+			text = st.String()
 		}
 		r, err := e.execStmt(ctx, s, st, text)
 		if err != nil {

@@ -3,9 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
@@ -18,6 +22,10 @@ import (
 func (e *Engine) tempAlloc() uint32 { return e.tempID.Add(1) }
 
 func (e *Engine) execQuery(ctx context.Context, s *Session, q *parser.Query) (*Result, error) {
+	if r, ok, err := e.fastPointQuery(q); ok && !noFastPaths {
+		fastPointQueries.Add(1)
+		return r, err
+	}
 	plan, err := planner.PlanQuery(catalogView{e}, q, e.tempAlloc)
 	if err != nil {
 		return nil, err
@@ -104,6 +112,12 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 	for _, l := range b.leaves {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if rows, ok := e.engineRows(l.rel); ok {
+			if err := pushRows(l.node, l.layout.Cols, rows); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if sys, ok := e.systemRows(s, l.rel); ok {
 			if err := pushRows(l.node, l.layout.Cols, sys); err != nil {
@@ -254,4 +268,208 @@ func compareNulls(a, b types.Datum, desc, nullsFirst bool) int {
 		c = -c
 	}
 	return c
+}
+
+// fastPointQuery answers SELECT cols FROM rel WHERE pk = const [AND …]
+// (planner.RecognizePointQuery) with one state read at the visible epoch:
+// no binding, no optimizer. ok is false when the query is not exactly that
+// (a column that is not there, a condition that is not on the whole
+// primary key, a constant that needs more than a trivial conversion, a
+// relation without storage …); the caller then plans it as usual, which
+// also reports any error.
+func (e *Engine) fastPointQuery(q *parser.Query) (*Result, bool, error) {
+	pq, ok := planner.RecognizePointQuery(q)
+	if !ok {
+		return nil, false, nil
+	}
+	o := e.lookup(pq.Relation)
+	if o == nil || o.rel == nil || (o.Kind != KindTable && o.Kind != KindMView) {
+		return nil, false, nil
+	}
+	rel := o.rel
+	if (rel.Kind != planner.RelTable && rel.Kind != planner.RelMView) || len(rel.PK) == 0 || len(pq.Conds) != len(rel.PK) {
+		return nil, false, nil
+	}
+	var set [4]bool
+	if len(rel.PK) > len(set) {
+		return nil, false, nil
+	}
+	key := make(types.Row, len(rel.PK))
+	for _, c := range pq.Conds {
+		i := rel.Schema.Index(c.Column)
+		if i < 0 || rel.Schema[i].Hidden {
+			return nil, false, nil
+		}
+		k := slices.Index(rel.PK, i)
+		if k < 0 || set[k] {
+			return nil, false, nil
+		}
+		v, ok := pointKeyValue(c.Value, rel.Schema[i].Type)
+		if !ok {
+			return nil, false, nil
+		}
+		key[k], set[k] = v, true
+	}
+	pp := e.pointProjection(rel, pq)
+	if pp == nil {
+		return nil, false, nil
+	}
+	snap := e.acquireSnapshot()
+	row, found, err := snap.snap.Get(rel.Layout, key)
+	snap.release()
+	if err != nil {
+		return nil, true, err
+	}
+	res := &Result{Tag: "SELECT 0", Columns: pp.cols}
+	if found {
+		out := make(types.Row, len(pp.cols))
+		for i, c := range pp.src {
+			out[i] = row[c]
+		}
+		res.Tag, res.Rows = "SELECT 1", []types.Row{out}
+	}
+	return res, true, nil
+}
+
+// pointKeyValue converts the constant of a `pk = const` condition to the
+// key column's type when the conversion is trivial and exactly what the
+// planner would do (an integer literal that fits the integer column, a
+// string literal for a varchar column, a boolean); ok is false otherwise.
+func pointKeyValue(l *parser.Literal, t types.Type) (types.Datum, bool) {
+	switch l.Kind {
+	case parser.LitInteger:
+		switch t.Kind {
+		case types.KindInt64:
+			// An integer literal beyond int32 binds as bigint; either way it
+			// compares with a bigint column as bigint.
+			return l.Int, true
+		case types.KindInt32:
+			return l.Int, l.Int >= math.MinInt32 && l.Int <= math.MaxInt32
+		case types.KindInt16:
+			return l.Int, l.Int >= math.MinInt16 && l.Int <= math.MaxInt16
+		}
+	case parser.LitString:
+		if t.Kind == types.KindVarchar {
+			return l.Text, true
+		}
+	case parser.LitBool:
+		if t.Kind == types.KindBool {
+			return l.Bool, true
+		}
+	}
+	return nil, false
+}
+
+// pointProjection is the resolved select list of a recognised point query:
+// the result columns and the relation column each one reads.
+type pointProjection struct {
+	cols []types.Column
+	src  []int
+}
+
+// pointProjections caches resolved select lists per relation (a new
+// *planner.Relation after DDL makes old entries unreachable) and select
+// list text.
+type pointProjKey struct {
+	rel   *planner.Relation
+	items string
+}
+
+var pointProjections sync.Map // pointProjKey → *pointProjection
+
+func (e *Engine) pointProjection(rel *planner.Relation, pq *planner.PointQuery) *pointProjection {
+	var kb strings.Builder
+	for _, it := range pq.Items {
+		if it.Star {
+			kb.WriteString("*\x00")
+			continue
+		}
+		kb.WriteString(it.Column)
+		kb.WriteByte(0)
+		kb.WriteString(it.Name)
+		kb.WriteByte(0)
+	}
+	k := pointProjKey{rel, kb.String()}
+	if p, ok := pointProjections.Load(k); ok {
+		return p.(*pointProjection)
+	}
+	p := &pointProjection{}
+	for _, it := range pq.Items {
+		if it.Star {
+			for i, c := range rel.Schema {
+				if !c.Hidden {
+					p.cols = append(p.cols, c)
+					p.src = append(p.src, i)
+				}
+			}
+			continue
+		}
+		i := rel.Schema.Index(it.Column)
+		if i < 0 || rel.Schema[i].Hidden {
+			return nil
+		}
+		p.cols = append(p.cols, types.Column{Name: it.Name, Type: rel.Schema[i].Type})
+		p.src = append(p.src, i)
+	}
+	if countPointProjections.Add(1) > maxPointProjections {
+		pointProjections.Clear()
+		countPointProjections.Store(0)
+	}
+	pointProjections.Store(k, p)
+	return p
+}
+
+const maxPointProjections = 4096
+
+var countPointProjections atomic.Int64
+
+// sharedSnapshot is a state snapshot of one visible epoch shared by the
+// point queries of that epoch; it is released when the last user and the
+// cache are done with it.
+type sharedSnapshot struct {
+	snap  *state.Snapshot
+	epoch uint64
+	refs  atomic.Int64
+}
+
+func (s *sharedSnapshot) release() {
+	if s.refs.Add(-1) == 0 {
+		s.snap.Release()
+	}
+}
+
+// snapshotCache holds the shared snapshot of the current visible epoch.
+type snapshotCache struct {
+	mu  sync.Mutex
+	cur *sharedSnapshot
+}
+
+// acquireSnapshot returns the shared snapshot of the visible epoch; the
+// caller releases it.
+func (e *Engine) acquireSnapshot() *sharedSnapshot {
+	ep := e.visible.Load()
+	c := &e.snaps
+	c.mu.Lock()
+	if c.cur == nil || c.cur.epoch != ep {
+		if c.cur != nil {
+			c.cur.release()
+		}
+		c.cur = &sharedSnapshot{snap: e.store.Snapshot(ep), epoch: ep}
+		c.cur.refs.Store(1)
+	}
+	s := c.cur
+	s.refs.Add(1)
+	c.mu.Unlock()
+	return s
+}
+
+// invalidate drops the cache's reference (a new epoch is visible, or the
+// engine closes), so that the snapshot does not pin committed layers.
+func (c *snapshotCache) invalidate() {
+	c.mu.Lock()
+	if c.cur != nil {
+		c.cur.release()
+		c.cur = nil
+	}
+	c.mu.Unlock()
 }

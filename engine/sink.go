@@ -283,6 +283,10 @@ func (e *Engine) WaitSinks(ctx context.Context) error {
 // ---------------------------------------------------------------------
 // Redaction of secrets in stored statements.
 
+// RedactSQL returns a CREATE statement's text as SHOW CREATE prints it:
+// secret option values and URL passwords replaced.
+func RedactSQL(text string) string { return redactSQL(text) }
+
 // redactSQL returns a statement's text with secret option values replaced
 // (SHOW CREATE, errors, logs). Statements without secrets come back as
 // written.

@@ -832,3 +832,45 @@ func (e *Engine) showSinks(st *parser.Show) *Result {
 	}
 	return r
 }
+
+// SourceErrorsTable is the system table of bad source records.
+const SourceErrorsTable = "eddy_source_errors"
+
+var sourceErrorsRel = func() *planner.Relation {
+	schema := types.Schema{
+		{Name: "source", Type: types.Varchar},
+		{Name: "topic", Type: types.Varchar},
+		{Name: "partition", Type: types.Int32},
+		{Name: "offset", Type: types.Int64},
+		{Name: "error", Type: types.Varchar},
+		{Name: "payload", Type: types.Bytea},
+		{Name: "time", Type: types.TimestamptzT},
+		{Name: "_seq", Type: types.Int64, Hidden: true},
+	}
+	id := uint32(0xFFEF0000)
+	return &planner.Relation{ID: id, Name: SourceErrorsTable, Kind: planner.RelSystem, Schema: schema, PK: []int{len(schema) - 1},
+		Layout: types.TableLayout{ID: id, Name: SourceErrorsTable, Cols: schema.Types(), PK: []int{len(schema) - 1}}, AppendOnly: true}
+}()
+
+// engineRelation returns the engine's own system relations.
+func engineRelation(name string) *planner.Relation {
+	if name == SourceErrorsTable {
+		return sourceErrorsRel
+	}
+	return nil
+}
+
+// engineRows returns the rows of an engine system relation scanned by a
+// query, or false.
+func (e *Engine) engineRows(rel string) ([]types.Row, bool) {
+	if rel != SourceErrorsTable {
+		return nil, false
+	}
+	errs, _ := e.SourceErrors()
+	rows := make([]types.Row, len(errs))
+	for i, se := range errs {
+		rows[i] = types.Row{se.Source, se.Topic, int64(se.Partition), se.Offset, redactText(se.Error), se.Payload,
+			types.Timestamptz(se.Time.UnixMicro()), int64(i)}
+	}
+	return rows, true
+}

@@ -62,8 +62,36 @@ var aggNames = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true, "string_agg": true,
 	"bool_and": true, "bool_or": true, "every": true, "stddev": true, "stddev_pop": true, "stddev_samp": true,
 	"variance": true, "var_pop": true, "var_samp": true, "jsonb_agg": true, "json_agg": true,
-	"jsonb_object_agg": true, "json_object_agg": true, "bit_and": true, "bit_or": true,
+	"jsonb_object_agg": true, "json_object_agg": true, "bit_and": true, "bit_or": true, "bit_xor": true,
+	"percentile_cont": true, "percentile_disc": true, "mode": true,
 	"first_value": false, "last_value": false,
+}
+
+// IsOrderedSetAggregate reports whether name is an ordered-set aggregate,
+// called as name(direct args) WITHIN GROUP (ORDER BY x).
+func IsOrderedSetAggregate(name string) bool {
+	switch name {
+	case "percentile_cont", "percentile_disc", "mode":
+		return true
+	}
+	return false
+}
+
+// AggNeedsMultiset reports whether a streaming aggregation keeps call's
+// input multiset in its own state table (the layout rules of
+// docs/dev/contracts.md): aggregates computed from the sorted multiset
+// (array_agg, string_agg, jsonb_agg, jsonb_object_agg, first_value,
+// last_value, bit_and/bit_or/bit_xor, the ordered-set aggregates), min and
+// max over retractable input, and every DISTINCT call.
+func AggNeedsMultiset(call AggCall, appendOnly bool) bool {
+	switch call.Name {
+	case "array_agg", "string_agg", "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg",
+		"first_value", "last_value", "bit_and", "bit_or", "bit_xor", "percentile_cont", "percentile_disc", "mode":
+		return true
+	case "min", "max":
+		return !appendOnly
+	}
+	return call.Distinct
 }
 
 // IsAggregate reports whether name is an aggregate function.
@@ -164,8 +192,22 @@ func AggReturnType(name string, args []types.Type, distinct bool) (types.Type, e
 			return bad()
 		}
 		return types.Bool, nil
-	case "bit_and", "bit_or":
+	case "bit_and", "bit_or", "bit_xor":
 		if len(args) != 1 || !arg.IsInteger() {
+			return bad()
+		}
+		return arg, nil
+	case "percentile_cont":
+		// args: the ORDER BY value, the fraction.
+		if len(args) != 2 {
+			return bad()
+		}
+		if arg.Kind == types.KindInterval {
+			return arg, nil
+		}
+		return types.Float64, nil
+	case "percentile_disc", "mode":
+		if len(args) < 1 {
 			return bad()
 		}
 		return arg, nil

@@ -712,6 +712,9 @@ func NewArrayCtor(elems []Expr, elemType types.Type) (Expr, error) {
 		return nil, sqlerr.New(codeIndeterminateDatatype, "cannot determine type of empty array").
 			WithHint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
 	}
+	if t.Kind == types.KindArray {
+		return nil, errMultiDim()
+	}
 	out := &ArrayCtor{T: types.ArrayOf(t)}
 	for _, el := range elems {
 		c, err := NewCast(el, t, false)
@@ -768,4 +771,10 @@ func (e *IsNull) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 // Eval implements Expr.
 func (e *InList) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 	return evalRowwise(ctx, e, c)
+}
+
+// errMultiDim is the error for multidimensional array values, which the
+// type system (one element kind per array type) does not represent.
+func errMultiDim() error {
+	return sqlerr.New(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported")
 }

@@ -233,11 +233,9 @@ func (p *arrayParser) parse() (types.Array, error) {
 		}
 		switch c := p.s[p.i]; {
 		case c == '{':
-			sub, err := p.parse()
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, sub)
+			// Values are one-dimensional (types.Array of scalars):
+			// multidimensional arrays cannot be stored.
+			return nil, errMultiDim()
 		case c == '"':
 			p.i++
 			var b strings.Builder

@@ -473,7 +473,7 @@ func (h *HashAgg) bufferMultiset(si int, c *types.Chunk, gs []*group, w []int64,
 		}
 		// Strict aggregates skip rows whose (first) argument is NULL;
 		// array_agg keeps them.
-		if s.kind != aggArray && c.Cols[s.arg].IsNull(i) {
+		if !s.kind.keepsNulls() && c.Cols[s.arg].IsNull(i) {
 			continue
 		}
 		row := make(types.Row, len(l.Cols)-1)
@@ -620,7 +620,8 @@ func (h *HashAgg) output(si int, g *group) (types.Datum, error) {
 	s := &h.specs[si]
 	a := &g.accs[si]
 	switch s.kind {
-	case aggArray, aggString:
+	case aggArray, aggString, aggFirst, aggLast, aggJSONB, aggJSONBObject, aggBitAnd, aggBitOr, aggBitXor,
+		aggPercentileCont, aggPercentileDisc, aggMode:
 		if !a.rescan {
 			if g.prev == nil {
 				return nil, nil
@@ -632,7 +633,7 @@ func (h *HashAgg) output(si int, g *group) (types.Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.collect(es), nil
+		return s.collect(es)
 	case aggMin, aggMax:
 		if a.rescan {
 			a.rescan = false
@@ -716,7 +717,8 @@ func (h *HashAgg) applyMultiset(si int) error {
 		appeared, vanished := old == 0 && cnt > 0, old > 0 && cnt == 0
 		args := d.row[nk+no:]
 		switch s.kind {
-		case aggArray, aggString:
+		case aggArray, aggString, aggFirst, aggLast, aggJSONB, aggJSONBObject, aggBitAnd, aggBitOr, aggBitXor,
+			aggPercentileCont, aggPercentileDisc, aggMode:
 			a.rescan = true
 		case aggMin, aggMax:
 			v := args[0]

@@ -36,7 +36,42 @@ const (
 	aggString // string_agg
 	aggVarFloat
 	aggVarNum // integer or numeric input: exact numeric sums
+	// Kinds computed from the group's sorted multiset at flush (like
+	// array_agg): first_value/last_value (ORDER BY), jsonb_agg,
+	// jsonb_object_agg, bit_and/bit_or/bit_xor and the ordered-set
+	// aggregates percentile_cont/percentile_disc/mode (args: the WITHIN
+	// GROUP value, then the fraction).
+	aggFirst
+	aggLast
+	aggJSONB
+	aggJSONBObject
+	aggBitAnd
+	aggBitOr
+	aggBitXor
+	aggPercentileCont
+	aggPercentileDisc
+	aggMode
 )
+
+// collects reports whether a kind is computed from the multiset by collect.
+func (k aggKind) collects() bool {
+	switch k {
+	case aggArray, aggString, aggFirst, aggLast, aggJSONB, aggJSONBObject, aggBitAnd, aggBitOr, aggBitXor,
+		aggPercentileCont, aggPercentileDisc, aggMode:
+		return true
+	}
+	return false
+}
+
+// keepsNulls reports whether a multiset kind keeps rows whose first
+// argument is NULL.
+func (k aggKind) keepsNulls() bool {
+	switch k {
+	case aggArray, aggFirst, aggLast, aggJSONB, aggJSONBObject:
+		return true
+	}
+	return false
+}
 
 // aggSpec is one aggregate call, compiled.
 type aggSpec struct {
@@ -53,13 +88,7 @@ type aggSpec struct {
 // aggNeedsTable reports whether a call keeps a multiset table (see the
 // layout rules in docs/dev/contracts.md).
 func aggNeedsTable(call expr.AggCall, appendOnly bool) bool {
-	switch call.Name {
-	case "array_agg", "string_agg":
-		return true
-	case "min", "max":
-		return !appendOnly
-	}
-	return call.Distinct
+	return expr.AggNeedsMultiset(call, appendOnly)
 }
 
 func compileAgg(call expr.AggCall, inputTypes []types.Type, appendOnly bool) (aggSpec, error) {
@@ -134,6 +163,33 @@ func compileAgg(call expr.AggCall, inputTypes []types.Type, appendOnly bool) (ag
 	case "string_agg":
 		s.kind = aggString
 		return s, needArg(2)
+	case "first_value", "last_value":
+		s.kind = pick(call.Name == "first_value", aggFirst, aggLast)
+		return s, needArg(1)
+	case "jsonb_agg", "json_agg":
+		s.kind = aggJSONB
+		return s, needArg(1)
+	case "jsonb_object_agg", "json_object_agg":
+		s.kind = aggJSONBObject
+		return s, needArg(2)
+	case "bit_and", "bit_or", "bit_xor":
+		if !s.argType.IsInteger() {
+			return s, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", call.Name, s.argType)
+		}
+		s.kind = map[string]aggKind{"bit_and": aggBitAnd, "bit_or": aggBitOr, "bit_xor": aggBitXor}[call.Name]
+		return s, needArg(1)
+	case "percentile_cont", "percentile_disc":
+		s.kind = pick(call.Name == "percentile_cont", aggPercentileCont, aggPercentileDisc)
+		if len(call.OrderBy) != 1 {
+			return s, fmt.Errorf("hashagg: %s needs one WITHIN GROUP key", call.Name)
+		}
+		return s, needArg(2)
+	case "mode":
+		s.kind = aggMode
+		if len(call.OrderBy) != 1 {
+			return s, fmt.Errorf("hashagg: mode needs one WITHIN GROUP key")
+		}
+		return s, needArg(1)
 	case "var_pop", "var_samp", "variance", "stddev_pop", "stddev_samp", "stddev":
 		if err := needArg(1); err != nil {
 			return s, err
@@ -164,8 +220,8 @@ func pick(c bool, a, b aggKind) aggKind {
 
 // finishSpec sets the distinct flag once the kind is known.
 func (s *aggSpec) finish() {
-	switch s.kind {
-	case aggMin, aggMax, aggArray, aggString:
+	switch {
+	case s.kind == aggMin, s.kind == aggMax, s.kind.collects():
 		s.distinct = false
 	default:
 		s.distinct = s.call.Distinct
@@ -486,7 +542,7 @@ type msEntry struct {
 
 // collect computes array_agg / string_agg over a group's multiset entries
 // (in table order), after sorting them by the call's ORDER BY.
-func (s *aggSpec) collect(es []msEntry) types.Datum {
+func (s *aggSpec) collect(es []msEntry) (types.Datum, error) {
 	if len(s.call.OrderBy) > 0 {
 		slices.SortStableFunc(es, func(x, y msEntry) int {
 			for i, o := range s.call.OrderBy {
@@ -502,6 +558,9 @@ func (s *aggSpec) collect(es []msEntry) types.Datum {
 			es[i].count = 1
 		}
 	}
+	if s.kind != aggArray && s.kind != aggString {
+		return s.collectMore(es)
+	}
 	switch s.kind {
 	case aggArray:
 		var out types.Array
@@ -511,9 +570,9 @@ func (s *aggSpec) collect(es []msEntry) types.Datum {
 			}
 		}
 		if out == nil {
-			return nil
+			return nil, nil
 		}
-		return out
+		return out, nil
 	case aggString:
 		bytea := s.argType.Kind == types.KindBytea
 		var sb []byte
@@ -531,14 +590,14 @@ func (s *aggSpec) collect(es []msEntry) types.Datum {
 			}
 		}
 		if first {
-			return nil
+			return nil, nil
 		}
 		if bytea {
-			return sb
+			return sb, nil
 		}
-		return string(sb)
+		return string(sb), nil
 	}
-	return nil
+	return nil, nil
 }
 
 func asBytes(d types.Datum) []byte {

@@ -90,12 +90,21 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		return fmt.Errorf("materialize: table %q has %d columns, input has %d", m.layout.Name, len(m.layout.Cols), len(c.Types))
 	}
 	if m.conflict == ConflictNone {
+		// No reads: each change is applied as it comes. Put encodes the row
+		// at once, so one row buffer serves the whole chunk.
+		r := make(types.Row, len(c.Cols))
+		key := make(types.Row, len(m.pk))
 		for i := 0; i < c.NumRows(); i++ {
-			r := c.Row(i)
 			if c.Ops[i].IsInsert() {
+				for j, a := range c.Cols {
+					r[j] = types.DatumAt(a, c.Types[j], i)
+				}
 				m.table.Put(r)
 			} else {
-				m.table.Delete(r.Project(m.pk))
+				for j, k := range m.pk {
+					key[j] = types.DatumAt(c.Cols[k], c.Types[k], i)
+				}
+				m.table.Delete(key)
 			}
 		}
 		return m.Emit(c)
@@ -103,25 +112,24 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 	defer c.Release()
 	b := types.NewChunkBuilder(c.Types, c.NumRows())
 	defer b.Release()
+	var out changes
 	for i := 0; i < c.NumRows(); i++ {
 		pair := c.Ops[i] == types.UpdateDelete && i+1 < c.NumRows() && c.Ops[i+1] == types.UpdateInsert
-		var outOps []types.Op
-		var outRows []types.Row
-		emit := func(op types.Op, r types.Row) { outOps = append(outOps, op); outRows = append(outRows, r) }
+		out.reset()
 		n := 1
 		if pair {
 			n = 2
 		}
 		for j := i; j < i+n; j++ {
-			if err := m.overwrite(c.Ops[j], c.Row(j), emit); err != nil {
+			if err := m.overwrite(c.Ops[j], c.Row(j), &out); err != nil {
 				return err
 			}
 		}
-		if pair && len(outOps) == 2 && outOps[0] == types.Delete && outOps[1] == types.Insert {
-			outOps[0], outOps[1] = types.UpdateDelete, types.UpdateInsert
+		if pair && out.n == 2 && out.ops[0] == types.Delete && out.ops[1] == types.Insert {
+			out.ops[0], out.ops[1] = types.UpdateDelete, types.UpdateInsert
 		}
-		for k := range outOps {
-			b.Append(outOps[k], outRows[k])
+		for k := range out.n {
+			b.Append(out.ops[k], out.rows[k])
 		}
 		i += n - 1
 	}
@@ -131,7 +139,23 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 	return m.Emit(b.Build())
 }
 
-func (m *Materialize) overwrite(op types.Op, r types.Row, emit func(types.Op, types.Row)) error {
+// changes collects the (at most four) changes of one input change or
+// update pair without allocating.
+type changes struct {
+	ops  [4]types.Op
+	rows [4]types.Row
+	n    int
+}
+
+func (o *changes) reset() { o.n = 0 }
+
+func (o *changes) emit(op types.Op, r types.Row) {
+	o.ops[o.n], o.rows[o.n] = op, r
+	o.n++
+}
+
+func (m *Materialize) overwrite(op types.Op, r types.Row, out *changes) error {
+	emit := out.emit
 	key := r.Project(m.pk)
 	old, found, err := m.table.Get(key)
 	if err != nil {

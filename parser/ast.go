@@ -47,6 +47,8 @@ type Query struct {
 	OrderBy []*OrderItem
 	Limit   Expr
 	Offset  Expr
+	// WithTies is FETCH FIRST n ROWS WITH TIES.
+	WithTies bool
 }
 
 // With is a WITH clause.

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eddysql/eddy/internal/shared"
 	"github.com/eddysql/eddy/parser"
 )
 
-const sharedDir = "../../shared"
+var sharedDir = shared.Dir()
 
 func needFile(t *testing.T, path string) {
 	t.Helper()

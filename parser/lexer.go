@@ -41,6 +41,14 @@ var multiOps = []string{
 	"!~", "~*", "~~", "?|", "?&", "&&", "@@", "^@",
 }
 
+// multiOpStart marks the bytes that begin a multi-character operator.
+var multiOpStart = func() (t [256]bool) {
+	for _, op := range multiOps {
+		t[op[0]] = true
+	}
+	return t
+}()
+
 func isIdentStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
 }
@@ -75,7 +83,9 @@ type lexer struct {
 // lex tokenizes the whole input. It returns an *Error for unterminated
 // strings, identifiers and comments.
 func lex(sql string) ([]token, *Error) {
-	lx := &lexer{sql: sql}
+	// At most one token per 2 bytes of typical SQL text: one allocation for the
+	// token slice of most statements (bulk VALUES lists included).
+	lx := &lexer{sql: sql, toks: make([]token, 0, len(sql)/2+8)}
 	for {
 		nl, err := lx.skipSpace()
 		if err != nil {
@@ -271,11 +281,17 @@ func (lx *lexer) next() (token, *Error) {
 		lx.pos++
 		return mk(tOp, "$")
 	}
-	for _, op := range multiOps {
-		if strings.HasPrefix(s[start:], op) {
-			lx.pos += len(op)
-			return mk(tOp, op)
+	if multiOpStart[c] {
+		for _, op := range multiOps {
+			if strings.HasPrefix(s[start:], op) {
+				lx.pos += len(op)
+				return mk(tOp, op)
+			}
 		}
+	}
+	if c < utf8.RuneSelf {
+		lx.pos++
+		return mk(tOp, s[start:lx.pos])
 	}
 	_, size := utf8.DecodeRuneInString(s[start:])
 	lx.pos += size
@@ -287,6 +303,22 @@ func (lx *lexer) quoted(escapes bool) (string, *Error) {
 	s := lx.sql
 	start := lx.pos
 	lx.pos++
+	// Fast path: no doubled quote and no escape before the closing quote,
+	// so the value is a substring of the input (no copy).
+	for i := lx.pos; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && escapes {
+			break
+		}
+		if c == '\'' {
+			if i+1 < len(s) && s[i+1] == '\'' {
+				break
+			}
+			v := s[lx.pos:i]
+			lx.pos = i + 1
+			return v, nil
+		}
+	}
 	var b strings.Builder
 	for {
 		if lx.pos >= len(s) {

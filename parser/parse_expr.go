@@ -368,7 +368,8 @@ func (p *parser) looksLikeQueryAt(n int) bool {
 }
 
 func (p *parser) exprList() []Expr {
-	l := []Expr{p.parseExpr()}
+	l := make([]Expr, 1, 4) // one allocation for the short lists of VALUES rows and calls
+	l[0] = p.parseExpr()
 	for p.acceptOp(",") {
 		l = append(l, p.parseExpr())
 	}

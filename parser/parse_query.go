@@ -47,6 +47,7 @@ func (p *parser) parseQuery() *Query {
 			}
 			if !p.acceptKw("only") {
 				p.expectKw("with", "ties")
+				q.WithTies = true
 			}
 			continue
 		}

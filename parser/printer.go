@@ -624,13 +624,18 @@ func (w *printer) query(q *Query) {
 		w.s(" ORDER BY ")
 		w.orderList(q.OrderBy)
 	}
-	if q.Limit != nil {
+	if q.Limit != nil && !q.WithTies {
 		w.s(" LIMIT ")
 		w.expr(q.Limit, 0)
 	}
 	if q.Offset != nil {
 		w.s(" OFFSET ")
 		w.expr(q.Offset, precOther)
+	}
+	if q.Limit != nil && q.WithTies {
+		w.s(" FETCH FIRST (")
+		w.expr(q.Limit, 0)
+		w.s(") ROWS WITH TIES")
 	}
 }
 

@@ -139,7 +139,10 @@ func (b *binder) bindQuery(q *parser.Query, parent *scope, top bool) boundQuery 
 	}
 	if len(orderKeys) > 0 || limit >= 0 || offset > 0 {
 		if top || limit >= 0 || offset > 0 {
-			bq.node = &LogicalTopN{Input: bq.node, OrderBy: orderKeys, Limit: limit, Offset: offset}
+			if q.WithTies && len(orderKeys) == 0 {
+				failAt(q.Pos, sqlerr.SyntaxError, "WITH TIES cannot be specified without ORDER BY clause")
+			}
+			bq.node = &LogicalTopN{Input: bq.node, OrderBy: orderKeys, Limit: limit, Offset: offset, WithTies: q.WithTies && limit >= 0}
 		}
 	}
 	if !top {
@@ -299,6 +302,9 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	l := b.bindSetExpr(op.Left, parent)
 	r := b.bindSetExpr(op.Right, parent)
 	ln, rn := stripHidden(l.node, l.visible), stripHidden(r.node, r.visible)
+	if op.Corresponding {
+		ln, rn = b.corresponding(op, ln, rn)
+	}
 	ls, rs := ln.Schema(), rn.Schema()
 	if len(ls) != len(rs) {
 		failAt(op.Right.Position(), sqlerr.SyntaxError, "each %s query must have the same number of columns", op.Op)
@@ -386,6 +392,10 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 	}
 	node, sc := b.bindTableExpr(items[0], parent)
 	for _, it := range items[1:] {
+		if tf, ok := isSetTableFunc(it); ok {
+			node, sc = b.bindSetTableFunc(tf, node, sc, parent)
+			continue
+		}
 		rn, rsc := b.bindTableExpr(it, parent)
 		node, sc = joinScopes(&LogicalJoin{Kind: JoinInner, Left: node, Right: rn}, sc, rsc, len(node.Schema()))
 	}
@@ -443,6 +453,9 @@ func (b *binder) bindTableExpr(te parser.TableExpr, parent *scope) (Node, *scope
 	case *parser.Join:
 		return b.bindJoin(x, parent)
 	case *parser.TableFunc:
+		if _, ok := isSetTableFunc(x); ok {
+			return b.bindSetTableFunc(x, nil, nil, parent)
+		}
 		return b.bindTableFunc(x, parent)
 	}
 	failAt(te.Position(), sqlerr.FeatureNotSupported, "unsupported FROM item")
@@ -524,6 +537,15 @@ func renameCols(n Node, names []string) Node {
 
 func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 	ln, lsc := b.bindTableExpr(j.Left, parent)
+	if tf, ok := isSetTableFunc(j.Right); ok && (j.Kind == "CROSS" || j.Kind == "INNER" || j.Kind == "") && !j.Natural && len(j.Using) == 0 {
+		// A set-returning function is implicitly LATERAL.
+		node, sc := b.bindSetTableFunc(tf, ln, lsc, parent)
+		if j.On != nil {
+			ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
+			node = &LogicalFilter{Input: node, Cond: b.boolCond(j.On.Position(), ctx.bind(j.On), "JOIN/ON")}
+		}
+		return node, sc
+	}
 	rn, rsc := b.bindTableExpr(j.Right, parent)
 	kind := JoinInner
 	switch j.Kind {
@@ -688,4 +710,52 @@ func (b *binder) boolCond(pos parser.Pos, e expr.Expr, what string) expr.Expr {
 	}
 	failAt(pos, sqlerr.DatatypeMismatch, "argument of %s must be type boolean, not type %s", what, e.Type())
 	return nil
+}
+
+// corresponding projects both sides of a set operation with CORRESPONDING
+// [BY (…)] onto their common columns, matched by name: the BY list in its
+// order, or the left side's columns that the right side also has.
+func (b *binder) corresponding(op *parser.SetOp, ln, rn Node) (Node, Node) {
+	ls, rs := ln.Schema(), rn.Schema()
+	find := func(s types.Schema, name string) int {
+		for i, c := range s {
+			if c.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	names := op.CorrespondingBy
+	if len(names) == 0 {
+		for _, c := range ls {
+			if find(rs, c.Name) >= 0 {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) == 0 {
+			lnames, rnames := make([]string, len(ls)), make([]string, len(rs))
+			for i, c := range ls {
+				lnames[i] = fmt.Sprintf("%q", c.Name)
+			}
+			for i, c := range rs {
+				rnames[i] = fmt.Sprintf("%q", c.Name)
+			}
+			failAt(op.Pos, sqlerr.SyntaxError, "When CORRESPONDING is specified, at least one column of the left side shall have a column name that is the column name of some column of the right side in a %s operation. Left side query column list: (%s). Right side query column list: (%s).",
+				op.Op, strings.Join(lnames, ", "), strings.Join(rnames, ", "))
+		}
+	}
+	proj := func(n Node, s types.Schema) Node {
+		var ex []expr.Expr
+		var cols types.Schema
+		for _, name := range names {
+			i := find(s, name)
+			if i < 0 || find(s[i+1:], name) >= 0 {
+				failAt(op.Pos, sqlerr.SyntaxError, "Column name `%s` in CORRESPONDING BY is not found in a side of the %s operation. It shall be included in both sides.", name, op.Op)
+			}
+			ex = append(ex, colRef(i, s[i].Type, name))
+			cols = append(cols, s[i])
+		}
+		return &LogicalProject{Input: n, Exprs: ex, Cols: cols}
+	}
+	return proj(ln, ls), proj(rn, rs)
 }

@@ -19,6 +19,7 @@ type exprCtx struct {
 	winErr string        // clause named when a window function is not allowed
 	subs   *[]pendingSub // non-nil: scalar subqueries allowed
 	inAgg  bool          // binding an aggregate's arguments
+	srf    *[]srfCall    // non-nil: set-returning functions allowed (SELECT list)
 }
 
 // bind binds an AST expression.
@@ -123,8 +124,21 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		check(pos, err)
 		return r
 	case *parser.Cast:
-		arg := c.bind(x.Expr)
 		t := c.typeOf(x.Type)
+		if al, ok := x.Expr.(*parser.ArrayLit); ok && t.Kind == types.KindArray {
+			// ARRAY[…]::T[]: the elements are typed from the target
+			// (ARRAY[]::int[], ARRAY['1','2']::int[]).
+			elems := make([]expr.Expr, len(al.Elems))
+			for i, el := range al.Elems {
+				elems[i] = c.bind(el)
+			}
+			arr, err := expr.NewArrayCtor(elems, t.ElemType())
+			check(pos, err)
+			r, err := expr.NewCast(arr, t, true)
+			check(pos, err)
+			return r
+		}
+		arg := c.bind(x.Expr)
 		r, err := expr.NewCast(arg, t, true)
 		check(pos, err)
 		return r
@@ -326,7 +340,7 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 	}
 	switch x := e.(type) {
 	case *parser.FuncCall:
-		if x.Over == nil && expr.IsAggregate(funcName(x)) {
+		if isPlainAgg(x) {
 			return c.aggregate(x), true
 		}
 	case *parser.ColumnRef:
@@ -388,8 +402,8 @@ func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
 	for _, o := range x.OrderBy {
 		spec.OrderBy = append(spec.OrderBy, orderKey(slot(inner.bind(o.Expr)), o))
 	}
-	if len(x.WithinGroup) > 0 {
-		failAt(x.Pos, sqlerr.FeatureNotSupported, "WITHIN GROUP is not supported")
+	if len(x.WithinGroup) > 0 || expr.IsOrderedSetAggregate(name) {
+		c.orderedSetAgg(x, inner, &spec, &argTypes, slot)
 	}
 	t, err := expr.AggReturnType(name, argTypes, x.Distinct)
 	check(x.Pos, err)
@@ -413,7 +427,7 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 	if x.Over != nil {
 		return c.windowCall(x)
 	}
-	if expr.IsAggregate(name) {
+	if isPlainAgg(x) {
 		if c.inAgg {
 			failAt(pos, sqlerr.GroupingError, "aggregate function calls cannot be nested")
 		}
@@ -424,6 +438,9 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 	}
 	if x.Distinct || x.Filter != nil || len(x.OrderBy) > 0 {
 		failAt(pos, sqlerr.WrongObjectType, "DISTINCT, ORDER BY or FILTER specified, but %s is not an aggregate function", name)
+	}
+	if expr.IsSetReturning(name) && len(x.Name) == 1 {
+		return c.setFuncCall(x)
 	}
 	switch name {
 	case "now", "current_timestamp", "transaction_timestamp", "statement_timestamp":
@@ -447,6 +464,10 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 		r, err := expr.NewCoalesce(args)
 		check(pos, err)
 		return r
+	}
+	if name == "pg_typeof" && len(args) == 1 {
+		// The static type of the argument, as a constant.
+		return &expr.Literal{Value: args[0].Type().String(), T: types.Varchar}
 	}
 	return c.b.resolve(pos, name, args...)
 }
@@ -685,6 +706,53 @@ func nodeExprs(n Node) []expr.Expr {
 		return out
 	case *LogicalTemporalFilter:
 		return []expr.Expr{x.Left, x.Right}
+	case *LogicalProjectSet:
+		var out []expr.Expr
+		for _, f := range x.Funcs {
+			out = append(out, f.Args...)
+		}
+		return out
 	}
 	return nil
+}
+
+// orderedSetAgg binds percentile_cont/percentile_disc/mode: the aggregated
+// value is the WITHIN GROUP (ORDER BY v) expression, which also orders the
+// multiset; the direct argument (the fraction) becomes a second argument
+// column. spec.Args/argTypes hold the direct arguments on entry.
+func (c *exprCtx) orderedSetAgg(x *parser.FuncCall, inner *exprCtx, spec *aggSpec, argTypes *[]types.Type, slot func(expr.Expr) int) {
+	name := funcName(x)
+	if !expr.IsOrderedSetAggregate(name) {
+		failAt(x.Pos, sqlerr.WrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name)
+	}
+	if len(x.WithinGroup) != 1 {
+		failAt(x.Pos, sqlerr.WrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name)
+	}
+	wantDirect := 1
+	if name == "mode" {
+		wantDirect = 0
+	}
+	if len(x.Args) != wantDirect {
+		failAt(x.Pos, sqlerr.UndefinedFunction, "function %s with %d direct arguments does not exist", name, len(x.Args))
+	}
+	o := x.WithinGroup[0]
+	v := inner.bind(o.Expr)
+	if v.Type().Kind == types.KindUnknown {
+		v = c.b.coerce(o.Expr.Position(), v, types.Varchar, name)
+	}
+	if name == "percentile_cont" && v.Type().Kind != types.KindInterval {
+		v = c.b.coerce(o.Expr.Position(), v, types.Float64, name)
+	}
+	vs := slot(v)
+	spec.Args = []int{vs}
+	*argTypes = []types.Type{v.Type()}
+	if wantDirect == 1 {
+		f := c.b.coerce(x.Args[0].Position(), inner.bind(x.Args[0]), types.Float64, name)
+		if hasColumnRef(f) {
+			failAt(x.Args[0].Position(), sqlerr.GroupingError, "direct arguments of an ordered-set aggregate must use only grouped columns")
+		}
+		spec.Args = append(spec.Args, slot(f))
+		*argTypes = append(*argTypes, types.Float64)
+	}
+	spec.OrderBy = []expr.SortKey{orderKey(vs, o)}
 }

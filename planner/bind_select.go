@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -54,9 +55,6 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 	if core.Where != nil {
 		node = b.bindWhere(core.Where, node, sc)
 	}
-	if len(core.DistinctOn) > 0 {
-		failAt(core.Pos, sqlerr.FeatureNotSupported, "SELECT DISTINCT ON is not supported")
-	}
 
 	hasAgg := len(core.GroupBy) > 0 || core.Having != nil
 	for _, it := range core.Items {
@@ -70,7 +68,8 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 		}
 	}
 	var subs []pendingSub
-	ctx := &exprCtx{b: b, sc: sc, clause: "SELECT", win: &winState{windows: core.Windows}, subs: &subs}
+	var srfs []srfCall
+	ctx := &exprCtx{b: b, sc: sc, clause: "SELECT", win: &winState{windows: core.Windows}, subs: &subs, srf: &srfs}
 	var agg *aggState
 	if hasAgg {
 		agg = &aggState{in: sc, keys: map[string]int{}}
@@ -109,12 +108,13 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 		hctx.clause = "HAVING"
 		hctx.win = nil
 		hctx.winErr = "HAVING"
+		hctx.srf = nil
 		having = b.boolCond(core.Having.Position(), hctx.bind(core.Having), "HAVING")
 	}
 
-	// ORDER BY: output names and ordinals first, then expressions.
-	var keys []expr.SortKey
-	for _, o := range orderBy {
+	// ORDER BY (and DISTINCT ON): output names and ordinals first, then
+	// expressions.
+	orderCol := func(o *parser.OrderItem, distinctOn bool) int {
 		col := b.outputOrderCol(o, core, cols[:visible])
 		if col < 0 {
 			octx := *ctx
@@ -127,7 +127,7 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 				}
 			}
 			if col < 0 {
-				if core.Distinct {
+				if core.Distinct && len(core.DistinctOn) == 0 {
 					failAt(o.Expr.Position(), sqlerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 				}
 				col = len(outs)
@@ -135,7 +135,26 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 				cols = append(cols, types.Column{Name: figureColname(o.Expr), Type: x.Type(), Hidden: true})
 			}
 		}
-		keys = append(keys, orderKey(col, o))
+		return col
+	}
+	var distinctOn []int
+	for _, e := range core.DistinctOn {
+		distinctOn = append(distinctOn, orderCol(&parser.OrderItem{Expr: e}, true))
+	}
+	var keys []expr.SortKey
+	for _, o := range orderBy {
+		keys = append(keys, orderKey(orderCol(o, false), o))
+	}
+	if len(distinctOn) > 0 {
+		// The DISTINCT ON expressions must match the leftmost ORDER BY ones.
+		for i, k := range keys {
+			if i >= len(distinctOn) {
+				break
+			}
+			if !slices.Contains(distinctOn, sortCol(k)) {
+				failAt(orderBy[i].Expr.Position(), sqlerr.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+		}
 	}
 
 	// Build: aggregation, scalar subqueries, HAVING, windows, projection.
@@ -157,6 +176,9 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 	if len(ctx.win.calls) > 0 {
 		node = b.buildWindow(node, ctx.win.calls)
 	}
+	if len(srfs) > 0 {
+		node = b.buildProjectSets(node, srfs)
+	}
 	for i := range outs {
 		outs[i] = b.resolvePH(outs[i])
 		if outs[i].Type().Kind == types.KindUnknown {
@@ -165,7 +187,17 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 		cols[i].Type = outs[i].Type()
 	}
 	node = &LogicalProject{Input: node, Exprs: outs, Cols: cols}
-	if core.Distinct {
+	if len(distinctOn) > 0 {
+		// DISTINCT ON: the first row of each group in ORDER BY order.
+		var order []expr.SortKey
+		for _, k := range keys {
+			if !slices.Contains(distinctOn, sortCol(k)) {
+				order = append(order, k)
+			}
+		}
+		node = &LogicalTopN{Input: node, PartitionBy: dedupInts(distinctOn), OrderBy: order, Limit: 1}
+	}
+	if core.Distinct && len(core.DistinctOn) == 0 {
 		node = &LogicalAgg{Input: node, GroupBy: seq(visible)}
 	}
 	return boundQuery{node: node, visible: visible}, keys
@@ -506,7 +538,7 @@ func containsAgg(e parser.Expr) bool {
 			return false
 		}
 		if f, ok := n.(*parser.FuncCall); ok {
-			if f.Over == nil && expr.IsAggregate(funcName(f)) {
+			if isPlainAgg(f) {
 				found = true
 				return false
 			}
@@ -645,4 +677,26 @@ func typeColname(t *parser.TypeName) string {
 		return "varchar"
 	}
 	return t.Name
+}
+
+// dedupInts returns xs without repeated values, in first-seen order.
+func dedupInts(xs []int) []int {
+	var out []int
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// isPlainAgg reports whether a call is an aggregate call (not a window
+// call): the aggregates, and first_value/last_value without OVER (which
+// RisingWave accepts as aggregates with ORDER BY).
+func isPlainAgg(f *parser.FuncCall) bool {
+	if f.Over != nil {
+		return false
+	}
+	name := funcName(f)
+	return expr.IsAggregate(name) || name == "first_value" || name == "last_value"
 }

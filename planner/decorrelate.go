@@ -115,6 +115,13 @@ func mapPlanExprs(n Node, depth int, f func(e expr.Expr, d int) expr.Expr) Node 
 		c := *x
 		c.Left, c.Right = g(x.Left), g(x.Right)
 		return &c
+	case *LogicalProjectSet:
+		c := *x
+		c.Funcs = make([]*expr.SetFunc, len(x.Funcs))
+		for i, f := range x.Funcs {
+			c.Funcs[i] = g(f).(*expr.SetFunc)
+		}
+		return &c
 	}
 	return n
 }
@@ -293,6 +300,18 @@ func (d *domain) push(n Node) (Node, bool) {
 			t.OrderBy[i] = withSortCol(k, sortCol(k)+dw)
 		}
 		return &t, true
+	case *LogicalProjectSet:
+		in, ok := d.push(x.Input)
+		if !ok {
+			return nil, false
+		}
+		p := *x
+		p.Input = in
+		p.Funcs = make([]*expr.SetFunc, len(x.Funcs))
+		for i, f := range x.Funcs {
+			p.Funcs[i] = d.expr(f, dw).(*expr.SetFunc)
+		}
+		return &p, true
 	case *LogicalWindow:
 		in, ok := d.push(x.Input)
 		if !ok {

@@ -123,6 +123,8 @@ func mapExpr(e expr.Expr, f func(expr.Expr) expr.Expr) expr.Expr {
 		c := *x
 		c.Elems = mapList(x.Elems)
 		return f(&c)
+	case *expr.SetFunc:
+		return f(x.WithArgs(mapList(x.Args)))
 	}
 	return f(e)
 }
@@ -170,6 +172,10 @@ func walkExpr(e expr.Expr, f func(expr.Expr) bool) {
 		}
 	case *expr.ArrayCtor:
 		for _, a := range x.Elems {
+			walkExpr(a, f)
+		}
+	case *expr.SetFunc:
+		for _, a := range x.Args {
 			walkExpr(a, f)
 		}
 	}

@@ -145,6 +145,11 @@ func planBound(bq boundQuery, alloc IDAlloc) *QueryPlan {
 	if t, ok := node.(*LogicalTopN); ok && len(t.PartitionBy) == 0 && t.RankCol == "" {
 		qp.OrderBy, qp.Limit, qp.Offset = t.OrderBy, t.Limit, t.Offset
 		node = t.Input
+		if t.WithTies {
+			// The one-shot top-N keeps the ties; the query still sorts.
+			node = t
+			qp.Limit, qp.Offset = -1, 0
+		}
 	}
 	logical := Optimize(node)
 	sb := &streamBuilder{alloc: alloc, batch: true}

@@ -274,6 +274,8 @@ func prune(n Node, req []bool) (Node, []int) {
 			funcs[j] = f
 		}
 		return &LogicalWindow{Input: in, Funcs: funcs, Names: names}, m
+	case *LogicalProjectSet:
+		return pruneProjectSet(x, req)
 	case *LogicalHopWindow:
 		iw := width(x.Input)
 		r := append([]bool(nil), req[:iw]...)

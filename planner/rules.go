@@ -275,6 +275,22 @@ func pushDownFiltersRule(n Node) (Node, bool) {
 		return &LogicalUnion{Inputs: inputs}, true
 	case *LogicalTemporalFilter:
 		return &LogicalTemporalFilter{Input: &LogicalFilter{Input: in.Input, Cond: f.Cond}, Left: in.Left, Op: in.Op, Right: in.Right}, true
+	case *LogicalProjectSet:
+		w := width(in.Input)
+		var down, keep []expr.Expr
+		for _, c := range conds {
+			if maxCol(c) < w {
+				down = append(down, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		if len(down) == 0 {
+			return n, false
+		}
+		p := *in
+		p.Input = &LogicalFilter{Input: in.Input, Cond: andAll(down)}
+		return wrapFilter(&p, keep), true
 	case *LogicalHopWindow:
 		w := width(in.Input)
 		var down, keep []expr.Expr

@@ -83,6 +83,8 @@ func (sb *streamBuilder) build(n Node) StreamNode {
 		return sb.union(x)
 	case *LogicalTopN:
 		return sb.topN(x)
+	case *LogicalProjectSet:
+		return sb.projectSet(x)
 	case *LogicalHopWindow:
 		in := sb.build(x.Input)
 		s := in.Schema()
@@ -97,7 +99,7 @@ func (sb *streamBuilder) build(n Node) StreamNode {
 		}
 		return moveTail(hw, lw, 2)
 	case *LogicalWindow:
-		unsupported("window functions are only supported as a top-N filter (rank <= N) for now")
+		return sb.overWindow(x) // stream_overwindow.go
 	case *LogicalApply:
 		unsupported("this correlated subquery cannot be decorrelated")
 	}
@@ -345,16 +347,7 @@ func (sb *streamBuilder) agg(x *LogicalAgg) StreamNode {
 	anyTable := false
 	for _, c := range x.Aggs {
 		s := fromAggCall(c)
-		need := false
-		switch s.Name {
-		case "array_agg", "string_agg":
-			need = true
-		case "min", "max":
-			need = !in.AppendOnly()
-		default:
-			need = s.Distinct
-		}
-		if !need {
+		if !expr.AggNeedsMultiset(c, in.AppendOnly()) {
 			tables = append(tables, types.TableLayout{})
 			continue
 		}
@@ -441,8 +434,14 @@ func (sb *streamBuilder) topN(x *LogicalTopN) StreamNode {
 	for _, p := range x.PartitionBy {
 		add(p, false)
 	}
+	// Order keys on partition columns (constant within a partition) or
+	// repeated ones do not order anything: drop them.
+	var order []expr.SortKey
 	for _, k := range x.OrderBy {
-		add(sortCol(k), sortDesc(k))
+		if !slices.Contains(pk, sortCol(k)) {
+			add(sortCol(k), sortDesc(k))
+			order = append(order, k)
+		}
 	}
 	for _, k := range sk {
 		add(k, false)
@@ -451,7 +450,7 @@ func (sb *streamBuilder) topN(x *LogicalTopN) StreamNode {
 		desc = nil
 	}
 	t := &StreamGroupTopN{
-		Input: in, PartitionBy: x.PartitionBy, OrderBy: x.OrderBy, Limit: x.Limit, Offset: x.Offset,
+		Input: in, PartitionBy: x.PartitionBy, OrderBy: order, Limit: x.Limit, Offset: x.Offset,
 		WithTies: x.WithTies, Dense: x.Dense, RankCol: x.RankCol,
 		Table: sb.table("topn", "", s.Types(), pk, desc),
 	}

@@ -774,6 +774,35 @@ func layersGet(layers []*layer, v *readView, id uint32, key string) ([]byte, boo
 	return getRaw(v.txn, unsafe.Slice(unsafe.StringData(key), len(key)))
 }
 
+// layersLookup is layersGet for a caller that only decodes the value: fn
+// gets it in place, without the copy a Badger value needs to outlive the
+// read. It reports whether the key is live.
+func layersLookup(layers []*layer, v *readView, id uint32, key string, fn func(val []byte) error) (bool, error) {
+	for i := len(layers) - 1; i >= 0; i-- {
+		tl := layers[i].tables[id]
+		if tl == nil {
+			continue
+		}
+		if e, ok := tl.find(key); ok {
+			if e.del {
+				return false, nil
+			}
+			return true, fn(e.val)
+		}
+		if tl.dropped {
+			return false, nil
+		}
+	}
+	item, err := v.txn.Get(unsafe.Slice(unsafe.StringData(key), len(key)))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(fn)
+}
+
 // latestScan scans the keys with prefix p in the latest view.
 func (s *Store) latestScan(td *tableData, p string, fn func(k string, v []byte) (bool, error)) error {
 	s.mu.RLock()
@@ -975,12 +1004,16 @@ func (sn *Snapshot) Get(l types.TableLayout, pk types.Row) (types.Row, bool, err
 	defer sn.s.readers.Done()
 	tc := sn.s.codecFor(l)
 	key := tc.pkKey(pk)
-	v, ok, err := layersGet(sn.layers, sn.view, l.ID, bytesToString(key))
+	var row types.Row
+	ok, err := layersLookup(sn.layers, sn.view, l.ID, bytesToString(key), func(v []byte) error {
+		var err error
+		row, err = tc.decode(key, v) // decode copies
+		return err
+	})
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	row, err := tc.decode(key, v)
-	return row, err == nil, err
+	return row, true, nil
 }
 
 // Scan calls fn for the rows of table l whose primary key starts with

@@ -350,6 +350,11 @@ func sameDefinition(ctx context.Context, eng *engine.Engine, sess *engine.Sessio
 	if err != nil {
 		return false, err
 	}
+	// SHOW CREATE prints secrets redacted: compare with the new text
+	// redacted the same way.
+	if rst, err := parser.ParseOne(engine.RedactSQL(text)); err == nil {
+		st = rst
+	}
 	return canonical(ost) == canonical(st), nil
 }
 

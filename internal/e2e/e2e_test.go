@@ -347,6 +347,10 @@ func TestServeEndToEnd(t *testing.T) {
 	// Restart on the same data dir with the same init file: the init
 	// statements are skipped and the data is back.
 	s2 := startEddy(t, "serve", "--data-dir", data, "--init", initFile)
+	// The log is copied from the process asynchronously: wait for it.
+	for i := 0; i < 50 && !strings.Contains(s2.stderr.String(), "skipped_existing=2"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
 	if !strings.Contains(s2.stderr.String(), "skipped_existing=2") {
 		t.Errorf("init not skipped on restart:\n%s", s2.stderr)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -15,10 +16,89 @@ import (
 // corpus is the Nexmark e2e corpus, relative to this package.
 const corpus = "../../../shared/corpus/nexmark/rw-e2e"
 
+// The expected files print numerics and timestamps the way RisingWave does
+// (avg as 6221.50, milliseconds padded: 00:00:20.210) where Eddy prints them
+// as Postgres does (6221.5000000000000000, 00:00:20.21). Both sides are
+// compared after dropping trailing fractional zeros, so only the values
+// count.
+var (
+	decimalTok = regexp.MustCompile(`^-?\d+\.\d+$`)
+	timeTok    = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d+$`)
+)
+
+func normToken(tok string) string {
+	if decimalTok.MatchString(tok) || timeTok.MatchString(tok) {
+		tok = strings.TrimRight(tok, "0")
+		tok = strings.TrimSuffix(tok, ".")
+	}
+	return tok
+}
+
+func normValue(v string) string {
+	f := strings.Fields(v)
+	for i, t := range f {
+		f[i] = normToken(t)
+	}
+	return strings.Join(f, " ")
+}
+
+// normHarness normalizes query results (see normToken).
+type normHarness struct{ *slt.EngineHarness }
+
+func (h normHarness) Query(sql string) ([]string, [][]string, error) {
+	cols, rows, err := h.EngineHarness.Query(sql)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = normValue(r[i])
+		}
+	}
+	return cols, rows, err
+}
+
+// normExpected writes a copy of an expected file with normalized result
+// lines.
+func normExpected(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	inRows := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "----":
+			inRows = true
+		case strings.TrimSpace(line) == "":
+			inRows = false
+		case inRows:
+			f := strings.Fields(line)
+			for i, tok := range f {
+				f[i] = normToken(tok)
+			}
+			line = strings.Join(f, " ")
+		}
+		out = append(out, line)
+	}
+	p := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(p, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // knownFailures lists the queries that are expected to fail, with the
 // reason; the test fails when one of them starts passing (so the list stays
 // honest) or when any other query fails.
-var knownFailures = map[string]string{}
+var knownFailures = map[string]string{
+	"q14/backfill":              "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
+	"q14/incremental":           "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
+	"q17/backfill":              "avg(bigint) follows Postgres (263196.666666666667); the expected rows have RisingWave's 28 significant digits",
+	"q17/incremental":           "avg(bigint) follows Postgres (263196.666666666667); the expected rows have RisingWave's 28 significant digits",
+	"q21/backfill":              "array subscripting of regexp_match's text[] result (array_subscript) is not implemented in expr",
+	"q21/incremental":           "array subscripting of regexp_match's text[] result (array_subscript) is not implemented in expr",
+	"q6_group_top1/backfill":    "general OVER windows (AVG … ROWS BETWEEN 10 PRECEDING AND CURRENT ROW): the binder keeps only the frame mode, not its bounds",
+	"q6_group_top1/incremental": "general OVER windows (AVG … ROWS BETWEEN 10 PRECEDING AND CURRENT ROW): the binder keeps only the frame mode, not its bounds",
+}
 
 func readFile(t *testing.T, p string) string {
 	t.Helper()
@@ -111,7 +191,7 @@ func TestNexmark(t *testing.T) {
 	for _, qf := range qs {
 		name := strings.TrimSuffix(filepath.Base(qf), ".sql")
 		query := readFile(t, qf)
-		expected := filepath.Join(corpus, "expected", name+".slt")
+		expected := normExpected(t, filepath.Join(corpus, "expected", name+".slt"))
 		for _, m := range modes {
 			total++
 			err := func() error {
@@ -123,7 +203,7 @@ func TestNexmark(t *testing.T) {
 				if err := m.run(h, ddl, query, data); err != nil {
 					return err
 				}
-				res, err := slt.RunFile(h, expected, slt.Options{})
+				res, err := slt.RunFile(normHarness{h}, expected, slt.Options{})
 				if err != nil {
 					return err
 				}
@@ -145,8 +225,8 @@ func TestNexmark(t *testing.T) {
 				continue
 			}
 			msg := err.Error()
-			if len(msg) > 300 {
-				msg = msg[:300] + "…"
+			if len(msg) > 3000 && os.Getenv("NEXMARK_FULL") == "" {
+				msg = msg[:3000] + "…"
 			}
 			failed = append(failed, key+": "+msg)
 			if _, ok := knownFailures[key]; !ok {

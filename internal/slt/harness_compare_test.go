@@ -9,11 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eddysql/eddy/internal/shared"
 	"github.com/eddysql/eddy/internal/slt"
 )
 
 // rwCorpus is the RisingWave sqllogictest corpus of the shared workspace.
-const rwCorpus = "../../../shared/corpus/risingwave-slt/e2e_test/streaming"
+var rwCorpus = filepath.Join(shared.Dir(), "corpus/risingwave-slt/e2e_test/streaming")
 
 // rwSample is the tier A sample the two harnesses must agree on.
 var rwSample = []string{"basic.slt", "aggregate/*.slt", "union.slt", "values.slt", "order_by.slt"}
