@@ -108,42 +108,13 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			ResultTable:     n.ResultTable,
 			AggTables:       n.AggTables,
 			AppendOnlyInput: n.AppendOnlyInput,
+			// Append-only input: groups below a group-key watermark are final.
+			CleanOnWatermark: n.AppendOnlyInput,
 		})
 		if err != nil {
 			return nil, err
 		}
 		return a, b.input(n.Input, a, 0)
-
-	case *planner.StreamHashJoin:
-		kind, err := joinKind(n.Kind)
-		if err != nil {
-			return nil, err
-		}
-		j, err := operators.NewHashJoin(operators.HashJoinArgs{
-			Kind:           kind,
-			LeftTypes:      n.Left.Schema().Types(),
-			RightTypes:     n.Right.Schema().Types(),
-			LeftKeys:       n.LeftKeys,
-			RightKeys:      n.RightKeys,
-			NullSafe:       n.NullSafe,
-			Cond:           n.Cond,
-			Ctx:            b.ctx,
-			Store:          b.store,
-			LeftTable:      n.LeftTable,
-			RightTable:     n.RightTable,
-			LeftDegree:     n.LeftDegree,
-			RightDegree:    n.RightDegree,
-			LeftStreamKey:  n.Left.StreamKey(),
-			RightStreamKey: n.Right.StreamKey(),
-			OutputCols:     n.OutputCols,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := b.input(n.Left, j, 0); err != nil {
-			return nil, err
-		}
-		return j, b.input(n.Right, j, 1)
 
 	case *planner.StreamUnion:
 		u := operators.NewUnion(operators.UnionArgs{Inputs: len(n.Branches)})
@@ -219,8 +190,72 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			return nil, err
 		}
 		return m, b.input(n.Input, m, 0)
+
+	case *planner.StreamIntervalJoin:
+		return b.buildHashJoin(n.StreamHashJoin, n.CleanLeft, n.CleanRight)
+
+	case *planner.StreamLookupJoin:
+		exprs := make([]expr.Expr, len(n.TableCols))
+		for i, c := range n.TableCols {
+			exprs[i] = &expr.ColumnRef{Index: c, T: n.Relation.Schema[c].Type, Name: n.Relation.Schema[c].Name}
+		}
+		j, err := operators.NewLookupJoin(operators.LookupJoinArgs{
+			Outer:       n.Kind == planner.JoinLeft,
+			InputTypes:  n.Input.Schema().Types(),
+			InputKeys:   n.InputKeys,
+			TableKeys:   n.TableKeys,
+			Store:       b.store,
+			Table:       n.Relation.Layout,
+			TableFilter: n.TableFilter,
+			TableExprs:  exprs,
+			Cond:        n.Cond,
+			Ctx:         b.ctx,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return j, b.input(n.Input, j, 0)
+
+	case *planner.StreamHashJoin:
+		return b.buildHashJoin(n, nil, nil)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "stream operator %T is not supported yet", n)
+}
+
+// buildHashJoin builds a hash join, with interval-join cleaning specs
+// when the planner found some.
+func (b *builder) buildHashJoin(n *planner.StreamHashJoin, cl, cr *planner.IntervalClean) (emitter, error) {
+	kind, err := joinKind(n.Kind)
+	if err != nil {
+		return nil, err
+	}
+	j, err := operators.NewHashJoin(operators.HashJoinArgs{
+		CleanLeft:      joinClean(cl),
+		CleanRight:     joinClean(cr),
+		Kind:           kind,
+		LeftTypes:      n.Left.Schema().Types(),
+		RightTypes:     n.Right.Schema().Types(),
+		LeftKeys:       n.LeftKeys,
+		RightKeys:      n.RightKeys,
+		NullSafe:       n.NullSafe,
+		Cond:           n.Cond,
+		Ctx:            b.ctx,
+		Store:          b.store,
+		LeftTable:      n.LeftTable,
+		RightTable:     n.RightTable,
+		LeftDegree:     n.LeftDegree,
+		RightDegree:    n.RightDegree,
+		LeftStreamKey:  n.Left.StreamKey(),
+		RightStreamKey: n.Right.StreamKey(),
+		OutputCols:     n.OutputCols,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.input(n.Left, j, 0); err != nil {
+		return nil, err
+	}
+	return j, b.input(n.Right, j, 1)
 }
 
 func joinKind(k planner.JoinKind) (operators.JoinKind, error) {
@@ -281,4 +316,12 @@ func temporalArgs(n *planner.StreamTemporalFilter) (operators.TemporalFilterArgs
 		return args, sqlerr.New(sqlerr.FeatureNotSupported, "temporal filter operator %s", n.Op)
 	}
 	return args, nil
+}
+
+// joinClean converts the planner's cleaning spec.
+func joinClean(c *planner.IntervalClean) *operators.JoinClean {
+	if c == nil {
+		return nil
+	}
+	return &operators.JoinClean{TimeCol: c.TimeCol, OtherCol: c.OtherCol, Bound: c.Bound, Index: c.Index}
 }

@@ -303,14 +303,16 @@ var noFastPaths bool
 // answered (tests check that they run).
 var fastInserts, fastPointQueries atomic.Int64
 
-// tableConflict is the conflict mode of a table's Materialize: a table
-// keyed by the hidden _row_id gets a fresh key for every inserted row, and
-// its UPDATE/DELETE changes carry rows read from the table, so no insert
-// can overwrite a row and no delete can miss one: the changes are applied
-// without reading the table first. Tables with a declared primary key keep
-// upsert semantics.
-func tableConflict(rel *planner.Relation) operators.Conflict {
-	if rowIDColumn(rel) >= 0 {
+// tableConflict is the conflict mode of a table's Materialize. Into a
+// table keyed by the hidden _row_id and fed only by DML, every INSERT row
+// comes with a fresh key and every UPDATE/DELETE change carries a row read
+// from the table, so no insert can overwrite a row and no delete can miss
+// one: the changes are applied without reading the table first (no Get per
+// row). Tables with a declared primary key, and tables fed by a connector
+// (whose changes may carry deletes of rows never stored), keep upsert
+// semantics.
+func tableConflict(o *object) operators.Conflict {
+	if o.src == nil && rowIDColumn(o.rel) >= 0 {
 		return operators.ConflictNone
 	}
 	return operators.ConflictOverwrite

@@ -29,13 +29,23 @@ func (e *Engine) Exec(ctx context.Context, s *Session, sql string) ([]*Result, e
 	if err != nil {
 		return nil, parseError(sql, err)
 	}
-	texts := parser.SplitStatements(sql)
+	// Only DDL and queries use their statement text: a bulk INSERT is not
+	// scanned again.
+	var texts []string
+	for _, st := range stmts {
+		if !isDML(st) {
+			texts = parser.SplitStatements(sql)
+			break
+		}
+	}
 	var results []*Result
 	for i, st := range stmts {
 		var text string
-		if len(texts) == len(stmts) {
+		switch {
+		case isDML(st):
+		case len(texts) == len(stmts):
 			text = texts[i]
-		} else {
+		default:
 			text = st.String()
 		}
 		r, err := e.execStmt(ctx, s, st, text)
@@ -45,6 +55,15 @@ func (e *Engine) Exec(ctx context.Context, s *Session, sql string) ([]*Result, e
 		results = append(results, r)
 	}
 	return results, nil
+}
+
+// isDML reports whether st is INSERT, UPDATE or DELETE.
+func isDML(st parser.Statement) bool {
+	switch st.(type) {
+	case *parser.Insert, *parser.Update, *parser.Delete:
+		return true
+	}
+	return false
 }
 
 // parseError turns a parser error into a 42601 error with a 1-based

@@ -19,7 +19,7 @@ func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 		Table:    o.rel.Layout,
 		Store:    e.store,
 		PK:       o.rel.PK,
-		Conflict: tableConflict(o.rel),
+		Conflict: tableConflict(o),
 	})
 	if err != nil {
 		return nil, err

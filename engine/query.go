@@ -59,13 +59,13 @@ func (e *Engine) statementContext(s *Session) *expr.Context {
 // relation and one barrier. The result is consolidated, ordered, cut by
 // OFFSET/LIMIT and trimmed to the visible columns.
 func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.QueryPlan) ([]types.Row, error) {
-	snap := e.store.Snapshot(e.visible.Load())
-	defer snap.Release()
 	ectx := e.statementContext(s)
 	width := len(plan.Schema)
 
 	if pl := plan.PointLookup; pl != nil && pl.Relation.Kind != planner.RelSystem {
-		row, ok, err := snap.Get(pl.Relation.Layout, pl.Key)
+		ss := e.acquireSnapshot()
+		row, ok, err := ss.snap.Get(pl.Relation.Layout, pl.Key)
+		ss.release()
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -90,6 +90,8 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 		return []types.Row{out[:min(width, len(out))]}, nil
 	}
 
+	snap := e.store.Snapshot(e.visible.Load())
+	defer snap.Release()
 	var store *state.Store
 	if len(plan.Tables) > 0 {
 		var err error

@@ -64,6 +64,10 @@ func watermarkColumns(n planner.StreamNode) []bool {
 		for _, p := range x.PartitionBy {
 			out[p] = in[p]
 		}
+	case *planner.StreamIntervalJoin:
+		return watermarkColumns(x.StreamHashJoin)
+	case *planner.StreamLookupJoin:
+		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamHashJoin:
 		l, r := watermarkColumns(x.Left), watermarkColumns(x.Right)
 		lw := len(l)

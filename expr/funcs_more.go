@@ -20,9 +20,13 @@ import (
 // bytea functions (trims, bits, bytes, crc32), encode/decode,
 // convert_from/convert_to, make_timestamptz with a zone.
 
+// radPerDeg is a variable so that x*radPerDeg rounds the same way at every
+// use (a constant expression would be folded exactly).
+var radPerDeg float64 = 0.0174532925199432957692
+
 var (
-	sin30         = math.Sin(30 * math.Pi / 180)
-	oneMinusCos60 = 1 - math.Cos(60*math.Pi/180)
+	sin30         = math.Sin(rad(30))
+	oneMinusCos60 = 1 - math.Cos(rad(60))
 	asin05        = math.Asin(0.5)
 	acos05        = math.Acos(0.5)
 	atan10        = math.Atan(1.0)
@@ -30,9 +34,10 @@ var (
 	cot45         = cosdQ1(45) / sindQ1(45)
 )
 
-func sind0to30(x float64) float64 { return (math.Sin(x*math.Pi/180) / sin30) / 2 }
+func rad(x float64) float64       { return x * radPerDeg }
+func sind0to30(x float64) float64 { return (math.Sin(rad(x)) / sin30) / 2 }
 func cosd0to60(x float64) float64 {
-	return 1 - ((1-math.Cos(x*math.Pi/180))/oneMinusCos60)/2
+	return 1 - ((1-math.Cos(rad(x)))/oneMinusCos60)/2
 }
 func sindQ1(x float64) float64 {
 	if x <= 30 {
@@ -145,6 +150,29 @@ func init() {
 			return trigd(name, a[0].(float64))
 		}))
 	}
+	register("cot", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		x := a[0].(float64)
+		if math.IsInf(x, 0) {
+			return nil, errOutOfRange
+		}
+		return 1 / math.Tan(x), nil
+	}))
+	register("asinh", ts(tF8), tF8, f8(math.Asinh))
+	register("acosh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		x := a[0].(float64)
+		if x < 1 {
+			return nil, errOutOfRange
+		}
+		return math.Acosh(x), nil
+	}))
+	register("atanh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		x := a[0].(float64)
+		if x < -1 || x > 1 {
+			return nil, errOutOfRange
+		}
+		return math.Atanh(x), nil
+	}))
+	register("coth", ts(tF8), tF8, f8(func(x float64) float64 { return 1 / math.Tanh(x) }))
 	register("atan2d", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		y, x := a[0].(float64), a[1].(float64)
 		if math.IsNaN(x) || math.IsNaN(y) {

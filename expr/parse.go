@@ -91,7 +91,7 @@ func parseInt(s string, t types.Type) (types.Datum, error) {
 func parseFloat(s string, t types.Type) (types.Datum, error) {
 	v := strings.TrimSpace(s)
 	switch strings.ToLower(v) {
-	case "nan":
+	case "nan", "-nan", "+nan":
 		return math.NaN(), nil
 	case "infinity", "+infinity", "inf", "+inf":
 		return math.Inf(1), nil

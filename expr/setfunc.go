@@ -188,12 +188,12 @@ func init() {
 				step = a[2].(*apd.Decimal)
 			}
 			for i, d := range []*apd.Decimal{start, stop, step} {
-				what := [...]string{"start", "stop", "step size"}[i]
+				what := [...]string{"start value", "stop value", "step size"}[i]
 				if d.Form == apd.NaN || d.Form == apd.NaNSignaling {
-					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "%s value cannot be NaN", what)
+					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "%s cannot be NaN", what)
 				}
 				if d.Form == apd.Infinite {
-					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "%s value cannot be infinity", what)
+					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "%s cannot be infinity", what)
 				}
 			}
 			if step.IsZero() {
@@ -249,19 +249,8 @@ func init() {
 					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "step size cannot equal zero")
 				}
 				var out [][]types.Datum
-				for i := 0; ; i++ {
-					// start + i*step, computed from the start to avoid month drift.
-					iv := types.Interval{Months: step.Months * int32(i), Days: step.Days * int32(i), Micros: step.Micros * int64(i)}
-					var v int64
-					var err error
-					if tz {
-						v, err = addToTimestamp(start, iv, loc)
-					} else {
-						v, err = addToTimestamp(start, iv, nil)
-					}
-					if err != nil {
-						break
-					}
+				v := start
+				for {
 					if d > 0 && (v > stop || (excl && v == stop)) || d < 0 && (v < stop || (excl && v == stop)) {
 						break
 					}
@@ -273,6 +262,11 @@ func init() {
 					} else {
 						out = append(out, []types.Datum{types.Timestamp(v)})
 					}
+					nv, err := addToTimestamp(v, step, loc)
+					if err != nil {
+						break
+					}
+					v = nv
 				}
 				return out, nil
 			}

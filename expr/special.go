@@ -135,6 +135,12 @@ func resolveSpecial(n string, args []Expr) (Expr, bool, error) {
 		}
 		e, err := subscript(args[0], args[1])
 		return e, true, err
+	case "[:]":
+		if len(args) != 3 {
+			return nil, true, noFunction(n, args)
+		}
+		e, err := slice(args[0], args[1], args[2])
+		return e, true, err
 	}
 	if op, quant, ok := quantified(n); ok {
 		if len(args) != 2 {
@@ -339,5 +345,40 @@ func quantifiedCmp(name, op, quant string, x, arr Expr) (Expr, error) {
 				return nil, nil
 			}
 			return all, nil
+		}}}, nil
+}
+
+// slice builds arr[lo:hi] (1-based, inclusive; a NULL bound is open, as
+// an omitted one: arr[:2], arr[2:]).
+func slice(arr, lo, hi Expr) (Expr, error) {
+	at := arr.Type()
+	if at.Kind != types.KindArray {
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", at)
+	}
+	l, err := NewCast(lo, types.Int32, false)
+	if err != nil {
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "array subscript must have type integer")
+	}
+	h, err := NewCast(hi, types.Int32, false)
+	if err != nil {
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "array subscript must have type integer")
+	}
+	return &Call{Name: "[:]", Args: []Expr{arr, l, h}, T: at, impl: &impl{nonNull: true,
+		row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+			xs, ok := a[0].(types.Array)
+			if !ok {
+				return nil, nil
+			}
+			from, to := int64(1), int64(len(xs))
+			if a[1] != nil {
+				from = max(a[1].(int64), 1)
+			}
+			if a[2] != nil {
+				to = min(a[2].(int64), int64(len(xs)))
+			}
+			if from > to {
+				return types.Array{}, nil
+			}
+			return append(types.Array{}, xs[from-1:to]...), nil
 		}}}, nil
 }

@@ -27,6 +27,11 @@ type HashAggArgs struct {
 	// call keeps none (see aggNeedsTable). Nil means no call keeps one.
 	AggTables       []types.TableLayout
 	AppendOnlyInput bool // the input never retracts: min/max keep no multiset
+	// CleanOnWatermark deletes, at the barrier after a watermark v on a
+	// group-key column, the state of the groups whose key there is < v
+	// (after their final output is emitted). Only with AppendOnlyInput; see
+	// cleanBelow.
+	CleanOnWatermark bool
 	// CacheSize bounds the number of groups kept in memory between
 	// barriers (0 = DefaultAggCacheSize).
 	CacheSize int
@@ -77,6 +82,7 @@ type HashAgg struct {
 	pending   []map[string]*msDelta // per call with a multiset
 	marks     []Watermark           // group-key watermarks, forwarded after the barrier's output
 	seen      bool                  // the simple agg has loaded its group
+	clean     bool                  // CleanOnWatermark (and an append-only input)
 
 	// Scratch.
 	keyBuf  []byte
@@ -119,6 +125,7 @@ func NewHashAgg(args HashAggArgs) (*HashAgg, error) {
 		groups:     map[string]*group{},
 		intGroups:  map[int64]*group{},
 		resultL:    args.ResultTable,
+		clean:      args.CleanOnWatermark && args.AppendOnlyInput,
 	}
 	if h.cacheSize <= 0 {
 		h.cacheSize = DefaultAggCacheSize
@@ -500,6 +507,9 @@ func (h *HashAgg) Barrier(_ int, b Barrier) error {
 		return err
 	}
 	for _, w := range h.marks {
+		if err := h.cleanBelow(w.Col, w.Value); err != nil {
+			return err
+		}
 		if err := h.EmitWatermark(w); err != nil {
 			return err
 		}
@@ -786,6 +796,65 @@ func (h *HashAgg) Watermark(_ int, w Watermark) error {
 		if k == w.Col {
 			h.marks = append(h.marks, Watermark{Col: i, Value: w.Value})
 		}
+	}
+	return nil
+}
+
+// cleanBelow implements CleanOnWatermark: with an append-only input, a
+// watermark v on group-key column i (a position in the group key) means no
+// row with key[i] < v arrives any more, so those groups are final. Once
+// flush has emitted their last output (the barrier calls this after flush
+// and before forwarding the watermark), their rows in ResultTable and in
+// every agg table, and their cache entries, are deleted. Downstream (the
+// MV table, an EowcSort) keeps the emitted rows; since the groups never
+// change again, no retraction is ever needed. Groups with a NULL key[i] are
+// kept. The result table is scanned in key order, stopping at the first
+// key >= v when i = 0; other positions scan the whole table.
+func (h *HashAgg) cleanBelow(i int, v types.Datum) error {
+	if !h.clean || v == nil || i >= len(h.groupKey) {
+		return nil
+	}
+	var keys []types.Row
+	nk := len(h.groupKey)
+	err := h.result.Scan(nil, func(r types.Row) bool {
+		k := r[i]
+		if k == nil {
+			return true
+		}
+		if types.Compare(k, v) >= 0 {
+			return i != 0
+		}
+		keys = append(keys, slices.Clone(r[:nk]))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		h.result.Delete(k)
+		for si, t := range h.aggTables {
+			if t == nil {
+				continue
+			}
+			var rows []types.Row
+			if err := t.Scan(k, func(r types.Row) bool {
+				rows = append(rows, slices.Clone(r[:len(r)-1]))
+				return true
+			}); err != nil {
+				return fmt.Errorf("hashagg: agg table %q: %w", h.aggLayouts[si].Name, err)
+			}
+			for _, r := range rows {
+				t.Delete(r)
+			}
+		}
+		if x, ok := k[0].(int64); ok && nk == 1 {
+			delete(h.intGroups, x)
+		}
+		var ck []byte
+		for j := range k {
+			ck = state.EncodeKey(ck, types.Row{k[j]}, h.keyTypes[j:j+1], nil)
+		}
+		delete(h.groups, string(ck))
 	}
 	return nil
 }

@@ -94,6 +94,9 @@ type HashJoinArgs struct {
 	OutputCols []int
 	// CacheRows bounds the rows each side caches in memory; 0 = default.
 	CacheRows int
+	// CleanLeft/CleanRight: interval-join state cleaning driven by the
+	// other input's watermarks (nil = none); see JoinClean.
+	CleanLeft, CleanRight *JoinClean
 }
 
 // JoinTableLayout returns the layout of one side's row table (ID and Name
@@ -187,6 +190,9 @@ type HashJoin struct {
 
 	wm        [2][]types.Datum // per port, per key: last watermark
 	wmEmitted []types.Datum    // per key: last emitted watermark
+
+	store *state.Store
+	clean [2]*joinCleaner // interval-join cleaning per side (join_interval.go)
 }
 
 var _ Node = (*HashJoin)(nil)
@@ -286,6 +292,10 @@ func NewHashJoin(a HashJoinArgs) (*HashJoin, error) {
 	j.keyRow = make(types.Row, j.nkeys)
 	j.wm = [2][]types.Datum{make([]types.Datum, j.nkeys), make([]types.Datum, j.nkeys)}
 	j.wmEmitted = make([]types.Datum, j.nkeys)
+	j.store = a.Store
+	if err := j.initClean(a, a.LeftStreamKey, a.RightStreamKey); err != nil {
+		return nil, err
+	}
 	return j, nil
 }
 
@@ -374,6 +384,9 @@ func (j *HashJoin) Barrier(_ int, b Barrier) error {
 func (j *HashJoin) Watermark(port int, w Watermark) error {
 	if port != 0 && port != 1 {
 		return fmt.Errorf("hash join: bad port %d", port)
+	}
+	if err := j.cleanOnWatermark(port, w); err != nil {
+		return err
 	}
 	k := slices.Index(j.sides[port].keys, w.Col)
 	if k < 0 || w.Value == nil || (j.kind == JoinNullAwareAnti && k == j.nkeys-1) {
@@ -507,6 +520,7 @@ func (j *HashJoin) apply(s int, insert bool, x types.Row) error {
 	}
 
 	// s's own state.
+	j.indexRow(s, insert, x)
 	e := self.cached(j.encodeKey(x, self.keys, j.nkeys))
 	if insert {
 		self.table.Put(x)

@@ -58,6 +58,9 @@ type Materialize struct {
 	layout   types.TableLayout
 	pk       []int
 	conflict Conflict
+	// exactKey: every key column has one encoding per value (no -0.0 or
+	// 1.0 vs 1.00), so equal key datums mean the same stored key.
+	exactKey bool
 }
 
 var _ Node = (*Materialize)(nil)
@@ -80,7 +83,16 @@ func NewMaterialize(args MaterializeArgs) (*Materialize, error) {
 	if args.Store == nil {
 		return nil, fmt.Errorf("materialize: table %q: no store", l.Name)
 	}
-	return &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict}, nil
+	exact := true
+	for _, k := range pk {
+		switch l.Cols[k].Kind {
+		case types.KindBool, types.KindInt16, types.KindInt32, types.KindInt64, types.KindVarchar, types.KindBytea,
+			types.KindDate, types.KindTime, types.KindTimestamp, types.KindTimestamptz:
+		default:
+			exact = false
+		}
+	}
+	return &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, exactKey: exact}, nil
 }
 
 // Push implements Node.
@@ -94,7 +106,11 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		// at once, so one row buffer serves the whole chunk.
 		r := make(types.Row, len(c.Cols))
 		key := make(types.Row, len(m.pk))
-		for i := 0; i < c.NumRows(); i++ {
+		n := c.NumRows()
+		for i := 0; i < n; i++ {
+			if c.Ops[i] == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert && m.exactKey && m.sameKey(c, i, i+1) {
+				continue // the update's Put replaces the row: no Delete needed
+			}
 			if c.Ops[i].IsInsert() {
 				for j, a := range c.Cols {
 					r[j] = types.DatumAt(a, c.Types[j], i)
@@ -137,6 +153,16 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		return nil
 	}
 	return m.Emit(b.Build())
+}
+
+// sameKey reports whether rows i and j of c have the same primary key.
+func (m *Materialize) sameKey(c *types.Chunk, i, j int) bool {
+	for _, k := range m.pk {
+		if !types.Equal(types.DatumAt(c.Cols[k], c.Types[k], i), types.DatumAt(c.Cols[k], c.Types[k], j)) {
+			return false
+		}
+	}
+	return true
 }
 
 // changes collects the (at most four) changes of one input change or

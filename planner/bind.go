@@ -520,7 +520,7 @@ func (b *binder) bindTableName(t *parser.TableName, parent *scope) (Node, *scope
 		}
 		return n, relationScope(n.Schema(), qual, t.Alias)
 	}
-	scan := &LogicalScan{Relation: rel, Cols: seq(len(rel.Schema)), Alias: qual}
+	scan := &LogicalScan{Relation: rel, Cols: seq(len(rel.Schema)), Alias: qual, Proctime: t.ForSystemTimeAsOfProctime}
 	return scan, relationScope(scan.Schema(), qual, t.Alias)
 }
 

@@ -154,9 +154,15 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		return r
 	case *parser.Index:
 		if x.Slice {
-			failAt(pos, sqlerr.FeatureNotSupported, "array slices are not supported")
+			bound := func(e parser.Expr) expr.Expr {
+				if e == nil {
+					return &expr.Literal{Value: nil, T: types.Int32}
+				}
+				return c.bind(e)
+			}
+			return b.resolve(pos, "[:]", c.bind(x.Expr), bound(x.Lo), bound(x.Hi))
 		}
-		return b.resolve(pos, "array_subscript", c.bind(x.Expr), c.bind(x.Index))
+		return b.resolve(pos, "[]", c.bind(x.Expr), c.bind(x.Index))
 	case *parser.Extract:
 		return b.resolve(pos, "extract", &expr.Literal{Value: strings.ToLower(x.Field), T: types.Varchar}, c.bind(x.From))
 	case *parser.AtTimeZone:

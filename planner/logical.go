@@ -69,6 +69,7 @@ type LogicalScan struct {
 	Relation *Relation
 	Cols     []int // positions in Relation.Schema
 	Alias    string
+	Proctime bool // FOR SYSTEM_TIME AS OF PROCTIME(): the lookup side of a temporal join (stream_lookupjoin.go)
 }
 
 // LogicalValues is a constant relation.

@@ -37,7 +37,7 @@ func prune(n Node, req []bool) (Node, []int) {
 				cols = append(cols, c)
 			}
 		}
-		return &LogicalScan{Relation: x.Relation, Cols: cols, Alias: x.Alias}, m
+		return &LogicalScan{Relation: x.Relation, Cols: cols, Alias: x.Alias, Proctime: x.Proctime}, m
 	case *LogicalValues:
 		m := make([]int, len(x.Cols))
 		var cols types.Schema

@@ -76,7 +76,7 @@ func (sb *streamBuilder) build(n Node) StreamNode {
 			Table: sb.table("temporalfilter", "", cols, pk, nil),
 		}
 	case *LogicalJoin:
-		return sb.join(x)
+		return sb.planJoin(x) // lookup joins, interval joins: stream_lookupjoin.go, stream_intervaljoin.go
 	case *LogicalAgg:
 		return sb.agg(x)
 	case *LogicalUnion:

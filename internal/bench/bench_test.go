@@ -175,6 +175,7 @@ func BenchmarkPointLookupDBQuery(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ResetTimer()
+	start := Now()
 	for i := 0; i < b.N; i++ {
 		key := i * 7919 % lookupRows
 		rows, err := db.Query(ctx, "SELECT k, v, s FROM lookup_mv WHERE k = $1", key)
@@ -184,6 +185,10 @@ func BenchmarkPointLookupDBQuery(b *testing.B) {
 		if rows.Len() != 1 {
 			b.Fatalf("key %d: %d rows", key, rows.Len())
 		}
+	}
+	b.StopTimer()
+	if _, perCPU := Since(start).Rate(int64(b.N)); perCPU > 0 {
+		b.ReportMetric(1e6/perCPU, "cpu-µs/op")
 	}
 }
 
@@ -199,6 +204,7 @@ func BenchmarkPointLookupEngine(b *testing.B) {
 	s := engine.NewSession()
 	ctx := context.Background()
 	b.ResetTimer()
+	start := Now()
 	for i := 0; i < b.N; i++ {
 		key := i * 7919 % lookupRows
 		rs, err := eng.Exec(ctx, s, "SELECT k, v, s FROM lookup_mv WHERE k = "+strconv.Itoa(key))
@@ -208,5 +214,9 @@ func BenchmarkPointLookupEngine(b *testing.B) {
 		if len(rs[0].Rows) != 1 {
 			b.Fatalf("key %d: %d rows", key, len(rs[0].Rows))
 		}
+	}
+	b.StopTimer()
+	if _, perCPU := Since(start).Rate(int64(b.N)); perCPU > 0 {
+		b.ReportMetric(1e6/perCPU, "cpu-µs/op")
 	}
 }
