@@ -37,6 +37,9 @@ type builder struct {
 	sources []operators.Node
 	usesNow bool
 	built   map[planner.StreamNode]emitter
+	// stats, when set (streaming dataflows), collects each operator's row
+	// counters (opstats.go).
+	stats map[planner.StreamNode]*opStat
 }
 
 func newBuilder(store *state.Store, ctx *expr.Context, replay bool) *builder {
@@ -51,6 +54,7 @@ func (b *builder) build(n planner.StreamNode) (emitter, error) {
 	if err != nil {
 		return nil, err
 	}
+	op = b.count(n, op)
 	b.built[n] = op
 	return op, nil
 }

@@ -22,6 +22,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 	ectx := &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: "UTC", OnError: e.rowError}
 	b := newBuilder(e.store, ectx, replay)
 	b.streaming = true
+	b.stats = map[planner.StreamNode]*opStat{}
 	out, err := b.build(root)
 	if err != nil {
 		return nil, err
@@ -100,6 +101,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 	}
 	rt.leaves = b.leaves
 	rt.readers = readers
+	e.opstats.registerJob(o, root, b)
 	e.rels[o.Name] = rt
 	for _, r := range readers {
 		r.rt = rt
@@ -111,6 +113,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 // stopDataflow detaches a dataflow from its upstream streams and stops its
 // readers (on the loop).
 func (e *Engine) stopDataflow(rt *relRuntime) {
+	e.opstats.remove(rt.obj.Name)
 	for _, l := range rt.leaves {
 		if l.rt != nil {
 			l.rt.stream.remove(l.node)

@@ -106,6 +106,8 @@ type Engine struct {
 	sinkList      atomic.Value // []*sinkRuntime
 
 	snaps snapshotCache // the visible epoch's snapshot for point queries (query.go)
+
+	opstats opRegistry // per-operator row counters, barrier latency (opstats.go)
 }
 
 // Open opens (or creates) an engine. With an existing Dir it recovers the
@@ -366,6 +368,7 @@ func (e *Engine) post(ctx context.Context, fn func() error) error {
 // visible, subscribers get the epoch's changes, and every
 // checkpoint_frequency barriers (or when asked) the epoch is committed.
 func (e *Engine) injectBarrier(checkpoint bool) error {
+	start := time.Now()
 	e.barrierCount++
 	freq := int(e.ckptFreq.Load())
 	if freq <= 0 {
@@ -394,6 +397,7 @@ func (e *Engine) injectBarrier(checkpoint bool) error {
 	}
 	e.store.Seal(epoch)
 	e.publishVisible(epoch)
+	e.opstats.lat.observe(time.Since(start))
 	for _, rt := range e.rels {
 		rt.stream.deliver(epoch)
 	}

@@ -26,6 +26,12 @@ type Stats struct {
 	// Queries counts ad-hoc statements run through ExecParams, and how
 	// many were answered by a cached point-lookup plan.
 	ParamQueries, CachedPointLookups int64
+	// Operators are the rows in and out of every operator of every
+	// running table, MV and sink dataflow (see JobPlans for their plans).
+	Operators []OperatorStats
+	// BarrierLatency is the time from a barrier's injection to its epoch
+	// being visible.
+	BarrierLatency Histogram
 }
 
 // TableStats is the uncommitted state of one relation's tables.
@@ -97,5 +103,7 @@ func (e *Engine) Stats() Stats {
 	}
 	sort.Slice(st.Tables, func(i, j int) bool { return st.Tables[i].Relation < st.Tables[j].Relation })
 	st.ParamQueries, st.CachedPointLookups = paramQueries.Load(), cachedLookups.Load()
+	st.Operators = e.operatorStats()
+	st.BarrierLatency = e.opstats.lat.snapshot()
 	return st
 }

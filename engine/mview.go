@@ -24,7 +24,7 @@ func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt := &relRuntime{obj: o, stream: &fanout{}, input: in, sources: []operators.Node{in}}
+	rt := &relRuntime{obj: o, stream: &fanout{}, input: e.opstats.countTable(o, in), sources: []operators.Node{in}}
 	if o.wm != nil {
 		// WATERMARK FOR: late rows are dropped before they are stored.
 		wf, err := e.newWatermarkFilter(o.wm, o.rel.Layout.Cols, wmID, o.Name+"_watermark")

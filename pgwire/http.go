@@ -91,6 +91,8 @@ func RegisterEngineMetrics(reg prometheus.Registerer, e any) error {
 //	GET /v1/mv/{name}?{pk}=v[&…]      the row with that primary key, as a JSON object
 //	GET /v1/mv/{name}?key=v           the same, for a one-column primary key
 //	GET /v1/mv/{name}?limit=N         up to N rows, as a JSON array
+//	GET /v1/dataflow                  every job's plan and per-operator row counts, as JSON
+//	GET /                             an HTML page of the dataflows with live rates
 //
 // {name} is a materialized view or table. Lookups answer 404 when the
 // relation or the row does not exist and 400 for missing, unknown or
@@ -113,6 +115,8 @@ func NewHTTPHandler(cfg HTTPConfig) http.Handler {
 	mux.HandleFunc("GET /healthz", h.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /v1/mv/{name}", h.lookup)
+	mux.HandleFunc("GET /v1/dataflow", h.dataflowJSON)
+	mux.HandleFunc("GET /{$}", h.dataflowPage)
 	return mux
 }
 

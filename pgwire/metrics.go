@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,6 +78,7 @@ type statsCollector struct {
 	e                                      StatsReporter
 	age, lag, rowErr, flowErr, rels        *prometheus.Desc
 	pendRows, pendBytes, params, cachedHit *prometheus.Desc
+	opIn, opOut, barrierLat                *prometheus.Desc
 }
 
 func newStatsCollector(e StatsReporter) *statsCollector {
@@ -91,11 +93,16 @@ func newStatsCollector(e StatsReporter) *statsCollector {
 		pendBytes: prometheus.NewDesc("eddy_state_pending_bytes", "Approximate bytes staged or sealed but not yet durable, by relation.", []string{"relation"}, nil),
 		params:    prometheus.NewDesc("eddy_param_statements_total", "Statements run with native parameters.", nil, nil),
 		cachedHit: prometheus.NewDesc("eddy_point_lookup_plan_cache_hits_total", "Parameterised point lookups answered by a cached plan.", nil, nil),
+		opIn: prometheus.NewDesc("eddy_operator_rows_in_total", "Rows into an operator of a streaming dataflow, by job (table, MV or sink), operator kind and id.",
+			[]string{"job", "operator", "id"}, nil),
+		opOut: prometheus.NewDesc("eddy_operator_rows_out_total", "Rows out of an operator of a streaming dataflow, by job (table, MV or sink), operator kind and id.",
+			[]string{"job", "operator", "id"}, nil),
+		barrierLat: prometheus.NewDesc("eddy_barrier_latency_seconds", "Time from a barrier's injection to its epoch being visible.", nil, nil),
 	}
 }
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.age, c.lag, c.rowErr, c.flowErr, c.rels, c.pendRows, c.pendBytes, c.params, c.cachedHit} {
+	for _, d := range []*prometheus.Desc{c.age, c.lag, c.rowErr, c.flowErr, c.rels, c.pendRows, c.pendBytes, c.params, c.cachedHit, c.opIn, c.opOut, c.barrierLat} {
 		ch <- d
 	}
 }
@@ -115,4 +122,15 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.params, prometheus.CounterValue, float64(st.ParamQueries))
 	ch <- prometheus.MustNewConstMetric(c.cachedHit, prometheus.CounterValue, float64(st.CachedPointLookups))
+	for _, op := range st.Operators {
+		id := strconv.Itoa(op.ID)
+		ch <- prometheus.MustNewConstMetric(c.opIn, prometheus.CounterValue, float64(op.RowsIn), op.Job, op.Kind, id)
+		ch <- prometheus.MustNewConstMetric(c.opOut, prometheus.CounterValue, float64(op.RowsOut), op.Job, op.Kind, id)
+	}
+	h := st.BarrierLatency
+	buckets := make(map[float64]uint64, len(h.Buckets))
+	for i, b := range h.Buckets {
+		buckets[b] = h.Counts[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(c.barrierLat, h.Count, h.Sum, buckets)
 }
