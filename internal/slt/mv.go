@@ -156,7 +156,10 @@ func rewriteAsMV(sql, name string) (create, read string, unordered bool) {
 		return "", "", false
 	}
 	order := q.OrderBy
-	if q.Limit == nil && q.Offset == nil {
+	// ORDER BY only orders the output, so it moves to the read, except
+	// where it changes which rows the query returns: with LIMIT/OFFSET,
+	// and with DISTINCT ON (it picks the row kept per group).
+	if core := leftCore(q.Body); q.Limit == nil && q.Offset == nil && (core == nil || len(core.DistinctOn) == 0) {
 		q.OrderBy = nil
 	}
 	type item struct {

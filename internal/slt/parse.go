@@ -187,7 +187,7 @@ func Parse(name, text string) ([]*Record, error) {
 				if len(f) > 1 {
 					rec.Types = f[1]
 				}
-				for _, w := range f[2:] {
+				for _, w := range f[min(2, len(f)):] { // a bare "query" line has no types
 					switch {
 					case w == "nosort" || w == "rowsort" || w == "valuesort":
 						rec.SortMode = w

@@ -1,6 +1,7 @@
 package slt
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -212,5 +213,25 @@ func TestRewrite(t *testing.T) {
 	}
 	if _, err := RunFile(h, path, Options{Rewrite: true, Format: FormatSQLite}); err == nil {
 		t.Error("rewrite of a SQLite-format file should be refused")
+	}
+}
+
+func TestParseBareQueryLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bare.slt")
+	if err := os.WriteFile(path, []byte("query\nSELECT 1\n----\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewEngineHarness(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	res, err := RunFile(h, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Passed != 1 || res.Failed != 0 {
+		t.Fatalf("bare query line: %d passed, %d failed, want 1 passed", res.Passed, res.Failed)
 	}
 }
