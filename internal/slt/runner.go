@@ -426,6 +426,58 @@ func equalStrings(a, b []string) bool {
 func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // rwValue renders a value the way sqllogictest-rs prints it.
+// canonLine rewrites the tokens of a RisingWave-format result line where
+// RisingWave and Postgres print the same value differently, on both sides
+// of a comparison: trailing zeros of a decimal fraction ("5266.30" and
+// "5266.3"; "2.0" and "2"), of fractional seconds ("00:00:20.210"), and
+// the UTC offset "+00:00" against Postgres's "+00". Values that differ in
+// anything else still differ.
+func canonLine(line string) string {
+	toks := strings.Split(line, " ")
+	for i, t := range toks {
+		toks[i] = canonToken(t)
+	}
+	return strings.Join(toks, " ")
+}
+
+func canonToken(t string) string {
+	if t2, ok := strings.CutSuffix(t, "+00:00"); ok {
+		t = t2 + "+00"
+	}
+	if t2, ok := strings.CutSuffix(t, "+00"); ok && strings.Contains(t2, ":") {
+		return trimFraction(t2) + "+00"
+	}
+	return trimFraction(t)
+}
+
+// trimFraction drops trailing zeros after the decimal point of a plain
+// number or a time of day ("1.50" → "1.5", "3.000" → "3").
+func trimFraction(t string) string {
+	dot := strings.LastIndexByte(t, '.')
+	if dot < 0 || dot == len(t)-1 {
+		return t
+	}
+	for _, c := range t[dot+1:] {
+		if c < '0' || c > '9' {
+			return t
+		}
+	}
+	head := strings.TrimPrefix(t[:dot], "-")
+	if head == "" {
+		return t
+	}
+	for _, c := range head {
+		if (c < '0' || c > '9') && c != ':' {
+			return t
+		}
+	}
+	frac := strings.TrimRight(t[dot+1:], "0")
+	if frac == "" {
+		return t[:dot]
+	}
+	return t[:dot+1] + frac
+}
+
 func rwValue(v string) string {
 	if v == "" {
 		return "(empty)"
@@ -440,10 +492,10 @@ func rwLines(rec *Record, rows [][]string, mode string) (got, want []string) {
 		for i, v := range row {
 			vs[i] = rwValue(v)
 		}
-		got = append(got, normalize(strings.Join(vs, " ")))
+		got = append(got, canonLine(normalize(strings.Join(vs, " "))))
 	}
 	for _, l := range rec.Expected {
-		want = append(want, normalize(l))
+		want = append(want, canonLine(normalize(l)))
 	}
 	switch mode {
 	case "rowsort":

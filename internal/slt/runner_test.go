@@ -235,3 +235,23 @@ func TestParseBareQueryLine(t *testing.T) {
 		t.Fatalf("bare query line: %d passed, %d failed, want 1 passed", res.Passed, res.Failed)
 	}
 }
+
+func TestCanonLine(t *testing.T) {
+	cases := [][2]string{
+		{"5266.30 x", "5266.3 x"},
+		{"2.0", "2"},
+		{"-0.500", "-0.5"},
+		{"2024-01-01 00:00:20.210+00:00", "2024-01-01 00:00:20.21+00"},
+		{"2024-01-01 00:00:20+00", "2024-01-01 00:00:20+00"},
+		{"00:00:20.000", "00:00:20"},
+		{"1.2.3 a.b 1e5 .5", "1.2.3 a.b 1e5 .5"},
+	}
+	for _, c := range cases {
+		if got := canonLine(c[0]); got != c[1] {
+			t.Errorf("canonLine(%q) = %q, want %q", c[0], got, c[1])
+		}
+	}
+	if canonLine("5266.31") == canonLine("5266.3") {
+		t.Error("different numbers compare equal")
+	}
+}
