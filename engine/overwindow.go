@@ -3,16 +3,23 @@ package engine
 import (
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sqlerr"
 )
 
-// buildOverWindow builds the OverWindow operator of a StreamOverWindow
-// (default frames only: the planner rejects explicit frames).
+// buildOverWindow builds the OverWindow operator of a StreamOverWindow.
 func buildOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWindow, error) {
 	calls := make([]operators.WindowCall, len(n.Funcs))
 	for i, f := range n.Funcs {
 		c := operators.WindowCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, Filter: -1, Type: f.Type}
 		if (f.Name == "lag" || f.Name == "lead") && len(f.Args) == 1 {
 			c.Offset = 1
+		}
+		if f.FrameSpec != nil {
+			fr, err := windowFrame(f.FrameSpec)
+			if err != nil {
+				return nil, err
+			}
+			c.Frame = fr
 		}
 		calls[i] = c
 	}
@@ -25,4 +32,58 @@ func buildOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWi
 		Store:       b.store,
 		Table:       n.Table,
 	})
+}
+
+// windowFrame maps the planner's bound frame onto the operator's.
+func windowFrame(f *planner.WindowFrame) (operators.Frame, error) {
+	var fr operators.Frame
+	switch f.Mode {
+	case "ROWS":
+		fr.Mode = operators.FrameRows
+	case "RANGE":
+		fr.Mode = operators.FrameRange
+	case "GROUPS":
+		fr.Mode = operators.FrameGroups
+	default:
+		return fr, sqlerr.New(sqlerr.FeatureNotSupported, "window frame mode %s is not supported", f.Mode)
+	}
+	var err error
+	if fr.Start, err = frameBound(f.Start); err != nil {
+		return fr, err
+	}
+	if fr.End, err = frameBound(f.End); err != nil {
+		return fr, err
+	}
+	switch f.Exclude {
+	case "":
+		fr.Exclude = operators.ExcludeNoOthers
+	case "CURRENT ROW":
+		fr.Exclude = operators.ExcludeCurrentRow
+	case "GROUP":
+		fr.Exclude = operators.ExcludeGroup
+	case "TIES":
+		fr.Exclude = operators.ExcludeTies
+	default:
+		return fr, sqlerr.New(sqlerr.FeatureNotSupported, "frame exclusion %s is not supported", f.Exclude)
+	}
+	return fr, nil
+}
+
+func frameBound(e planner.FrameEdge) (operators.FrameBound, error) {
+	b := operators.FrameBound{Offset: e.Offset}
+	switch e.Kind {
+	case "UNBOUNDED PRECEDING":
+		b.Kind = operators.BoundUnboundedPreceding
+	case "PRECEDING":
+		b.Kind = operators.BoundPreceding
+	case "CURRENT ROW":
+		b.Kind = operators.BoundCurrentRow
+	case "FOLLOWING":
+		b.Kind = operators.BoundFollowing
+	case "UNBOUNDED FOLLOWING":
+		b.Kind = operators.BoundUnboundedFollowing
+	default:
+		return b, sqlerr.New(sqlerr.SyntaxError, "unknown frame bound %q", e.Kind)
+	}
+	return b, nil
 }

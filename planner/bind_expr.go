@@ -532,6 +532,7 @@ func (c *exprCtx) windowCall(x *parser.FuncCall) expr.Expr {
 	}
 	if spec.Frame != nil {
 		call.frame = spec.Frame.Mode
+		call.frameSpec = bindFrame(&inner, spec.Frame)
 	}
 	switch {
 	case isAgg:

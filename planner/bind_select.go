@@ -34,6 +34,7 @@ type winCall struct {
 	typ       types.Type
 	ph        int
 	frame     string
+	frameSpec *WindowFrame
 }
 
 // winState collects the window functions of a SELECT block.
@@ -497,7 +498,7 @@ func (b *binder) buildWindow(node Node, calls []winCall) Node {
 	funcs := make([]WindowFunc, len(calls))
 	names := make([]string, len(calls))
 	for i, c := range calls {
-		f := WindowFunc{Name: c.name, Distinct: c.distinct, Type: c.typ, Frame: c.frame}
+		f := WindowFunc{Name: c.name, Distinct: c.distinct, Type: c.typ, Frame: c.frame, FrameSpec: c.frameSpec}
 		for _, a := range c.args {
 			f.Args = append(f.Args, slot(a))
 		}

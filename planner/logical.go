@@ -141,7 +141,25 @@ type WindowFunc struct {
 	PartitionBy []int
 	OrderBy     []expr.SortKey
 	Type        types.Type
-	Frame       string // the frame clause as written, "" for the default
+	Frame       string       // the frame mode as written ("ROWS" …), "" for the default frame
+	FrameSpec   *WindowFrame // the bound frame clause, nil for the default frame
+}
+
+// WindowFrame is an explicit frame clause with its offsets evaluated to
+// constants: Mode is ROWS, RANGE or GROUPS; Exclude is "", "CURRENT ROW",
+// "GROUP" or "TIES".
+type WindowFrame struct {
+	Mode       string
+	Start, End FrameEdge
+	Exclude    string
+}
+
+// FrameEdge is one end of a frame: Kind is "UNBOUNDED PRECEDING",
+// "PRECEDING", "CURRENT ROW", "FOLLOWING" or "UNBOUNDED FOLLOWING"; Offset
+// is set for PRECEDING and FOLLOWING.
+type FrameEdge struct {
+	Kind   string
+	Offset types.Datum
 }
 
 // LogicalWindow appends one column per window function to its input.

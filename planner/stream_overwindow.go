@@ -36,7 +36,11 @@ func (n *StreamOverWindow) PartitionCols() []int { return n.PartitionBy }
 func (n *StreamOverWindow) Describe() string {
 	var fs []string
 	for _, f := range n.Funcs {
-		fs = append(fs, fmt.Sprintf("%s(%s)", f.Name, intListBare(f.Args)))
+		call := fmt.Sprintf("%s(%s)", f.Name, intListBare(f.Args))
+		if fr := f.FrameSpec; fr != nil {
+			call += " " + fr.String()
+		}
+		fs = append(fs, call)
 	}
 	var ob []string
 	for _, k := range n.OrderBy {
@@ -57,11 +61,6 @@ func sameWindow(a, b WindowFunc) bool {
 // (PARTITION BY, ORDER BY), chained, then a projection that puts the
 // function columns in call order right after the input's logical columns.
 func (sb *streamBuilder) overWindow(x *LogicalWindow) StreamNode {
-	for _, f := range x.Funcs {
-		if f.Frame != "" {
-			unsupported("window frames (%s …) are not supported yet: only the default frame", f.Frame)
-		}
-	}
 	in := sb.build(x.Input)
 	lw := width(x.Input)
 	inW := len(in.Schema())
