@@ -235,6 +235,9 @@ func (e *Engine) Close() error {
 	close(e.quit)
 	<-e.loopDone
 	e.snaps.invalidate()
+	// Per-engine caches kept in package-level maps go with the engine.
+	visTracks.Delete(e)
+	templateCaches.Delete(e)
 	var errs []error
 	if err := e.store.Close(); err != nil {
 		errs = append(errs, err)

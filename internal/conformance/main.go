@@ -37,7 +37,7 @@ type fileResult struct {
 func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "path to the shared corpus")
 	out := flag.String("out", "CONFORMANCE.md", "report to write")
-	timeout := flag.Duration("timeout", 120*time.Second, "time limit per file")
+	timeout := flag.Duration("timeout", 300*time.Second, "time limit per file")
 	only := flag.String("only", "", "run only suites whose name contains this")
 	flag.Parse()
 	if err := run(*corpus, *out, *timeout, *only); err != nil {
