@@ -276,15 +276,7 @@ func pushDownFiltersRule(n Node) (Node, bool) {
 	case *LogicalTemporalFilter:
 		return &LogicalTemporalFilter{Input: &LogicalFilter{Input: in.Input, Cond: f.Cond}, Left: in.Left, Op: in.Op, Right: in.Right}, true
 	case *LogicalProjectSet:
-		w := width(in.Input)
-		var down, keep []expr.Expr
-		for _, c := range conds {
-			if maxCol(c) < w {
-				down = append(down, c)
-			} else {
-				keep = append(keep, c)
-			}
-		}
+		down, keep := splitByInput(conds, width(in.Input))
 		if len(down) == 0 {
 			return n, false
 		}
@@ -292,15 +284,7 @@ func pushDownFiltersRule(n Node) (Node, bool) {
 		p.Input = &LogicalFilter{Input: in.Input, Cond: andAll(down)}
 		return wrapFilter(&p, keep), true
 	case *LogicalHopWindow:
-		w := width(in.Input)
-		var down, keep []expr.Expr
-		for _, c := range conds {
-			if maxCol(c) < w {
-				down = append(down, c)
-			} else {
-				keep = append(keep, c)
-			}
-		}
+		down, keep := splitByInput(conds, width(in.Input))
 		if len(down) == 0 {
 			return n, false
 		}
@@ -565,4 +549,18 @@ func extendProject(n Node, extra []expr.Expr) Node {
 		cols = append(cols, types.Column{Name: exprName(e, len(s)+i), Type: e.Type(), Hidden: true})
 	}
 	return &LogicalProject{Input: n, Exprs: exprs, Cols: cols}
+}
+
+// splitByInput splits conjuncts into those that read only the first w
+// columns (the input of a node that appends columns: they can move below
+// it) and the rest.
+func splitByInput(conds []expr.Expr, w int) (down, keep []expr.Expr) {
+	for _, c := range conds {
+		if maxCol(c) < w {
+			down = append(down, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	return down, keep
 }
