@@ -70,6 +70,8 @@ type Engine struct {
 
 	visible atomic.Uint64
 	durable atomic.Uint64
+	commits *committer // checkpoints, off the loop
+	closing bool       // on the loop: the final barrier commits inline
 	visMu   sync.Mutex
 	visCh   chan struct{} // closed and replaced at every new visible epoch
 
@@ -149,6 +151,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		errLog:   newSourceErrorLog(),
 		sinks:    map[string]*sinkRuntime{},
 	}
+	e.commits = newCommitter(e)
 	e.readerList.Store([]*reader(nil))
 	e.sinkList.Store([]*sinkRuntime(nil))
 	e.barrierMS.Store(opts.BarrierInterval.Milliseconds())
@@ -158,6 +161,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.started = true
+	go e.commits.run()
 	go e.loop()
 	return e, nil
 }
@@ -234,6 +238,8 @@ func (e *Engine) Close() error {
 	}
 	close(e.quit)
 	<-e.loopDone
+	e.commits.stop()
+	<-e.commits.done
 	e.snaps.invalidate()
 	// Per-engine caches kept in package-level maps go with the engine.
 	visTracks.Delete(e)
@@ -266,6 +272,8 @@ func (e *Engine) loop() {
 			fn()
 		case <-e.srcWake:
 			e.drainSources()
+		case <-e.commits.wake:
+			e.commits.delivered()
 		case <-timer.C:
 			if err := e.maybeBarrier(false); err != nil {
 				e.log.Error("barrier", "err", err)
@@ -283,6 +291,7 @@ func (e *Engine) loop() {
 				break
 			}
 			e.stopAllReaders()
+			e.closing = true
 			if err := e.injectBarrier(true); err != nil {
 				e.log.Error("final barrier", "err", err)
 			}
@@ -405,12 +414,8 @@ func (e *Engine) injectBarrier(checkpoint bool) error {
 		rt.stream.deliver(epoch)
 	}
 	if checkpoint {
-		meta := e.commitMeta()
-		if err := e.store.Commit(epoch, meta); err != nil {
-			errs = append(errs, fmt.Errorf("commit epoch %d: %w", epoch, err))
-		} else {
-			e.durable.Store(epoch)
-			e.afterDurable(epoch, meta)
+		if err := e.checkpoint(epoch); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -485,7 +490,18 @@ func (e *Engine) DurableEpoch() uint64 { return e.durable.Load() }
 // visible (and durable): every change submitted before Flush is then
 // visible to queries.
 func (e *Engine) Flush(ctx context.Context) error {
-	return e.onLoop(ctx, func() error { return e.maybeBarrier(true) })
+	var target uint64
+	err := e.onLoop(ctx, func() error {
+		if err := e.maybeBarrier(true); err != nil {
+			return err
+		}
+		target = e.visible.Load()
+		return nil
+	})
+	if err != nil || !e.started {
+		return err
+	}
+	return e.commits.waitDurable(ctx, target)
 }
 
 // needsBarrier reports whether a barrier would change anything: dirty
@@ -510,13 +526,19 @@ func (e *Engine) maybeBarrier(checkpoint bool) error {
 		return e.injectBarrier(checkpoint)
 	}
 	if v := e.visible.Load(); (checkpoint || e.barrierCount%int(max(e.ckptFreq.Load(), 1)) == 0) && e.durable.Load() < v && e.visible.Load() > 0 {
-		meta := e.commitMeta()
-		if err := e.store.Commit(v, meta); err != nil {
-			return fmt.Errorf("commit epoch %d: %w", v, err)
-		}
-		e.durable.Store(v)
-		e.afterDurable(v, meta)
+		return e.checkpoint(v)
 	}
+	return nil
+}
+
+// checkpoint makes the sealed epoch durable (on the loop): queued for the
+// committer, or inline before the loop runs and at the final barrier.
+func (e *Engine) checkpoint(epoch uint64) error {
+	meta := e.commitMeta()
+	if !e.started || e.closing {
+		return e.commits.commitNow(epoch, meta)
+	}
+	e.commits.request(epoch, meta)
 	return nil
 }
 

@@ -25,6 +25,9 @@ type parseError struct{ err *Error }
 // skipped. A query statement (SELECT, VALUES, WITH ..., TABLE t, or a
 // parenthesised query) parses to *Query.
 func Parse(sql string) (stmts []Statement, err error) {
+	if st, ok := fastInsert(sql); ok && !noFastInsert {
+		return []Statement{st}, nil
+	}
 	p, err := newParser(sql)
 	if err != nil {
 		return nil, err
@@ -43,6 +46,10 @@ func Parse(sql string) (stmts []Statement, err error) {
 	}
 	return stmts, nil
 }
+
+// noFastInsert turns the bulk-INSERT fast path off (tests compare it with
+// the full parser).
+var noFastInsert bool
 
 // ParseOne parses exactly one statement; a trailing ';' is allowed.
 func ParseOne(sql string) (stmt Statement, err error) {

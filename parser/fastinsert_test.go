@@ -1,0 +1,124 @@
+package parser
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fullParse parses sql with the fast INSERT path off.
+func fullParse(sql string) ([]Statement, error) {
+	noFastInsert = true
+	defer func() { noFastInsert = false }()
+	return Parse(sql)
+}
+
+// TestFastInsertMatchesParser generates INSERT statements from fragments
+// the fast path accepts and fragments it must leave to the full parser,
+// and checks that whenever the fast path answers, its AST is exactly the
+// full parser's.
+func TestFastInsertMatchesParser(t *testing.T) {
+	elems := []string{
+		"1", "-1", "0", "42", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"1.5", "-2.25", "5.", ".5", "-.5", "1e3", "1.5E-3", "2e+2", "1e", "+5", "- 5", "--5\n", "0x1F",
+		"'abc'", "''", "'it''s'", "'a\\b'", "'héllo'", "E'x'", "'a' 'b'",
+		"NULL", "null", "TRUE", "false", "DEFAULT", "x", "1+2", "'1'::int", "(1)", "ARRAY[1]",
+	}
+	names := []string{"t", "T", "my_table", `"Mixed"`, `"a.b"`, "public.t", "select", "name", "t2$"}
+	cols := []string{"", "(a)", "(a, b)", "(A,B)", `("X", y)`, "()"}
+	tails := []string{"", ";", " ; ", "\n", "; SELECT 1", " RETURNING *", " -- c", " /* c */"}
+	r := rand.New(rand.NewPCG(1, 2))
+	fast := 0
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		b.WriteString([]string{"INSERT INTO ", "insert into ", "  Insert\n Into "}[r.IntN(3)])
+		b.WriteString(names[r.IntN(len(names))])
+		b.WriteString(" " + cols[r.IntN(len(cols))] + " VALUES ")
+		w := 1 + r.IntN(3)
+		for row := range 1 + r.IntN(4) {
+			if row > 0 {
+				b.WriteString([]string{",", ", ", " ,\n"}[r.IntN(3)])
+			}
+			b.WriteByte('(')
+			for j := range w {
+				if j > 0 {
+					b.WriteString([]string{",", ", ", " , "}[r.IntN(3)])
+				}
+				// Mostly accepted elements, so that whole statements pass.
+				if r.IntN(10) < 8 {
+					b.WriteString(elems[r.IntN(20)])
+				} else {
+					b.WriteString(elems[r.IntN(len(elems))])
+				}
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(tails[r.IntN(len(tails))])
+		sql := b.String()
+		st, ok := fastInsert(sql)
+		want, err := fullParse(sql)
+		if !ok {
+			continue
+		}
+		fast++
+		if err != nil {
+			t.Fatalf("%q: fast path accepted what the parser rejects: %v", sql, err)
+		}
+		if len(want) != 1 || !reflect.DeepEqual(want[0], Statement(st)) {
+			t.Fatalf("%q:\nfast %#v\nfull %#v", sql, st, want[0])
+		}
+		if got, err := Parse(sql); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: Parse does not return the fast result: %v", sql, err)
+		}
+	}
+	if fast < 1000 {
+		t.Fatalf("the fast path answered only %d of 20000 statements", fast)
+	}
+}
+
+// TestFastInsertAnswers pins which shapes the fast path takes.
+func TestFastInsertAnswers(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"INSERT INTO t VALUES (1, 'a', NULL, true, -2.5)":    true,
+		"insert into t (a, b) values (1,2),(3,4);":           true,
+		"INSERT INTO t VALUES (1) RETURNING a":               false,
+		"INSERT INTO s.t VALUES (1)":                         false,
+		"INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)": false,
+		"INSERT INTO t SELECT 1":                             false,
+		"INSERT INTO t VALUES ('a''b')":                      false,
+		"INSERT INTO t VALUES (DEFAULT)":                     false,
+		"INSERT INTO t VALUES (1) -- trailing comment":       false,
+	} {
+		if _, ok := fastInsert(sql); ok != want {
+			t.Errorf("%q: fast path %v, want %v", sql, ok, want)
+		}
+	}
+}
+
+func BenchmarkParseBulkInsert(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO t VALUES ")
+	for i := range 10000 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("(" + strings.Repeat("7", 1+i%5) + ", 12345)")
+	}
+	sql := sb.String()
+	for _, mode := range []struct {
+		name string
+		off  bool
+	}{{"fast", false}, {"full", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			noFastInsert = mode.off
+			defer func() { noFastInsert = false }()
+			for b.Loop() {
+				if _, err := Parse(sql); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
+		})
+	}
+}
