@@ -179,6 +179,9 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	o, alloc := e.newObject(KindTable, name, text, replay)
 	id := alloc.alloc()
 	layout := types.TableLayout{ID: id, Name: name, Cols: schema.Types(), PK: pk}
+	// An APPEND ONLY table keyed by its hidden row id gets its rows in id
+	// order (the loop assigns the ids): the store packs them in blocks.
+	layout.AppendBlocks = st.AppendOnly && len(pk) == 1 && schema[pk[0]].Hidden && schema[pk[0]].Name == RowIDColumn
 	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly}
 	o.tables = []types.TableLayout{layout}
 	o.src, o.wm = d, wm

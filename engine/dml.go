@@ -102,6 +102,12 @@ func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) 
 				return nil // dropped meanwhile
 			}
 			e.dirty = true
+			if rowIDCol >= 0 && rel.Layout.AppendBlocks {
+				// Row ids in the order rows reach the table (see restampRowIDs).
+				for _, r := range rows {
+					r[rowIDCol] = e.rowID.Add(1)
+				}
+			}
 			return pushRows(rt.input, ts, rows)
 		})
 		if err != nil {
@@ -130,6 +136,11 @@ func (e *Engine) pushInsertChunks(ctx context.Context, o *object, chunks []*type
 			return nil // dropped meanwhile
 		}
 		e.dirty = true
+		if col := rowIDColumn(o.rel); col >= 0 && o.rel.Layout.AppendBlocks {
+			for _, c := range chunks {
+				e.restampRowIDs(c, col)
+			}
+		}
 		for i, c := range chunks {
 			if err := rt.input.Push(0, c); err != nil {
 				for _, c := range chunks[i+1:] {
@@ -441,6 +452,25 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 		rows = rows[k:]
 	}
 	return chunks, len(vals.Rows), true
+}
+
+// restampRowIDs gives the rows of an insert chunk fresh row ids, on the
+// loop. Statements take their ids on their own goroutines, so two sessions
+// inserting at once can reach the table out of id order; an append-block
+// table (types.TableLayout.AppendBlocks) stores rows in id order cheaply
+// and out of order slowly, so its ids are taken again where the order of
+// arrival is decided.
+func (e *Engine) restampRowIDs(c *types.Chunk, col int) {
+	n := c.NumRows()
+	first := e.rowID.Add(int64(n)) - int64(n) + 1
+	b := array.NewInt64Builder(types.Allocator)
+	b.Reserve(n)
+	for i := range n {
+		b.UnsafeAppend(first + int64(i))
+	}
+	c.Cols[col].Release()
+	c.Cols[col] = b.NewArray()
+	b.Release()
 }
 
 // constConv converts the constant elements of one VALUES column.

@@ -65,7 +65,12 @@ type tableData struct {
 	id      uint32
 	mu      sync.Mutex
 	staged  *skiplist
-	dropped bool // the open epoch dropped the table: older data is hidden
+	dropped bool      // the open epoch dropped the table: older data is hidden
+	blk     *blockBuf // open block of an AppendBlocks table
+	lastKey string    // key of the last row appended to a block in order
+	// lastKnown says lastKey is up to date with the stored rows (it is
+	// found at the first put after the store opens).
+	lastKnown bool
 }
 
 // layer is the immutable write set of one sealed epoch.
@@ -486,6 +491,7 @@ func (s *Store) sealLocked(epoch uint64) {
 	ly := &layer{epoch: epoch, tables: map[uint32]*tableLayer{}}
 	for id, td := range s.tables {
 		td.mu.Lock()
+		td.flushBlockLocked()
 		if td.staged.n > 0 || td.dropped {
 			ly.tables[id] = &tableLayer{entries: td.staged.entries(), dropped: td.dropped}
 			td.staged = newSkiplist()
@@ -691,6 +697,7 @@ func (s *Store) DropTable(id uint32) error {
 	td.mu.Lock()
 	td.staged = newSkiplist()
 	td.dropped = true
+	td.blk, td.lastKey, td.lastKnown = nil, "", true
 	td.mu.Unlock()
 	return nil
 }
@@ -741,6 +748,7 @@ func (s *Store) latestGet(td *tableData, key string) ([]byte, bool, error) {
 		return nil, false, ErrClosed
 	}
 	td.mu.Lock()
+	td.flushBlockLocked()
 	n := td.staged.get(key)
 	var e entry
 	if n != nil {
@@ -811,6 +819,7 @@ func (s *Store) latestScan(td *tableData, p string, fn func(k string, v []byte) 
 		return ErrClosed
 	}
 	td.mu.Lock()
+	td.flushBlockLocked()
 	var staged []entry
 	for n := td.staged.seek(p); n != nil && len(n.key) >= len(p) && n.key[:len(p)] == p; n = n.next[0] {
 		staged = append(staged, n.entry)
@@ -1004,6 +1013,9 @@ func (sn *Snapshot) Get(l types.TableLayout, pk types.Row) (types.Row, bool, err
 	defer sn.s.readers.Done()
 	tc := sn.s.codecFor(l)
 	key := tc.pkKey(pk)
+	if tc.blocked {
+		return tc.blockGet(sn.scan, key)
+	}
 	var row types.Row
 	ok, err := layersLookup(sn.layers, sn.view, l.ID, bytesToString(key), func(v []byte) error {
 		var err error
@@ -1026,8 +1038,18 @@ func (sn *Snapshot) Scan(l types.TableLayout, prefix types.Row, fn func(types.Ro
 	defer sn.s.readers.Done()
 	tc := sn.s.codecFor(l)
 	p := string(tc.prefixKey(prefix))
-	srcs, v := layerSources(nil, sn.layers, sn.view, l.ID, p)
-	return mergeScan(srcs, v, p, tc.scanFn(fn))
+	if tc.blocked {
+		return sn.scan(string(tc.prefix), tc.blockScanFn(p, fn))
+	}
+	return sn.scan(p, tc.scanFn(fn))
+}
+
+// scan merges the snapshot's sources for keys with prefix p (the caller
+// has begun the read).
+func (sn *Snapshot) scan(p string, fn func(k string, v []byte) (bool, error)) error {
+	id := binary.BigEndian.Uint32([]byte(p[:tablePrefixSz]))
+	srcs, v := layerSources(nil, sn.layers, sn.view, id, p)
+	return mergeScan(srcs, v, p, fn)
 }
 
 // GetMeta returns the value of a meta key at the snapshot.
@@ -1073,6 +1095,7 @@ func (s *Store) TableStats() map[uint32]TableStat {
 	out := map[uint32]TableStat{}
 	for id, td := range s.tables {
 		td.mu.Lock()
+		td.flushBlockLocked()
 		if td.staged.n > 0 {
 			st := out[id]
 			st.StagedRows, st.StagedBytes = td.staged.n, td.staged.bytes

@@ -16,10 +16,11 @@ type tableCodec struct {
 	desc     []bool
 	valCols  []int // composite PK columns, then non-PK columns
 	valTypes []types.Type
+	blocked  bool // AppendBlocks: values are blocks of rows (blocks.go)
 }
 
 func newTableCodec(l types.TableLayout) *tableCodec {
-	tc := &tableCodec{layout: l, prefix: tablePrefix(nil, l.ID), desc: l.Desc}
+	tc := &tableCodec{layout: l, prefix: tablePrefix(nil, l.ID), desc: l.Desc, blocked: l.AppendBlocks}
 	inPK := make([]bool, len(l.Cols))
 	for _, c := range l.PK {
 		if c < 0 || c >= len(l.Cols) {
@@ -43,7 +44,7 @@ func newTableCodec(l types.TableLayout) *tableCodec {
 
 func (tc *tableCodec) matches(l types.TableLayout) bool {
 	return slices.Equal(tc.layout.Cols, l.Cols) && slices.Equal(tc.layout.PK, l.PK) &&
-		slices.Equal(tc.layout.Desc, l.Desc)
+		slices.Equal(tc.layout.Desc, l.Desc) && tc.blocked == l.AppendBlocks
 }
 
 // rowKey is the key of a full row.
@@ -145,6 +146,10 @@ func (t *Table) Layout() types.TableLayout { return t.tc.layout }
 // with the same primary key. The row is encoded at once; the caller may
 // reuse it.
 func (t *Table) Put(row types.Row) {
+	if t.tc.blocked {
+		t.putBlocked(t.tc.rowKey(row), t.tc.value(row))
+		return
+	}
 	e := entry{key: bytesToString(t.tc.rowKey(row)), val: t.tc.value(row)}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
@@ -154,6 +159,10 @@ func (t *Table) Put(row types.Row) {
 // Delete stages the deletion of the row with primary key pk (key columns
 // only, in key order).
 func (t *Table) Delete(pk types.Row) {
+	if t.tc.blocked {
+		t.rewriteBlock(t.tc.pkKey(pk), nil, true)
+		return
+	}
 	e := entry{key: bytesToString(t.tc.pkKey(pk)), del: true}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
@@ -163,6 +172,9 @@ func (t *Table) Delete(pk types.Row) {
 // Get returns the row with primary key pk in the latest view.
 func (t *Table) Get(pk types.Row) (types.Row, bool, error) {
 	key := t.tc.pkKey(pk)
+	if t.tc.blocked {
+		return t.tc.blockGet(t.latestScan, key)
+	}
 	v, ok, err := t.s.latestGet(t.td, bytesToString(key))
 	if err != nil || !ok {
 		return nil, false, err
@@ -176,6 +188,9 @@ func (t *Table) Get(pk types.Row) (types.Row, bool, error) {
 // view, until fn returns false. fn may write to the table; whether the scan
 // sees such writes is unspecified.
 func (t *Table) Scan(prefix types.Row, fn func(types.Row) bool) error {
+	if t.tc.blocked {
+		return t.latestScan(string(t.tc.prefix), t.tc.blockScanFn(string(t.tc.prefixKey(prefix)), fn))
+	}
 	return t.s.latestScan(t.td, string(t.tc.prefixKey(prefix)), t.tc.scanFn(fn))
 }
 
@@ -183,7 +198,13 @@ func (t *Table) Scan(prefix types.Row, fn func(types.Row) bool) error {
 func (t *Table) StagedLen() int {
 	t.td.mu.Lock()
 	defer t.td.mu.Unlock()
+	t.td.flushBlockLocked()
 	return t.td.staged.n
+}
+
+// latestScan scans the table's keys with prefix p in the latest view.
+func (t *Table) latestScan(p string, fn func(k string, v []byte) (bool, error)) error {
+	return t.s.latestScan(t.td, p, fn)
 }
 
 // bytesToString returns b as a string without copying. b must never be

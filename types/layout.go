@@ -9,4 +9,10 @@ type TableLayout struct {
 	Cols []Type
 	PK   []int  // positions in Cols, in key order
 	Desc []bool // per PK column: descending order (nil = all ascending)
+	// AppendBlocks says that rows come in increasing key order and are
+	// rarely deleted (an APPEND ONLY table keyed by its hidden row id), so
+	// the store keeps many rows under one key (docs/state-format.md). Reads
+	// and writes work as for any table; out-of-order puts and deletes are
+	// correct but slow.
+	AppendBlocks bool
 }

@@ -505,6 +505,7 @@ func rwLines(rec *Record, rows [][]string, mode string) (got, want []string) {
 		got = splitSorted(got)
 		want = splitSorted(want)
 	}
+	alignPrecision(got, want)
 	return got, want
 }
 
