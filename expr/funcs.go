@@ -460,29 +460,64 @@ func regexImpl(fold, neg bool) *impl {
 	})
 }
 
-// similarToRegex translates an SQL SIMILAR TO pattern.
-func similarToRegex(p string) string {
+// similarToRegex translates an SQL SIMILAR TO pattern with escape character
+// esc (0 for none) into a Go regular expression anchored at both ends. As in
+// Postgres, esc followed by '"' marks a substring boundary, which in a plain
+// match is just a grouping parenthesis.
+func similarToRegex(p string, esc rune) (string, error) {
 	var b strings.Builder
 	b.WriteString("^(?:")
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
+	pr := []rune(p)
+	inBracket := false
+	open := true
+	for i := 0; i < len(pr); i++ {
+		c := pr[i]
+		if esc != 0 && c == esc {
+			if i+1 >= len(pr) {
+				// Postgres drops a trailing escape character.
+				break
+			}
+			i++
+			n := pr[i]
+			if n == '"' && !inBracket {
+				if open {
+					b.WriteString("(")
+				} else {
+					b.WriteString(")")
+				}
+				open = !open
+				continue
+			}
+			b.WriteString(regexp.QuoteMeta(string(n)))
+			continue
+		}
+		if inBracket {
+			if c == ']' {
+				inBracket = false
+			}
+			if c == '\\' {
+				b.WriteString("\\\\")
+				continue
+			}
+			b.WriteRune(c)
+			continue
+		}
+		switch c {
 		case '%':
 			b.WriteString(".*")
 		case '_':
 			b.WriteString(".")
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(string(p[i])))
-			}
-		case '.', '^', '$':
+		case '[':
+			inBracket = true
+			b.WriteRune(c)
+		case '.', '^', '$', '\\':
 			b.WriteString("\\" + string(c))
 		default:
-			b.WriteByte(c)
+			b.WriteRune(c)
 		}
 	}
 	b.WriteString(")$")
-	return b.String()
+	return b.String(), nil
 }
 
 func init() {
@@ -842,13 +877,31 @@ func registerString() {
 	}
 	for _, n := range []string{"similar to", "not similar to"} {
 		neg := n == "not similar to"
-		register(n, ts(tT, tT), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-			r, err := compileRegex(similarToRegex(a[1].(string)), "s")
+		sim := strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+			esc := '\\'
+			if len(a) > 2 {
+				e := []rune(a[2].(string))
+				switch len(e) {
+				case 0:
+					esc = 0
+				case 1:
+					esc = e[0]
+				default:
+					return nil, sqlerr.New(codeInvalidEscape, "invalid escape string").WithHint("Escape string must be empty or one character.")
+				}
+			}
+			re, err := similarToRegex(a[1].(string), esc)
+			if err != nil {
+				return nil, err
+			}
+			r, err := compileRegex(re, "s")
 			if err != nil {
 				return nil, err
 			}
 			return r.MatchString(a[0].(string)) != neg, nil
-		}))
+		})
+		register(n, ts(tT, tT), tB, sim)
+		register(n, ts(tT, tT, tT), tB, sim)
 	}
 	regexpReplace := func(_ *Context, a []types.Datum) (types.Datum, error) {
 		flags := ""
@@ -1127,12 +1180,19 @@ func registerTime() {
 		return dateFromYMD(y, m, d), nil
 	}))
 	mkts := func(a []types.Datum) (int64, error) {
-		y, m, d := int(a[0].(int64)), int(a[1].(int64)), int(a[2].(int64))
+		y0, m, d := a[0].(int64), a[1].(int64), a[2].(int64)
 		h, mi, s := a[3].(int64), a[4].(int64), a[5].(float64)
-		if y == 0 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60 {
-			return 0, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, m, d)
+		y := y0
+		if y < 0 {
+			y++ // year -1 is 1 BC, the astronomical year 0
 		}
-		return int64(dateFromYMD(y, m, d))*types.MicrosPerDay + h*types.MicrosPerHour + mi*types.MicrosPerMinute + int64(math.RoundToEven(s*1e6)), nil
+		if y0 == 0 || m < 1 || m > 12 || d < 1 || d > int64(daysIn(int(y), int(m))) {
+			return 0, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y0, m, d)
+		}
+		if err := checkTimeFields(h, mi, s); err != nil {
+			return 0, err
+		}
+		return int64(dateFromYMD(int(y), int(m), int(d)))*types.MicrosPerDay + h*types.MicrosPerHour + mi*types.MicrosPerMinute + int64(math.RoundToEven(s*1e6)), nil
 	}
 	register("make_timestamp", ts(tI4, tI4, tI4, tI4, tI4, tF8), tTS, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		v, err := mkts(a)

@@ -348,7 +348,34 @@ func Resolve(name string, args []Expr) (Expr, error) {
 	if IsAggregate(n) || IsWindowFunc(n) {
 		return nil, sqlerr.New(sqlerr.GroupingError, "aggregate or window function %s is not allowed here", n)
 	}
+	if t, ok := funcStyleCast(n, args); ok {
+		return NewCast(args[0], t, true)
+	}
 	return nil, noFunction(n, args)
+}
+
+// funcStyleCast reports whether name(arg) is a function-style cast, as
+// Postgres treats a call of a type's name with one string argument (a
+// literal or text, converted through the type's input function) when no
+// function of that name matches.
+func funcStyleCast(name string, args []Expr) (types.Type, bool) {
+	if len(args) != 1 {
+		return types.Type{}, false
+	}
+	switch name {
+	case "bool", "boolean", "int2", "smallint", "int4", "int", "integer", "int8", "bigint", "float4", "real",
+		"float8", "numeric", "decimal", "text", "varchar", "bytea", "date", "time", "timestamp", "timestamptz",
+		"interval", "jsonb", "json":
+	default:
+		return types.Type{}, false
+	}
+	t, ok := types.TypeByName(name)
+	k := args[0].Type().Kind
+	// Any type converts to a string type through its output function.
+	if !ok || (k != types.KindUnknown && k != types.KindVarchar && t.Kind != types.KindVarchar) {
+		return types.Type{}, false
+	}
+	return t, true
 }
 
 var cmpOps = map[string]bool{"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,
