@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -1238,21 +1237,6 @@ func registerTime() {
 		iv.Micros %= types.MicrosPerDay
 		return iv, nil
 	}))
-	for _, t := range []types.Type{tTS, tTZ, tD} {
-		t := t
-		register("to_char", ts(t, tT), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			var us int64
-			switch x := a[0].(type) {
-			case types.Timestamp:
-				us = int64(x)
-			case types.Timestamptz:
-				us = int64(utcToLocal(x, ctx.location()))
-			case types.Date:
-				us = int64(x) * types.MicrosPerDay
-			}
-			return toChar(tsTime(us), a[1].(string)), nil
-		}))
-	}
 }
 
 // age is Postgres's age(a, b): a symbolic difference in years, months, days.
@@ -1279,95 +1263,6 @@ func age(a, b int64) types.Interval {
 		iv = negInterval(iv)
 	}
 	return iv
-}
-
-// toChar implements the common to_char date/time template patterns.
-func toChar(t time.Time, f string) string {
-	var b strings.Builder
-	pats := []struct {
-		p string
-		f func() string
-	}{
-		{"YYYY", func() string { return pad4(t.Year()) }},
-		{"HH24", func() string { return pad2(int64(t.Hour())) }},
-		{"HH12", func() string { return pad2(int64((t.Hour()+11)%12 + 1)) }},
-		{"MONTH", func() string { return strings.ToUpper(padRight(t.Month().String(), 9)) }},
-		{"Month", func() string { return padRight(t.Month().String(), 9) }},
-		{"month", func() string { return strings.ToLower(padRight(t.Month().String(), 9)) }},
-		{"MON", func() string { return strings.ToUpper(t.Month().String()[:3]) }},
-		{"Mon", func() string { return t.Month().String()[:3] }},
-		{"DAY", func() string { return strings.ToUpper(padRight(t.Weekday().String(), 9)) }},
-		{"Day", func() string { return padRight(t.Weekday().String(), 9) }},
-		{"DY", func() string { return strings.ToUpper(t.Weekday().String()[:3]) }},
-		{"Dy", func() string { return t.Weekday().String()[:3] }},
-		{"DDD", func() string { return pad3(t.YearDay()) }},
-		{"MS", func() string { return pad3(t.Nanosecond() / 1e6) }},
-		{"US", func() string { return pad6(t.Nanosecond() / 1e3) }},
-		{"YY", func() string { return pad2(int64(t.Year() % 100)) }},
-		{"MM", func() string { return pad2(int64(t.Month())) }},
-		{"DD", func() string { return pad2(int64(t.Day())) }},
-		{"HH", func() string { return pad2(int64((t.Hour()+11)%12 + 1)) }},
-		{"MI", func() string { return pad2(int64(t.Minute())) }},
-		{"SS", func() string { return pad2(int64(t.Second())) }},
-		{"AM", func() string { return ampm(t, "AM", "PM") }},
-		{"PM", func() string { return ampm(t, "AM", "PM") }},
-		{"am", func() string { return ampm(t, "am", "pm") }},
-		{"pm", func() string { return ampm(t, "am", "pm") }},
-		{"Q", func() string { return strconv.Itoa((int(t.Month())-1)/3 + 1) }},
-		{"D", func() string { return strconv.Itoa(int(t.Weekday()) + 1) }},
-	}
-outer:
-	for i := 0; i < len(f); {
-		if f[i] == '"' {
-			j := strings.IndexByte(f[i+1:], '"')
-			if j < 0 {
-				b.WriteString(f[i+1:])
-				break
-			}
-			b.WriteString(f[i+1 : i+1+j])
-			i += j + 2
-			continue
-		}
-		for _, p := range pats {
-			if strings.HasPrefix(f[i:], p.p) || (caseFreePattern[p.p] && strings.HasPrefix(strings.ToUpper(f[i:min(i+len(p.p), len(f))]), p.p)) {
-				b.WriteString(p.f())
-				i += len(p.p)
-				continue outer
-			}
-		}
-		b.WriteByte(f[i])
-		i++
-	}
-	return b.String()
-}
-
-// caseFreePattern lists the numeric to_char patterns that match in any case.
-var caseFreePattern = map[string]bool{"YYYY": true, "HH24": true, "HH12": true, "DDD": true, "MS": true, "US": true,
-	"YY": true, "MM": true, "DD": true, "HH": true, "MI": true, "SS": true}
-
-func ampm(t time.Time, am, pm string) string {
-	if t.Hour() < 12 {
-		return am
-	}
-	return pm
-}
-
-func padRight(s string, n int) string {
-	for len(s) < n {
-		s += " "
-	}
-	return s
-}
-
-func pad3(v int) string { return leftZeros(strconv.Itoa(v), 3) }
-func pad4(v int) string { return leftZeros(strconv.Itoa(v), 4) }
-func pad6(v int) string { return leftZeros(strconv.Itoa(v), 6) }
-
-func leftZeros(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
-	}
-	return s
 }
 
 func registerJSON() {
