@@ -1123,7 +1123,7 @@ func registerTime() {
 		if strings.ToLower(a[0].(string)) == "microseconds" || r == int64(lt) {
 			return a[1], nil
 		}
-		return localToUTC(r, loc), nil
+		return truncBackToUTC(a[0].(string), r, lt, a[1].(types.Timestamptz), loc), nil
 	}))
 	register("date_trunc", ts(tT, tTZ, tT), tTZ, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		loc, err := loadLocation(a[2].(string))
@@ -1135,7 +1135,7 @@ func registerTime() {
 		if err != nil {
 			return nil, err
 		}
-		return localToUTC(r, loc), nil
+		return truncBackToUTC(a[0].(string), r, lt, a[1].(types.Timestamptz), loc), nil
 	}))
 	register("date_trunc", ts(tT, tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return truncInterval2(a[0].(string), a[1].(types.Interval))
