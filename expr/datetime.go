@@ -797,6 +797,10 @@ func addToTimestamp(ts int64, iv types.Interval, loc *time.Location) (int64, err
 const (
 	// Postgres's timestamp range: 4713 BC to 294276 AD.
 	minTimestamp = int64(-210866803200000000)
+	// minDateDays and maxDateDays bound a date (days since 1970-01-01):
+	// 4714-11-24 BC to 5874897-12-31.
+	minDateDays  = int64(-2440588)
+	maxDateDays  = int64(2145042905)
 	maxTimestamp = int64(math.MaxInt64)
 )
 

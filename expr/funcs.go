@@ -215,6 +215,9 @@ func logScaleResult(r *apd.Decimal, in *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func lnNumeric(d *apd.Decimal) (*apd.Decimal, error) {
+	if d.Form == apd.NaN || (d.Form == apd.Infinite && !d.Negative) {
+		return d, nil
+	}
 	if d.Sign() <= 0 {
 		if d.IsZero() {
 			return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of zero")
@@ -245,6 +248,14 @@ func log10Numeric(d *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func expNumeric(d *apd.Decimal) (*apd.Decimal, error) {
+	switch {
+	case d.Form == apd.NaN:
+		return d, nil
+	case d.Form == apd.Infinite && !d.Negative:
+		return d, nil
+	case d.Form == apd.Infinite:
+		return apd.New(0, 0), nil
+	}
 	r := new(apd.Decimal)
 	if _, err := exactCtx.WithPrecision(60).Exp(r, d); err != nil {
 		return nil, numericErr(err)
@@ -429,6 +440,11 @@ func compileRegex(p string, flags string) (*regexp.Regexp, error) {
 	key := flags + "\x00" + p
 	if r, ok := reCache.Load(key); ok {
 		return r.(*regexp.Regexp), nil
+	}
+	for _, f := range flags {
+		if !strings.ContainsRune("bcegimnpqstwx", f) {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
 	}
 	prefix := ""
 	if strings.Contains(flags, "i") {
@@ -616,7 +632,8 @@ func registerMath() {
 	register("power", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tF8) }))
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return checkFloat(math.Exp(a[0].(float64)), isInf(a[0].(float64)), true, tF8)
+		x := a[0].(float64)
+		return checkFloat(math.Exp(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
 	}))
 	register("exp", ts(tN), tN, decFn(expNumeric))
 	register("ln", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return logFloat(a[0].(float64), "ln") }))
@@ -1029,14 +1046,21 @@ func concatRow(from int, sep string) rowFn {
 
 func registerTime() {
 	// arithmetic
+	dateAdd := func(d types.Date, n int64) (types.Datum, error) {
+		r := int64(d) + n
+		if r < minDateDays || r > maxDateDays {
+			return nil, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date out of range")
+		}
+		return types.Date(r), nil
+	}
 	register("+", ts(tD, tI4), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[0].(types.Date)) + a[1].(int64)), nil
+		return dateAdd(a[0].(types.Date), a[1].(int64))
 	}))
 	register("+", ts(tI4, tD), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[1].(types.Date)) + a[0].(int64)), nil
+		return dateAdd(a[1].(types.Date), a[0].(int64))
 	}))
 	register("-", ts(tD, tI4), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[0].(types.Date)) - a[1].(int64)), nil
+		return dateAdd(a[0].(types.Date), -a[1].(int64))
 	}))
 	register("-", ts(tD, tD), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return int64(a[0].(types.Date)) - int64(a[1].(types.Date)), nil

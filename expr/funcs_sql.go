@@ -277,3 +277,55 @@ func init() {
 		}
 	}
 }
+
+func init() {
+	// The zero-argument forms of the variadic JSON builders.
+	for _, n := range []string{"jsonb_build_object", "jsonb_build_array"} {
+		for _, o := range overloads[n] {
+			if o.variadic {
+				register(n, nil, o.ret, o.impl)
+				break
+			}
+		}
+	}
+}
+
+// trimScale drops trailing fractional zeros of a numeric.
+func trimScale(d *apd.Decimal) *apd.Decimal {
+	if d.Form != apd.Finite {
+		return d
+	}
+	r := new(apd.Decimal).Set(d)
+	for r.Exponent < 0 {
+		q, rem := new(apd.BigInt), new(apd.BigInt)
+		q.QuoRem(&r.Coeff, apd.NewBigInt(10), rem)
+		if rem.Sign() != 0 {
+			break
+		}
+		r.Coeff.Set(q)
+		r.Exponent++
+	}
+	if r.Coeff.Sign() == 0 {
+		r.Exponent = 0
+		r.Negative = false
+	}
+	return r
+}
+
+func init() {
+	register("trim_scale", ts(tN), tN, decFn(func(d *apd.Decimal) (*apd.Decimal, error) { return trimScale(d), nil }))
+	register("scale", ts(tN), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		d := a[0].(*apd.Decimal)
+		if d.Form != apd.Finite {
+			return nil, nil
+		}
+		return int64(max(-d.Exponent, 0)), nil
+	}))
+	register("min_scale", ts(tN), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		d := a[0].(*apd.Decimal)
+		if d.Form != apd.Finite {
+			return nil, nil
+		}
+		return int64(max(-trimScale(d).Exponent, 0)), nil
+	}))
+}

@@ -25,7 +25,7 @@ var (
 // overload is one signature of a function or operator.
 type overload struct {
 	args     []types.Type
-	variadic bool // the last parameter repeats (zero or more times)
+	variadic bool // the last parameter repeats (one or more times)
 	ret      types.Type
 	retFn    func(params []types.Type) types.Type
 	impl     *impl
@@ -61,7 +61,8 @@ type candidate struct {
 func match(o *overload, ats []types.Type) (*candidate, bool) {
 	n := len(o.args)
 	if o.variadic {
-		if len(ats) < n-1 {
+		// As in Postgres, a VARIADIC parameter takes at least one argument.
+		if len(ats) < n {
 			return nil, false
 		}
 	} else if len(ats) != n {
