@@ -306,7 +306,15 @@ func castDatum(ctx *Context, d types.Datum, from, to types.Type) (types.Datum, e
 			return numericToInt(n, to)
 		case to.IsFloat():
 			f := toFloat(n)
-			return checkFloat(f, math.IsInf(f, 0) || math.IsNaN(f), true, to)
+			f32over := to.Kind == types.KindFloat32 && math.Abs(f) > math.MaxFloat32
+			if n.Form == apd.Finite && (math.IsInf(f, 0) || f32over) {
+				name := "double precision"
+				if to.Kind == types.KindFloat32 {
+					name = "real"
+				}
+				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "\"%s\" is out of range for type %s", n.Text('f'), name)
+			}
+			return checkFloat(f, n.Form != apd.Finite, true, to)
 		}
 	case types.KindBool:
 		if to.IsInteger() {

@@ -291,9 +291,42 @@ func localToUTC(local int64, loc *time.Location) types.Timestamptz {
 	if loc == nil || loc == time.UTC {
 		return types.Timestamptz(local)
 	}
-	t := time.UnixMicro(local).UTC()
-	lt := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
-	return types.Timestamptz(lt.UnixMicro())
+	// As Postgres: try the offsets in effect a day before and a day after;
+	// an ambiguous time (a fall-back) takes the later offset, a skipped
+	// time (a spring-forward) the earlier one.
+	offAt := func(us int64) int64 {
+		_, off := time.UnixMicro(us).In(loc).Zone()
+		return int64(off) * types.MicrosPerSecond
+	}
+	before, after := offAt(local-types.MicrosPerDay), offAt(local+types.MicrosPerDay)
+	if before == after {
+		if off := offAt(local - before); off == before {
+			return types.Timestamptz(local - before)
+		}
+		// A transition within the day and back: fall back to the offset
+		// at the naive instant.
+		off := offAt(local - before)
+		return types.Timestamptz(local - off)
+	}
+	if offAt(local-after) == after {
+		return types.Timestamptz(local - after)
+	}
+	if offAt(local-before) == before {
+		return types.Timestamptz(local - before)
+	}
+	return types.Timestamptz(local - before)
+}
+
+// truncBackToUTC turns a truncated wall-clock time r (truncated from lt,
+// the wall-clock time of orig in loc) back into an instant, as Postgres
+// does: units of a day or more look the offset up again, smaller units keep
+// the original offset.
+func truncBackToUTC(unit string, r int64, lt types.Timestamp, orig types.Timestamptz, loc *time.Location) types.Timestamptz {
+	switch strings.ToLower(unit) {
+	case "hour", "hours", "minute", "minutes", "second", "seconds", "millisecond", "milliseconds", "microsecond", "microseconds":
+		return types.Timestamptz(r - (int64(lt) - int64(orig)))
+	}
+	return localToUTC(r, loc)
 }
 
 // utcToLocal returns the wall-clock timestamp of an instant in loc.
@@ -315,6 +348,7 @@ func fromTime(t time.Time) int64 { return t.UnixMicro() }
 type ivAcc struct {
 	months, days float64
 	micros       float64
+	exact        int64 // microseconds from HH:MM:SS fields, kept exact
 }
 
 var ivUnits = map[string]string{
@@ -368,7 +402,88 @@ func (a *ivAcc) result() types.Interval {
 	dFrac := (a.months - m) * 30
 	d := math.Trunc(a.days + dFrac)
 	us := a.micros + (a.days+dFrac-d)*float64(types.MicrosPerDay)
-	return types.Interval{Months: int32(m), Days: int32(d), Micros: int64(math.RoundToEven(us))}
+	return types.Interval{Months: int32(m), Days: int32(d), Micros: a.exact + int64(math.RoundToEven(us))}
+}
+
+// inRange reports whether the accumulated fields fit an interval.
+func (a *ivAcc) inRange() bool {
+	m := math.Trunc(a.months)
+	d := math.Trunc(a.days + (a.months-m)*30)
+	if m > math.MaxInt32 || m < math.MinInt32 || d > math.MaxInt32 || d < math.MinInt32 {
+		return false
+	}
+	us := a.micros + (a.days+(a.months-m)*30-d)*float64(types.MicrosPerDay)
+	if us >= 9.2e18 || us <= -9.2e18 {
+		return false
+	}
+	r := int64(math.RoundToEven(us))
+	sum := a.exact + r
+	return !((r > 0 && sum < a.exact) || (r < 0 && sum > a.exact))
+}
+
+// parseTimeField reads an interval's [-]H:M[:S[.f]] field exactly, in
+// microseconds; ok is false on bad syntax, overflow on an out-of-range
+// value.
+func parseTimeField(tok string, minuteFirst bool) (us int64, ok, overflow bool) {
+	neg := strings.HasPrefix(tok, "-")
+	t := strings.TrimLeft(tok, "+-")
+	parts := strings.Split(t, ":")
+	if len(parts) > 3 || len(parts) < 2 {
+		return 0, false, false
+	}
+	// A trailing empty field ("1:") counts as zero.
+	if parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	mult := []int64{types.MicrosPerHour, types.MicrosPerMinute, types.MicrosPerSecond}
+	if minuteFirst && len(parts) == 2 {
+		mult = mult[1:]
+	}
+	var total int64
+	for k, p := range parts {
+		whole, frac, hasFrac := strings.Cut(p, ".")
+		if whole == "" && !hasFrac {
+			return 0, false, false
+		}
+		var v int64
+		if whole != "" {
+			for _, c := range []byte(whole) {
+				if !isDigit(c) {
+					return 0, false, false
+				}
+			}
+			var err error
+			if v, err = strconv.ParseInt(whole, 10, 64); err != nil {
+				return 0, true, true
+			}
+		}
+		if v > math.MaxInt64/mult[k] {
+			return 0, true, true
+		}
+		part := v * mult[k]
+		if hasFrac {
+			if frac == "" || k != len(parts)-1 {
+				if frac == "" && k == len(parts)-1 {
+					frac = "0"
+				} else {
+					return 0, false, false
+				}
+			}
+			f, err := strconv.ParseFloat("0."+frac, 64)
+			if err != nil {
+				return 0, false, false
+			}
+			part += int64(math.RoundToEven(f * float64(mult[k])))
+		}
+		if total > math.MaxInt64-part {
+			return 0, true, true
+		}
+		total += part
+	}
+	if neg {
+		total = -total
+	}
+	return total, true, false
 }
 
 // ParseInterval parses Postgres interval text: "1 day 02:00:00",
@@ -429,28 +544,18 @@ func ParseIntervalWithUnit(s, unit string) (types.Interval, error) {
 		numStr, suffix := tok[:j], tok[j:]
 		if strings.Contains(suffix, ":") || strings.Contains(tok, ":") {
 			// time field [-]HH:MM[:SS[.f]]
-			neg := strings.HasPrefix(tok, "-")
-			t := strings.TrimLeft(tok, "+-")
-			parts := strings.Split(t, ":")
-			if len(parts) > 3 {
+			us, ok, overflow := parseTimeField(tok, unit == "MINUTE TO SECOND")
+			if overflow && !strings.HasPrefix(tok, "-") {
+				return types.Interval{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "interval field value out of range: \"%s\"", s)
+			}
+			if !ok || overflow {
 				return bad()
 			}
-			var us float64
-			mult := []float64{3600e6, 60e6, 1e6}
-			if unit == "MINUTE TO SECOND" && len(parts) == 2 {
-				mult = []float64{60e6, 1e6}
+			sum := acc.exact + us
+			if (us > 0 && sum < acc.exact) || (us < 0 && sum > acc.exact) {
+				return types.Interval{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "interval field value out of range: \"%s\"", s)
 			}
-			for k, p := range parts {
-				v, err := strconv.ParseFloat(p, 64)
-				if err != nil {
-					return bad()
-				}
-				us += v * mult[k]
-			}
-			if neg {
-				us = -us
-			}
-			acc.micros += us
+			acc.exact = sum
 			sawAny = true
 			continue
 		}
@@ -500,6 +605,9 @@ func ParseIntervalWithUnit(s, unit string) (types.Interval, error) {
 	}
 	if !sawAny {
 		return bad()
+	}
+	if !acc.inRange() {
+		return types.Interval{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "interval out of range")
 	}
 	iv := acc.result()
 	if ago {
@@ -670,8 +778,14 @@ func addToTimestamp(ts int64, iv types.Interval, loc *time.Location) (int64, err
 				d = dim
 			}
 		}
-		t = time.Date(y, m, d+int(iv.Days), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
-		ts = t.UnixMicro()
+		_, off := t.Zone()
+		tod := floorMod64(ts+int64(off)*types.MicrosPerSecond, types.MicrosPerDay)
+		local := (int64(dateFromYMD(y, int(m), d))+int64(iv.Days))*types.MicrosPerDay + tod
+		if loc == nil {
+			ts = local
+		} else {
+			ts = int64(localToUTC(local, loc))
+		}
 	}
 	r := ts + iv.Micros
 	if (iv.Micros > 0 && r < ts) || (iv.Micros < 0 && r > ts) || r > maxTimestamp || r < minTimestamp {
@@ -683,6 +797,10 @@ func addToTimestamp(ts int64, iv types.Interval, loc *time.Location) (int64, err
 const (
 	// Postgres's timestamp range: 4713 BC to 294276 AD.
 	minTimestamp = int64(-210866803200000000)
+	// minDateDays and maxDateDays bound a date (days since 1970-01-01):
+	// 4714-11-24 BC to 5874897-12-31.
+	minDateDays  = int64(-2440588)
+	maxDateDays  = int64(2145042905)
 	maxTimestamp = int64(math.MaxInt64)
 )
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -216,6 +215,9 @@ func logScaleResult(r *apd.Decimal, in *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func lnNumeric(d *apd.Decimal) (*apd.Decimal, error) {
+	if d.Form == apd.NaN || (d.Form == apd.Infinite && !d.Negative) {
+		return d, nil
+	}
 	if d.Sign() <= 0 {
 		if d.IsZero() {
 			return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of zero")
@@ -246,6 +248,14 @@ func log10Numeric(d *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func expNumeric(d *apd.Decimal) (*apd.Decimal, error) {
+	switch {
+	case d.Form == apd.NaN:
+		return d, nil
+	case d.Form == apd.Infinite && !d.Negative:
+		return d, nil
+	case d.Form == apd.Infinite:
+		return apd.New(0, 0), nil
+	}
 	r := new(apd.Decimal)
 	if _, err := exactCtx.WithPrecision(60).Exp(r, d); err != nil {
 		return nil, numericErr(err)
@@ -431,6 +441,11 @@ func compileRegex(p string, flags string) (*regexp.Regexp, error) {
 	if r, ok := reCache.Load(key); ok {
 		return r.(*regexp.Regexp), nil
 	}
+	for _, f := range flags {
+		if !strings.ContainsRune("bcegimnpqstwx", f) {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
+	}
 	prefix := ""
 	if strings.Contains(flags, "i") {
 		prefix = "(?i)"
@@ -460,29 +475,64 @@ func regexImpl(fold, neg bool) *impl {
 	})
 }
 
-// similarToRegex translates an SQL SIMILAR TO pattern.
-func similarToRegex(p string) string {
+// similarToRegex translates an SQL SIMILAR TO pattern with escape character
+// esc (0 for none) into a Go regular expression anchored at both ends. As in
+// Postgres, esc followed by '"' marks a substring boundary, which in a plain
+// match is just a grouping parenthesis.
+func similarToRegex(p string, esc rune) (string, error) {
 	var b strings.Builder
 	b.WriteString("^(?:")
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
+	pr := []rune(p)
+	inBracket := false
+	open := true
+	for i := 0; i < len(pr); i++ {
+		c := pr[i]
+		if esc != 0 && c == esc {
+			if i+1 >= len(pr) {
+				// Postgres drops a trailing escape character.
+				break
+			}
+			i++
+			n := pr[i]
+			if n == '"' && !inBracket {
+				if open {
+					b.WriteString("(")
+				} else {
+					b.WriteString(")")
+				}
+				open = !open
+				continue
+			}
+			b.WriteString(regexp.QuoteMeta(string(n)))
+			continue
+		}
+		if inBracket {
+			if c == ']' {
+				inBracket = false
+			}
+			if c == '\\' {
+				b.WriteString("\\\\")
+				continue
+			}
+			b.WriteRune(c)
+			continue
+		}
+		switch c {
 		case '%':
 			b.WriteString(".*")
 		case '_':
 			b.WriteString(".")
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(string(p[i])))
-			}
-		case '.', '^', '$':
+		case '[':
+			inBracket = true
+			b.WriteRune(c)
+		case '.', '^', '$', '\\':
 			b.WriteString("\\" + string(c))
 		default:
-			b.WriteByte(c)
+			b.WriteRune(c)
 		}
 	}
 	b.WriteString(")$")
-	return b.String()
+	return b.String(), nil
 }
 
 func init() {
@@ -582,7 +632,8 @@ func registerMath() {
 	register("power", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tF8) }))
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return checkFloat(math.Exp(a[0].(float64)), isInf(a[0].(float64)), true, tF8)
+		x := a[0].(float64)
+		return checkFloat(math.Exp(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
 	}))
 	register("exp", ts(tN), tN, decFn(expNumeric))
 	register("ln", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return logFloat(a[0].(float64), "ln") }))
@@ -842,13 +893,31 @@ func registerString() {
 	}
 	for _, n := range []string{"similar to", "not similar to"} {
 		neg := n == "not similar to"
-		register(n, ts(tT, tT), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-			r, err := compileRegex(similarToRegex(a[1].(string)), "s")
+		sim := strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+			esc := '\\'
+			if len(a) > 2 {
+				e := []rune(a[2].(string))
+				switch len(e) {
+				case 0:
+					esc = 0
+				case 1:
+					esc = e[0]
+				default:
+					return nil, sqlerr.New(codeInvalidEscape, "invalid escape string").WithHint("Escape string must be empty or one character.")
+				}
+			}
+			re, err := similarToRegex(a[1].(string), esc)
+			if err != nil {
+				return nil, err
+			}
+			r, err := compileRegex(re, "s")
 			if err != nil {
 				return nil, err
 			}
 			return r.MatchString(a[0].(string)) != neg, nil
-		}))
+		})
+		register(n, ts(tT, tT), tB, sim)
+		register(n, ts(tT, tT, tT), tB, sim)
 	}
 	regexpReplace := func(_ *Context, a []types.Datum) (types.Datum, error) {
 		flags := ""
@@ -977,14 +1046,21 @@ func concatRow(from int, sep string) rowFn {
 
 func registerTime() {
 	// arithmetic
+	dateAdd := func(d types.Date, n int64) (types.Datum, error) {
+		r := int64(d) + n
+		if r < minDateDays || r > maxDateDays {
+			return nil, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date out of range")
+		}
+		return types.Date(r), nil
+	}
 	register("+", ts(tD, tI4), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[0].(types.Date)) + a[1].(int64)), nil
+		return dateAdd(a[0].(types.Date), a[1].(int64))
 	}))
 	register("+", ts(tI4, tD), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[1].(types.Date)) + a[0].(int64)), nil
+		return dateAdd(a[1].(types.Date), a[0].(int64))
 	}))
 	register("-", ts(tD, tI4), tD, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.Date(int64(a[0].(types.Date)) - a[1].(int64)), nil
+		return dateAdd(a[0].(types.Date), -a[1].(int64))
 	}))
 	register("-", ts(tD, tD), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return int64(a[0].(types.Date)) - int64(a[1].(types.Date)), nil
@@ -1071,7 +1147,7 @@ func registerTime() {
 		if strings.ToLower(a[0].(string)) == "microseconds" || r == int64(lt) {
 			return a[1], nil
 		}
-		return localToUTC(r, loc), nil
+		return truncBackToUTC(a[0].(string), r, lt, a[1].(types.Timestamptz), loc), nil
 	}))
 	register("date_trunc", ts(tT, tTZ, tT), tTZ, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		loc, err := loadLocation(a[2].(string))
@@ -1083,7 +1159,7 @@ func registerTime() {
 		if err != nil {
 			return nil, err
 		}
-		return localToUTC(r, loc), nil
+		return truncBackToUTC(a[0].(string), r, lt, a[1].(types.Timestamptz), loc), nil
 	}))
 	register("date_trunc", ts(tT, tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return truncInterval2(a[0].(string), a[1].(types.Interval))
@@ -1127,12 +1203,19 @@ func registerTime() {
 		return dateFromYMD(y, m, d), nil
 	}))
 	mkts := func(a []types.Datum) (int64, error) {
-		y, m, d := int(a[0].(int64)), int(a[1].(int64)), int(a[2].(int64))
+		y0, m, d := a[0].(int64), a[1].(int64), a[2].(int64)
 		h, mi, s := a[3].(int64), a[4].(int64), a[5].(float64)
-		if y == 0 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60 {
-			return 0, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y, m, d)
+		y := y0
+		if y < 0 {
+			y++ // year -1 is 1 BC, the astronomical year 0
 		}
-		return int64(dateFromYMD(y, m, d))*types.MicrosPerDay + h*types.MicrosPerHour + mi*types.MicrosPerMinute + int64(math.RoundToEven(s*1e6)), nil
+		if y0 == 0 || m < 1 || m > 12 || d < 1 || d > int64(daysIn(int(y), int(m))) {
+			return 0, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", y0, m, d)
+		}
+		if err := checkTimeFields(h, mi, s); err != nil {
+			return 0, err
+		}
+		return int64(dateFromYMD(int(y), int(m), int(d)))*types.MicrosPerDay + h*types.MicrosPerHour + mi*types.MicrosPerMinute + int64(math.RoundToEven(s*1e6)), nil
 	}
 	register("make_timestamp", ts(tI4, tI4, tI4, tI4, tI4, tF8), tTS, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		v, err := mkts(a)
@@ -1178,21 +1261,6 @@ func registerTime() {
 		iv.Micros %= types.MicrosPerDay
 		return iv, nil
 	}))
-	for _, t := range []types.Type{tTS, tTZ, tD} {
-		t := t
-		register("to_char", ts(t, tT), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			var us int64
-			switch x := a[0].(type) {
-			case types.Timestamp:
-				us = int64(x)
-			case types.Timestamptz:
-				us = int64(utcToLocal(x, ctx.location()))
-			case types.Date:
-				us = int64(x) * types.MicrosPerDay
-			}
-			return toChar(tsTime(us), a[1].(string)), nil
-		}))
-	}
 }
 
 // age is Postgres's age(a, b): a symbolic difference in years, months, days.
@@ -1219,95 +1287,6 @@ func age(a, b int64) types.Interval {
 		iv = negInterval(iv)
 	}
 	return iv
-}
-
-// toChar implements the common to_char date/time template patterns.
-func toChar(t time.Time, f string) string {
-	var b strings.Builder
-	pats := []struct {
-		p string
-		f func() string
-	}{
-		{"YYYY", func() string { return pad4(t.Year()) }},
-		{"HH24", func() string { return pad2(int64(t.Hour())) }},
-		{"HH12", func() string { return pad2(int64((t.Hour()+11)%12 + 1)) }},
-		{"MONTH", func() string { return strings.ToUpper(padRight(t.Month().String(), 9)) }},
-		{"Month", func() string { return padRight(t.Month().String(), 9) }},
-		{"month", func() string { return strings.ToLower(padRight(t.Month().String(), 9)) }},
-		{"MON", func() string { return strings.ToUpper(t.Month().String()[:3]) }},
-		{"Mon", func() string { return t.Month().String()[:3] }},
-		{"DAY", func() string { return strings.ToUpper(padRight(t.Weekday().String(), 9)) }},
-		{"Day", func() string { return padRight(t.Weekday().String(), 9) }},
-		{"DY", func() string { return strings.ToUpper(t.Weekday().String()[:3]) }},
-		{"Dy", func() string { return t.Weekday().String()[:3] }},
-		{"DDD", func() string { return pad3(t.YearDay()) }},
-		{"MS", func() string { return pad3(t.Nanosecond() / 1e6) }},
-		{"US", func() string { return pad6(t.Nanosecond() / 1e3) }},
-		{"YY", func() string { return pad2(int64(t.Year() % 100)) }},
-		{"MM", func() string { return pad2(int64(t.Month())) }},
-		{"DD", func() string { return pad2(int64(t.Day())) }},
-		{"HH", func() string { return pad2(int64((t.Hour()+11)%12 + 1)) }},
-		{"MI", func() string { return pad2(int64(t.Minute())) }},
-		{"SS", func() string { return pad2(int64(t.Second())) }},
-		{"AM", func() string { return ampm(t, "AM", "PM") }},
-		{"PM", func() string { return ampm(t, "AM", "PM") }},
-		{"am", func() string { return ampm(t, "am", "pm") }},
-		{"pm", func() string { return ampm(t, "am", "pm") }},
-		{"Q", func() string { return strconv.Itoa((int(t.Month())-1)/3 + 1) }},
-		{"D", func() string { return strconv.Itoa(int(t.Weekday()) + 1) }},
-	}
-outer:
-	for i := 0; i < len(f); {
-		if f[i] == '"' {
-			j := strings.IndexByte(f[i+1:], '"')
-			if j < 0 {
-				b.WriteString(f[i+1:])
-				break
-			}
-			b.WriteString(f[i+1 : i+1+j])
-			i += j + 2
-			continue
-		}
-		for _, p := range pats {
-			if strings.HasPrefix(f[i:], p.p) || (caseFreePattern[p.p] && strings.HasPrefix(strings.ToUpper(f[i:min(i+len(p.p), len(f))]), p.p)) {
-				b.WriteString(p.f())
-				i += len(p.p)
-				continue outer
-			}
-		}
-		b.WriteByte(f[i])
-		i++
-	}
-	return b.String()
-}
-
-// caseFreePattern lists the numeric to_char patterns that match in any case.
-var caseFreePattern = map[string]bool{"YYYY": true, "HH24": true, "HH12": true, "DDD": true, "MS": true, "US": true,
-	"YY": true, "MM": true, "DD": true, "HH": true, "MI": true, "SS": true}
-
-func ampm(t time.Time, am, pm string) string {
-	if t.Hour() < 12 {
-		return am
-	}
-	return pm
-}
-
-func padRight(s string, n int) string {
-	for len(s) < n {
-		s += " "
-	}
-	return s
-}
-
-func pad3(v int) string { return leftZeros(strconv.Itoa(v), 3) }
-func pad4(v int) string { return leftZeros(strconv.Itoa(v), 4) }
-func pad6(v int) string { return leftZeros(strconv.Itoa(v), 6) }
-
-func leftZeros(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
-	}
-	return s
 }
 
 func registerJSON() {

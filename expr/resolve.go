@@ -25,7 +25,7 @@ var (
 // overload is one signature of a function or operator.
 type overload struct {
 	args     []types.Type
-	variadic bool // the last parameter repeats (zero or more times)
+	variadic bool // the last parameter repeats (one or more times)
 	ret      types.Type
 	retFn    func(params []types.Type) types.Type
 	impl     *impl
@@ -61,7 +61,8 @@ type candidate struct {
 func match(o *overload, ats []types.Type) (*candidate, bool) {
 	n := len(o.args)
 	if o.variadic {
-		if len(ats) < n-1 {
+		// As in Postgres, a VARIADIC parameter takes at least one argument.
+		if len(ats) < n {
 			return nil, false
 		}
 	} else if len(ats) != n {
@@ -348,7 +349,34 @@ func Resolve(name string, args []Expr) (Expr, error) {
 	if IsAggregate(n) || IsWindowFunc(n) {
 		return nil, sqlerr.New(sqlerr.GroupingError, "aggregate or window function %s is not allowed here", n)
 	}
+	if t, ok := funcStyleCast(n, args); ok {
+		return NewCast(args[0], t, true)
+	}
 	return nil, noFunction(n, args)
+}
+
+// funcStyleCast reports whether name(arg) is a function-style cast, as
+// Postgres treats a call of a type's name with one string argument (a
+// literal or text, converted through the type's input function) when no
+// function of that name matches.
+func funcStyleCast(name string, args []Expr) (types.Type, bool) {
+	if len(args) != 1 {
+		return types.Type{}, false
+	}
+	switch name {
+	case "bool", "boolean", "int2", "smallint", "int4", "int", "integer", "int8", "bigint", "float4", "real",
+		"float8", "numeric", "decimal", "text", "varchar", "bytea", "date", "time", "timestamp", "timestamptz",
+		"interval", "jsonb", "json":
+	default:
+		return types.Type{}, false
+	}
+	t, ok := types.TypeByName(name)
+	k := args[0].Type().Kind
+	// Any type converts to a string type through its output function.
+	if !ok || (k != types.KindUnknown && k != types.KindVarchar && t.Kind != types.KindVarchar) {
+		return types.Type{}, false
+	}
+	return t, true
 }
 
 var cmpOps = map[string]bool{"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true,

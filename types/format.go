@@ -42,6 +42,9 @@ func FormatText(d Datum) string {
 		return formatDateTime(t)
 	case Timestamptz:
 		t := time.UnixMicro(int64(x)).UTC()
+		if t.Year() <= 0 {
+			return strings.TrimSuffix(formatDateTime(t), " BC") + "+00 BC"
+		}
 		return formatDateTime(t) + "+00"
 	case Interval:
 		return FormatInterval(x)
