@@ -199,6 +199,11 @@ func (e *Engine) execSet(s *Session, st *parser.Set) (*Result, error) {
 		if strings.EqualFold(value, "local") {
 			value = "UTC"
 		}
+	case "rw_force_two_phase_agg":
+		// As in RisingWave, forcing two-phase aggregation also enables it.
+		if isTrue(value) {
+			s.Set("enable_two_phase_agg", "true")
+		}
 	}
 	s.Set(name, value)
 	return &Result{Tag: "SET"}, nil

@@ -638,7 +638,10 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 	}
 	out := &scope{parent: parent, cols: merged}
 	for _, c := range sc.cols {
-		if mergedNames[c.name] && !c.noQual {
+		if mergedNames[c.name] {
+			// An input column of the merge is reachable only qualified; an
+			// already-merged column (of a nested USING/NATURAL join) is
+			// superseded by the new merged column and no longer reachable.
 			c.noUnqual = true
 		}
 		out.cols = append(out.cols, c)

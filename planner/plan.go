@@ -83,6 +83,11 @@ func PlanMView(cat Catalog, stmt *parser.CreateMaterializedView, alloc IDAlloc) 
 		if len(stmt.Columns) > bq.visible {
 			failAt(stmt.Pos, sqlerr.SyntaxError, "too many column names were specified")
 		}
+		if len(stmt.Columns) < bq.visible {
+			// RisingWave (unlike PostgreSQL) requires a materialized view's
+			// column list to name every output column.
+			failAt(stmt.Pos, sqlerr.SyntaxError, "too few column names were specified: %d names for %d columns", len(stmt.Columns), bq.visible)
+		}
 		node = renameCols(node, stmt.Columns)
 	}
 	checkDupNames(stmt.Pos, node.Schema())
