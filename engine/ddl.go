@@ -33,7 +33,12 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createSource(ctx, st, text, replay)
 	case *parser.CreateSink:
 		return e.createSink(ctx, s, st, text, replay)
+	case *parser.CreateFunction:
+		return e.createFunction(ctx, st, text, replay)
 	case *parser.Drop:
+		if st.Kind == "FUNCTION" {
+			return e.dropFunction(ctx, st)
+		}
 		return e.drop(ctx, st)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "statement not supported")
@@ -264,7 +269,7 @@ func (e *Engine) createView(ctx context.Context, st *parser.CreateView, text str
 		schema[i].Name = strings.ToLower(c)
 	}
 	o, _ := e.newObject(KindView, name, text, replay)
-	o.Deps = e.existingNames(referencedNames(st.Query), name)
+	o.Deps = append(e.existingNames(referencedNames(st.Query), name), e.functionDeps(st.Query)...)
 	q := st.Query
 	if len(st.Columns) > 0 {
 		q = renameQuery(q, name, schema)

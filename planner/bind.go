@@ -81,11 +81,12 @@ type cteDef struct {
 
 // binder turns AST queries into logical plans.
 type binder struct {
-	cat    Catalog
-	ctes   []*cteDef // innermost last
-	nextPH int
-	phs    map[int]expr.Expr // resolved placeholders
-	views  int               // view inlining depth (guards cycles)
+	cat     Catalog
+	ctes    []*cteDef // innermost last
+	nextPH  int
+	phs     map[int]expr.Expr // resolved placeholders
+	views   int               // view inlining depth (guards cycles)
+	fnDepth int               // SQL function inlining depth
 }
 
 func newBinder(cat Catalog) *binder {

@@ -20,6 +20,7 @@ type exprCtx struct {
 	subs   *[]pendingSub // non-nil: scalar subqueries allowed
 	inAgg  bool          // binding an aggregate's arguments
 	srf    *[]srfCall    // non-nil: set-returning functions allowed (SELECT list)
+	fn     *fnArgs       // non-nil: binding a SQL function's body
 }
 
 // bind binds an AST expression.
@@ -46,6 +47,12 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.ColumnRef:
 		return c.column(x)
 	case *parser.Param:
+		if c.fn != nil {
+			if x.N < 1 || x.N > len(c.fn.pos) {
+				failAt(pos, sqlerr.UndefinedParameter, "there is no parameter $%d", x.N)
+			}
+			return c.fn.pos[x.N-1]
+		}
 		return &expr.Param{N: x.N, T: types.Unknown}
 	case *parser.BinaryExpr:
 		return c.binary(x)
@@ -252,6 +259,11 @@ func typeOf(tn *parser.TypeName) types.Type {
 
 // column resolves a column reference through the scope chain.
 func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
+	if c.fn != nil {
+		if a, ok := c.fn.lookup(x.Parts); ok {
+			return a
+		}
+	}
 	name := x.Parts[len(x.Parts)-1]
 	qual := ""
 	if len(x.Parts) > 1 {
@@ -469,6 +481,9 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 	if name == "coalesce" {
 		r, err := expr.NewCoalesce(args)
 		check(pos, err)
+		return r
+	}
+	if r, ok := c.sqlFunctionCall(pos, x, args); ok {
 		return r
 	}
 	if name == "pg_typeof" && len(args) == 1 {

@@ -91,8 +91,6 @@ func normExpected(t *testing.T, path string) string {
 // reason; the test fails when one of them starts passing (so the list stays
 // honest) or when any other query fails.
 var knownFailures = map[string]string{
-	"q14/backfill":              "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
-	"q14/incremental":           "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
 	"q17/backfill":              "avg(bigint) follows Postgres (263196.666666666667); the expected rows have RisingWave's 28 significant digits",
 	"q17/incremental":           "avg(bigint) follows Postgres (263196.666666666667); the expected rows have RisingWave's 28 significant digits",
 	"q6_group_top1/backfill":    "avg over a ROWS frame prints with Postgres's numeric scale (16 fractional digits); the expected rows carry RisingWave's 28 significant digits",
