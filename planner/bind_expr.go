@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -358,6 +359,9 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 	}
 	switch x := e.(type) {
 	case *parser.FuncCall:
+		if funcName(x) == "grouping" && len(x.Name) == 1 && x.Over == nil {
+			return c.groupingCall(x), true
+		}
 		if isPlainAgg(x) {
 			return c.aggregate(x), true
 		}
@@ -381,6 +385,53 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 	return nil, false
 }
 
+// groupingCall binds grouping(a, b, …): a bit per argument, the first the
+// most significant, set when the argument is not grouped in the current
+// grouping set.
+func (c *exprCtx) groupingCall(x *parser.FuncCall) expr.Expr {
+	a := c.agg
+	if len(x.Args) == 0 || len(x.Args) > 31 {
+		failAt(x.Pos, sqlerr.SyntaxError, "GROUPING must have between 1 and 31 arguments")
+	}
+	pos := make([]int, len(x.Args))
+	for i, arg := range x.Args {
+		pos[i] = -1
+		for j, g := range a.groupAST {
+			if g == arg.String() {
+				pos[i] = j
+			}
+		}
+		if pos[i] < 0 {
+			failAt(arg.Position(), sqlerr.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
+	}
+	mask := func(set []int) int64 {
+		var m int64
+		for _, p := range pos {
+			m <<= 1
+			if !slices.Contains(set, p) {
+				m |= 1
+			}
+		}
+		return m
+	}
+	if a.sets == nil {
+		// A plain GROUP BY: every argument is grouped.
+		return &expr.Literal{Value: int64(0), T: types.Int32}
+	}
+	gid := &placeholder{id: a.gidPH, t: types.Int64}
+	var whens []expr.When
+	for n, set := range a.sets {
+		whens = append(whens, expr.When{
+			Cond:   c.b.resolve(x.Pos, "=", gid, &expr.Literal{Value: int64(n), T: types.Int64}),
+			Result: &expr.Literal{Value: mask(set), T: types.Int32},
+		})
+	}
+	r, err := expr.NewCase(nil, whens, &expr.Literal{Value: int64(0), T: types.Int32})
+	check(x.Pos, err)
+	return r
+}
+
 // aggregate registers an aggregate call and returns a reference to its
 // result column.
 func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
@@ -391,6 +442,9 @@ func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
 	var argTypes []types.Type
 	slot := func(e expr.Expr) int {
 		for i, p := range a.pre {
+			if a.sets != nil && i < len(a.groups) {
+				continue // group columns are NULL in some grouping sets
+			}
 			if p.String() == e.String() && p.Type() == e.Type() {
 				return i
 			}
