@@ -31,6 +31,16 @@ func decorrelateRule(n Node) (Node, bool) {
 	if a.Kind == ApplyScalar {
 		return decorrelateScalar(a)
 	}
+	if a.Kind == ApplyLateral || a.Kind == ApplyLeftLateral {
+		if !planHasOuterDepth(a.Right, 1) {
+			kind := JoinInner
+			if a.Kind == ApplyLeftLateral {
+				kind = JoinLeft
+			}
+			return &LogicalJoin{Kind: kind, Left: a.Left, Right: liftOuter(a.Right), Cond: a.Cond}, true
+		}
+		return decorrelateDomain(a)
+	}
 	lw := width(a.Left)
 	right, preds, ok := pullCorrelated(a.Right)
 	if !ok || planHasOuterDepth(right, 1) {
