@@ -23,6 +23,9 @@ const (
 	KindIndex  ObjectKind = "index"
 	KindSource ObjectKind = "source"
 	KindSink   ObjectKind = "sink"
+	// KindFunction is a user-defined SQL function; its object name is its
+	// signature, name(argtypes), so that it never collides with a relation.
+	KindFunction ObjectKind = "function"
 )
 
 // object is a catalog entry. The persisted part (exported fields) is the
@@ -41,8 +44,9 @@ type object struct {
 
 	rel    *planner.Relation // tables, MVs and views
 	tables []types.TableLayout
-	src    *sourceDef    // sources and tables with a connector (source.go)
-	wm     *watermarkDef // WATERMARK FOR of a source or table
+	src    *sourceDef           // sources and tables with a connector (source.go)
+	wm     *watermarkDef        // WATERMARK FOR of a source or table
+	fn     *planner.SQLFunction // functions
 }
 
 const metaCatalogPrefix = "catalog/"
@@ -75,6 +79,52 @@ func (c catalogView) Relation(name string) (*planner.Relation, error) {
 		return systemRelation(n), nil // pg_catalog / information_schema (pgcatalog.go)
 	}
 	return o.rel, nil
+}
+
+// Functions implements planner.FunctionCatalog.
+func (c catalogView) Functions(name string) []*planner.SQLFunction {
+	c.e.catMu.RLock()
+	defer c.e.catMu.RUnlock()
+	var out []*planner.SQLFunction
+	for _, o := range c.e.objects {
+		if o.fn != nil && o.fn.Name == name {
+			out = append(out, o.fn)
+		}
+	}
+	return out
+}
+
+// functionsNamed returns the function objects with the given name.
+func (e *Engine) functionsNamed(name string) []*object {
+	e.catMu.RLock()
+	defer e.catMu.RUnlock()
+	var out []*object
+	for _, o := range e.objects {
+		if o.fn != nil && o.fn.Name == name {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// functionDeps returns the catalog names of the functions an AST calls.
+func (e *Engine) functionDeps(n any) []string {
+	var out []string
+	seen := map[string]bool{}
+	walkAST(n, func(v any) {
+		fc, ok := v.(*parser.FuncCall)
+		if !ok || len(fc.Name) == 0 {
+			return
+		}
+		for _, o := range e.functionsNamed(strings.ToLower(fc.Name[len(fc.Name)-1])) {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				out = append(out, o.Name)
+			}
+		}
+	})
+	return out
 }
 
 // lookup returns the object with the given name, or nil.
@@ -200,4 +250,33 @@ func referencedNames(n any) []string {
 	}
 	walk(reflect.ValueOf(n))
 	return names
+}
+
+// walkAST calls f on every pointer reachable from an AST node through
+// exported fields.
+func walkAST(n any, f func(any)) {
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if v.IsNil() {
+				return
+			}
+			if v.Kind() == reflect.Pointer {
+				f(v.Interface())
+			}
+			walk(v.Elem())
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(n))
 }

@@ -22,6 +22,9 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 	defer e.ddlMu.Unlock()
 	switch st := st.(type) {
 	case *parser.CreateTable:
+		if st.AsQuery != nil && replay == nil {
+			return e.createTableAs(ctx, s, st)
+		}
 		return e.createTable(ctx, st, text, replay)
 	case *parser.CreateMaterializedView:
 		return e.createMView(ctx, s, st, text, replay)
@@ -33,10 +36,71 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createSource(ctx, st, text, replay)
 	case *parser.CreateSink:
 		return e.createSink(ctx, s, st, text, replay)
+	case *parser.CreateFunction:
+		return e.createFunction(ctx, st, text, replay)
 	case *parser.Drop:
+		if st.Kind == "FUNCTION" {
+			return e.dropFunction(ctx, st)
+		}
 		return e.drop(ctx, st)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "statement not supported")
+}
+
+// createTableAs runs CREATE TABLE name AS query: the table gets the
+// query's column names and types (unknown-typed columns become text), and
+// the catalog stores it as a plain CREATE TABLE, so that a restart does not
+// depend on the query's relations; then the query's rows are inserted.
+func (e *Engine) createTableAs(ctx context.Context, s *Session, st *parser.CreateTable) (*Result, error) {
+	name := planner.NormalizeName(st.Name)
+	if r, err := e.checkNew(name, KindTable, st.IfNotExists, st.Pos); r != nil || err != nil {
+		return r, err
+	}
+	if len(st.PrimaryKey) > 0 || st.FromSource != "" || st.FromTable != "" {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS takes no primary key or source").WithPosition(int(st.Pos) + 1)
+	}
+	plan, err := planner.PlanQuery(catalogView{e}, st.AsQuery, e.tempAlloc)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Columns) > len(plan.Schema) {
+		return nil, sqlerr.New(sqlerr.SyntaxError, "too many column names were specified").WithPosition(int(st.Pos) + 1)
+	}
+	var defs []string
+	for i, c := range plan.Schema {
+		n := c.Name
+		if i < len(st.Columns) {
+			n = st.Columns[i].Name
+		}
+		t := c.Type
+		if t.Kind == types.KindUnknown {
+			t = types.Varchar
+		}
+		defs = append(defs, parser.QuoteIdent(n)+" "+t.String())
+	}
+	if len(defs) == 0 {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS needs at least one column").WithPosition(int(st.Pos) + 1)
+	}
+	text := "CREATE TABLE " + parser.QuoteIdent(name) + " (" + strings.Join(defs, ", ") + ")"
+	if len(st.With) > 0 {
+		var opts []string
+		for _, o := range st.With {
+			opts = append(opts, o.Name+" = "+o.Value.String())
+		}
+		text += " WITH (" + strings.Join(opts, ", ") + ")"
+	}
+	ct, err := parser.ParseOne(text)
+	if err != nil {
+		return nil, fmt.Errorf("CREATE TABLE … AS: the table definition %q does not parse: %w", text, err)
+	}
+	if _, err := e.createTable(ctx, ct.(*parser.CreateTable), text, nil); err != nil {
+		return nil, err
+	}
+	res, err := e.execInsert(ctx, s, &parser.Insert{Pos: st.Pos, Table: name, Source: st.AsQuery})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: fmt.Sprintf("SELECT %d", res.RowsAffected())}, nil
 }
 
 // checkNew reports whether name is free; with IF NOT EXISTS a taken name
@@ -267,7 +331,7 @@ func (e *Engine) createView(ctx context.Context, st *parser.CreateView, text str
 		schema[i].Name = strings.ToLower(c)
 	}
 	o, _ := e.newObject(KindView, name, text, replay)
-	o.Deps = e.existingNames(referencedNames(st.Query), name)
+	o.Deps = append(e.existingNames(referencedNames(st.Query), name), e.functionDeps(st.Query)...)
 	q := st.Query
 	if len(st.Columns) > 0 {
 		q = renameQuery(q, name, schema)

@@ -70,18 +70,27 @@ func (e *Engine) Describe(ctx context.Context, s *Session, sql string, paramType
 			return nil, nil, toSQLError(err)
 		}
 		plan = ip
+		if ip.Returning != nil {
+			cols = ip.Returning.Cols
+		}
 	case *parser.Update:
-		up, err := planner.PlanUpdate(catalogView{e}, x)
+		up, err := planner.PlanUpdate(catalogView{e}, x, e.tempAlloc)
 		if err != nil {
 			return nil, nil, toSQLError(err)
 		}
 		plan = up
+		if up.Returning != nil {
+			cols = up.Returning.Cols
+		}
 	case *parser.Delete:
-		dp, err := planner.PlanDelete(catalogView{e}, x)
+		dp, err := planner.PlanDelete(catalogView{e}, x, e.tempAlloc)
 		if err != nil {
 			return nil, nil, toSQLError(err)
 		}
 		plan = dp
+		if dp.Returning != nil {
+			cols = dp.Returning.Cols
+		}
 	case *parser.Show, *parser.Describe, *parser.Explain:
 		// Read-only: run it for its columns.
 		rs, err := e.Exec(ctx, s, sql)

@@ -44,14 +44,13 @@ func (e *Engine) afterDML(ctx context.Context, s *Session) error {
 }
 
 func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) (*Result, error) {
-	if len(st.Returning) > 0 {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "INSERT … RETURNING is not supported yet").WithPosition(int(st.Pos) + 1)
-	}
 	o, err := e.dmlTarget(st.Table, st.Pos, false)
 	if err != nil {
 		return nil, err
 	}
-	if chunks, n, ok := e.insertValuesFast(o, st); ok && !noFastPaths {
+	if len(st.Returning) > 0 {
+		// No fast path: the rows are needed for RETURNING.
+	} else if chunks, n, ok := e.insertValuesFast(o, st); ok && !noFastPaths {
 		fastInserts.Add(1)
 		if err := e.pushInsertChunks(ctx, o, chunks); err != nil {
 			return nil, err
@@ -117,7 +116,33 @@ func (e *Engine) execInsert(ctx context.Context, s *Session, st *parser.Insert) 
 	if err := e.afterDML(ctx, s); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows))}, nil
+	res := &Result{Tag: fmt.Sprintf("INSERT 0 %d", len(rows))}
+	if err := returning(res, plan.Returning, e.statementContext(s), rows); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// returning evaluates a RETURNING list over rows into res (nothing when
+// ret is nil).
+func returning(res *Result, ret *planner.Returning, ectx *expr.Context, rows []types.Row) error {
+	if ret == nil {
+		return nil
+	}
+	res.Columns = ret.Cols
+	res.Rows = make([]types.Row, 0, len(rows))
+	for _, r := range rows {
+		out := make(types.Row, len(ret.Exprs))
+		for i, x := range ret.Exprs {
+			v, err := x.EvalRow(ectx, r)
+			if err != nil {
+				return err
+			}
+			out[i] = v
+		}
+		res.Rows = append(res.Rows, out)
+	}
+	return nil
 }
 
 // pushInsertChunks queues insert chunks into the table's dataflow (on the
@@ -167,28 +192,19 @@ type change struct {
 }
 
 func (e *Engine) execUpdate(ctx context.Context, s *Session, st *parser.Update) (*Result, error) {
-	if len(st.Returning) > 0 || len(st.From) > 0 {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "UPDATE … FROM/RETURNING is not supported yet").WithPosition(int(st.Pos) + 1)
-	}
 	o, err := e.dmlTarget(st.Table, st.Pos, true)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planner.PlanUpdate(catalogView{e}, st)
+	plan, err := planner.PlanUpdate(catalogView{e}, st, e.tempAlloc)
 	if err != nil {
 		return nil, err
 	}
 	ectx := e.statementContext(s)
 	rel := plan.Table
-	n, err := e.modify(ctx, o, plan.Key, plan.Filter, ectx, func(old types.Row) ([]change, error) {
-		nr := make(types.Row, len(old))
-		for i, x := range plan.Set {
-			v, err := x.EvalRow(ectx, old)
-			if err != nil {
-				return nil, err
-			}
-			nr[i] = v
-		}
+	var returned []types.Row
+	// update turns an old row and its new row into changes.
+	update := func(old, nr types.Row) ([]change, error) {
 		samePK := true
 		for _, k := range rel.PK {
 			if !types.Equal(old[k], nr[k]) {
@@ -198,43 +214,158 @@ func (e *Engine) execUpdate(ctx context.Context, s *Session, st *parser.Update) 
 				return nil, sqlerr.New(sqlerr.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", rel.Schema[k].Name, rel.Name)
 			}
 		}
+		if plan.Returning != nil {
+			returned = append(returned, nr)
+		}
 		if samePK {
 			return []change{{types.UpdateDelete, old}, {types.UpdateInsert, nr}}, nil
 		}
 		return []change{{types.Delete, old}, {types.Insert, nr}}, nil
-	})
+	}
+	var n int
+	if plan.Source != nil {
+		n, err = e.modifyFromQuery(ctx, s, o, plan.Source, func(r types.Row) ([]change, error) {
+			w := len(rel.Schema)
+			return update(r[:w:w], r[w:])
+		})
+	} else {
+		n, err = e.modify(ctx, o, plan.Key, plan.Filter, ectx, func(old types.Row) ([]change, error) {
+			nr := make(types.Row, len(old))
+			for i, x := range plan.Set {
+				v, err := x.EvalRow(ectx, old)
+				if err != nil {
+					return nil, err
+				}
+				nr[i] = v
+			}
+			return update(old, nr)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	if err := e.afterDML(ctx, s); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmt.Sprintf("UPDATE %d", n)}, nil
+	res := &Result{Tag: fmt.Sprintf("UPDATE %d", n)}
+	if err := returning(res, plan.Returning, ectx, returned); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 func (e *Engine) execDelete(ctx context.Context, s *Session, st *parser.Delete) (*Result, error) {
-	if len(st.Returning) > 0 {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "DELETE … RETURNING is not supported yet").WithPosition(int(st.Pos) + 1)
-	}
 	o, err := e.dmlTarget(st.Table, st.Pos, true)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planner.PlanDelete(catalogView{e}, st)
+	plan, err := planner.PlanDelete(catalogView{e}, st, e.tempAlloc)
 	if err != nil {
 		return nil, err
 	}
 	ectx := e.statementContext(s)
-	n, err := e.modify(ctx, o, plan.Key, plan.Filter, ectx, func(old types.Row) ([]change, error) {
+	var returned []types.Row
+	del := func(old types.Row) ([]change, error) {
+		if plan.Returning != nil {
+			returned = append(returned, old)
+		}
 		return []change{{types.Delete, old}}, nil
-	})
+	}
+	var n int
+	if plan.Source != nil {
+		n, err = e.modifyFromQuery(ctx, s, o, plan.Source, del)
+	} else {
+		n, err = e.modify(ctx, o, plan.Key, plan.Filter, ectx, del)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if err := e.afterDML(ctx, s); err != nil {
 		return nil, err
 	}
-	return &Result{Tag: fmt.Sprintf("DELETE %d", n)}, nil
+	res := &Result{Tag: fmt.Sprintf("DELETE %d", n)}
+	if err := returning(res, plan.Returning, ectx, returned); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// modifyFromQuery runs UPDATE … FROM and UPDATE/DELETE with subqueries:
+// after a flush (so that the query sees every change made before), the
+// plan's query yields the affected rows, each starting with the old row of
+// the table; a row that appears again (joined with several FROM rows) is
+// changed once. fn computes each row's changes, which are pushed through
+// the table's dataflow.
+func (e *Engine) modifyFromQuery(ctx context.Context, s *Session, o *object, q *planner.QueryPlan,
+	fn func(r types.Row) ([]change, error)) (int, error) {
+	if err := e.Flush(ctx); err != nil {
+		return 0, err
+	}
+	rows, err := e.runQueryPlan(ctx, s, q)
+	if err != nil {
+		return 0, err
+	}
+	rel := o.rel
+	seen := map[string]bool{}
+	var ops []types.Op
+	var out []types.Row
+	n := 0
+	for _, r := range rows {
+		k := pkString(rel, r)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		cs, err := fn(r)
+		if err != nil {
+			return 0, err
+		}
+		n++
+		for _, c := range cs {
+			ops = append(ops, c.op)
+			out = append(out, c.row)
+		}
+	}
+	err = e.onLoop(ctx, func() error {
+		rt := e.rels[o.Name]
+		if rt == nil {
+			return sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", o.Name)
+		}
+		return pushChanges(rt, o, ops, out, &e.dirty)
+	})
+	return n, err
+}
+
+// pkString is a map key for the primary key of a table row.
+func pkString(rel *planner.Relation, r types.Row) string {
+	var b []byte
+	for _, k := range rel.PK {
+		b = append(b, types.FormatText(r[k])...)
+		b = append(b, 0)
+		if r[k] == nil {
+			b = append(b, 1)
+		}
+	}
+	return string(b)
+}
+
+// pushChanges pushes row changes into a table's dataflow in chunks,
+// keeping update pairs together (on the loop).
+func pushChanges(rt *relRuntime, o *object, ops []types.Op, out []types.Row, dirty *bool) error {
+	if len(out) > 0 {
+		*dirty = true
+	}
+	for len(out) > 0 {
+		k := min(len(out), chunkRows)
+		if k < len(out) && ops[k-1] == types.UpdateDelete {
+			k++ // keep update pairs together
+		}
+		if err := rt.input.Push(0, types.NewChunk(o.rel.Layout.Cols, ops[:k], out[:k])); err != nil {
+			return err
+		}
+		ops, out = ops[k:], out[k:]
+	}
+	return nil
 }
 
 // modify runs UPDATE/DELETE on the stream loop: it reads the table's
@@ -288,20 +419,7 @@ func (e *Engine) modify(ctx context.Context, o *object, key types.Row, filter ex
 				out = append(out, c.row)
 			}
 		}
-		if len(out) > 0 {
-			e.dirty = true
-		}
-		for len(out) > 0 {
-			k := min(len(out), chunkRows)
-			if k < len(out) && ops[k-1] == types.UpdateDelete {
-				k++ // keep update pairs together
-			}
-			if err := rt.input.Push(0, types.NewChunk(o.rel.Layout.Cols, ops[:k], out[:k])); err != nil {
-				return err
-			}
-			ops, out = ops[k:], out[k:]
-		}
-		return nil
+		return pushChanges(rt, o, ops, out, &e.dirty)
 	})
 	return n, err
 }

@@ -100,7 +100,7 @@ func toSQLError(err error) error {
 func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, text string) (*Result, error) {
 	switch st := st.(type) {
 	case *parser.CreateTable, *parser.CreateMaterializedView, *parser.CreateView, *parser.CreateIndex,
-		*parser.CreateSource, *parser.CreateSink, *parser.Drop:
+		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.Drop:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:
 		return e.execQuery(ctx, s, rewriteArraySubqueries(st, text))
@@ -198,6 +198,11 @@ func (e *Engine) execSet(s *Session, st *parser.Set) (*Result, error) {
 	case "timezone":
 		if strings.EqualFold(value, "local") {
 			value = "UTC"
+		}
+	case "rw_force_two_phase_agg":
+		// As in RisingWave, forcing two-phase aggregation also enables it.
+		if isTrue(value) {
+			s.Set("enable_two_phase_agg", "true")
 		}
 	}
 	s.Set(name, value)

@@ -56,7 +56,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 	if err != nil {
 		return nil, err
 	}
-	o.Deps = e.existingNames(referencedNames(st.Query), name)
+	o.Deps = append(e.existingNames(referencedNames(st.Query), name), e.functionDeps(st.Query)...)
 	input := plan.Root.Input
 	appendOnly := plan.AppendOnly
 	var eowc *types.TableLayout

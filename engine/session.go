@@ -64,6 +64,8 @@ var sessionDefaults = map[string]string{
 	"rw_streaming_enable_delta_join":      "false",
 	"streaming_use_arrangement_backfill":  "true",
 	"background_ddl":                      "false",
+	"enable_two_phase_agg":                "true",
+	"rw_force_two_phase_agg":              "false",
 	"create_compaction_group_for_mv":      "false",
 	"max_split_range_gap":                 "8",
 	"bytea_output":                        "hex",

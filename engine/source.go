@@ -227,7 +227,7 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 	rel := &planner.Relation{ID: 1, Name: relName, Kind: planner.RelTable, Schema: vis, PK: []int{len(vis) - 1},
 		Layout: types.TableLayout{ID: 1, Name: relName, Cols: vis.Types(), PK: []int{len(vis) - 1}}}
 	up := &parser.Update{Pos: wd.Pos, Table: relName, Set: []*parser.Assignment{{Pos: wd.Pos, Column: schema[col].Name, Value: wd.Expr}}}
-	plan, err := planner.PlanUpdate(singleRel{rel}, up)
+	plan, err := planner.PlanUpdate(singleRel{rel}, up, nil)
 	if err != nil {
 		return nil, err
 	}

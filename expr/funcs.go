@@ -17,6 +17,11 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
+// MaxOneRowCheck names the internal function check(n bigint) boolean that
+// raises "more than one row returned by a subquery used as an expression"
+// (21000) when n > 1 and returns true otherwise.
+const MaxOneRowCheck = "eddy_internal_max_one_row"
+
 var (
 	tB   = types.Bool
 	tI2  = types.Int16
@@ -684,6 +689,14 @@ func registerMath() {
 		return 0.0, nil
 	}))
 	register("sign", ts(tN), tN, decFn(func(d *apd.Decimal) (*apd.Decimal, error) { return apd.New(int64(d.Sign()), 0), nil }))
+	// MaxOneRowCheck is the planner's guard on a scalar subquery: its row
+	// count must not exceed one.
+	register(MaxOneRowCheck, ts(tI8), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		if a[0].(int64) > 1 {
+			return nil, sqlerr.New(sqlerr.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+		}
+		return true, nil
+	}))
 	register("pi", nil, tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return math.Pi, nil }))
 	for name, f := range map[string]func(float64) float64{
 		"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "asin": math.Asin, "acos": math.Acos, "atan": math.Atan,

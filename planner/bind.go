@@ -81,11 +81,12 @@ type cteDef struct {
 
 // binder turns AST queries into logical plans.
 type binder struct {
-	cat    Catalog
-	ctes   []*cteDef // innermost last
-	nextPH int
-	phs    map[int]expr.Expr // resolved placeholders
-	views  int               // view inlining depth (guards cycles)
+	cat     Catalog
+	ctes    []*cteDef // innermost last
+	nextPH  int
+	phs     map[int]expr.Expr // resolved placeholders
+	views   int               // view inlining depth (guards cycles)
+	fnDepth int               // SQL function inlining depth
 }
 
 func newBinder(cat Catalog) *binder {
@@ -396,6 +397,10 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 			node, sc = b.bindSetTableFunc(tf, node, sc, parent)
 			continue
 		}
+		if dt, ok := it.(*parser.DerivedTable); ok && dt.Lateral {
+			node, sc = b.bindLateral(JoinInner, node, sc, dt, nil, parent)
+			continue
+		}
 		rn, rsc := b.bindTableExpr(it, parent)
 		node, sc = joinScopes(&LogicalJoin{Kind: JoinInner, Left: node, Right: rn}, sc, rsc, len(node.Schema()))
 	}
@@ -435,9 +440,8 @@ func (b *binder) bindTableExpr(te parser.TableExpr, parent *scope) (Node, *scope
 	case *parser.TableName:
 		return b.bindTableName(x, parent)
 	case *parser.DerivedTable:
-		if x.Lateral {
-			failAt(x.Pos, sqlerr.FeatureNotSupported, "LATERAL subqueries are not supported")
-		}
+		// A LATERAL subquery first in FROM has nothing to its left: a
+		// plain derived table.
 		bq := b.bindQuery(x.Query, parent, false)
 		qual := ""
 		if x.Alias != nil {
@@ -546,6 +550,15 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		}
 		return node, sc
 	}
+	if dt, ok := j.Right.(*parser.DerivedTable); ok && dt.Lateral && !j.Natural && len(j.Using) == 0 {
+		switch j.Kind {
+		case "", "INNER", "CROSS":
+			return b.bindLateral(JoinInner, ln, lsc, dt, j.On, parent)
+		case "LEFT":
+			return b.bindLateral(JoinLeft, ln, lsc, dt, j.On, parent)
+		}
+		failAt(dt.Pos, sqlerr.FeatureNotSupported, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+	}
 	rn, rsc := b.bindTableExpr(j.Right, parent)
 	kind := JoinInner
 	switch j.Kind {
@@ -638,12 +651,40 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 	}
 	out := &scope{parent: parent, cols: merged}
 	for _, c := range sc.cols {
-		if mergedNames[c.name] && !c.noQual {
+		if mergedNames[c.name] {
+			// An input column of the merge is reachable only qualified; an
+			// already-merged column (of a nested USING/NATURAL join) is
+			// superseded by the new merged column and no longer reachable.
 			c.noUnqual = true
 		}
 		out.cols = append(out.cols, c)
 	}
 	return node, out
+}
+
+// bindLateral binds [LEFT] JOIN LATERAL (query) [ON cond] (or a LATERAL
+// item of a FROM list) to the right of left: the subquery sees left's
+// columns as outer references, and the apply runs it per left row.
+func (b *binder) bindLateral(kind JoinKind, left Node, lsc *scope, dt *parser.DerivedTable, on parser.Expr, parent *scope) (Node, *scope) {
+	lscope := &scope{cols: lsc.cols, parent: parent}
+	bq := b.bindQuery(dt.Query, lscope, false)
+	qual := ""
+	if dt.Alias != nil {
+		qual = dt.Alias.Name
+	}
+	rsc := relationScope(bq.node.Schema(), qual, dt.Alias)
+	ak := ApplyLateral
+	if kind == JoinLeft {
+		ak = ApplyLeftLateral
+	}
+	apply := &LogicalApply{Kind: ak, Left: left, Right: bq.node}
+	_, sc := joinScopes(apply, lsc, rsc, len(left.Schema()))
+	sc.parent = parent
+	if on != nil {
+		ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
+		apply.Cond = b.boolCond(on.Position(), ctx.bind(on), "JOIN/ON")
+	}
+	return apply, sc
 }
 
 // bindTableFunc binds TUMBLE and HOP.

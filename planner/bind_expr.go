@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -20,6 +21,7 @@ type exprCtx struct {
 	subs   *[]pendingSub // non-nil: scalar subqueries allowed
 	inAgg  bool          // binding an aggregate's arguments
 	srf    *[]srfCall    // non-nil: set-returning functions allowed (SELECT list)
+	fn     *fnArgs       // non-nil: binding a SQL function's body
 }
 
 // bind binds an AST expression.
@@ -46,6 +48,12 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.ColumnRef:
 		return c.column(x)
 	case *parser.Param:
+		if c.fn != nil {
+			if x.N < 1 || x.N > len(c.fn.pos) {
+				failAt(pos, sqlerr.UndefinedParameter, "there is no parameter $%d", x.N)
+			}
+			return c.fn.pos[x.N-1]
+		}
 		return &expr.Param{N: x.N, T: types.Unknown}
 	case *parser.BinaryExpr:
 		return c.binary(x)
@@ -252,6 +260,11 @@ func typeOf(tn *parser.TypeName) types.Type {
 
 // column resolves a column reference through the scope chain.
 func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
+	if c.fn != nil {
+		if a, ok := c.fn.lookup(x.Parts); ok {
+			return a
+		}
+	}
 	name := x.Parts[len(x.Parts)-1]
 	qual := ""
 	if len(x.Parts) > 1 {
@@ -346,6 +359,9 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 	}
 	switch x := e.(type) {
 	case *parser.FuncCall:
+		if funcName(x) == "grouping" && len(x.Name) == 1 && x.Over == nil {
+			return c.groupingCall(x), true
+		}
 		if isPlainAgg(x) {
 			return c.aggregate(x), true
 		}
@@ -369,6 +385,53 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 	return nil, false
 }
 
+// groupingCall binds grouping(a, b, …): a bit per argument, the first the
+// most significant, set when the argument is not grouped in the current
+// grouping set.
+func (c *exprCtx) groupingCall(x *parser.FuncCall) expr.Expr {
+	a := c.agg
+	if len(x.Args) == 0 || len(x.Args) > 31 {
+		failAt(x.Pos, sqlerr.SyntaxError, "GROUPING must have between 1 and 31 arguments")
+	}
+	pos := make([]int, len(x.Args))
+	for i, arg := range x.Args {
+		pos[i] = -1
+		for j, g := range a.groupAST {
+			if g == arg.String() {
+				pos[i] = j
+			}
+		}
+		if pos[i] < 0 {
+			failAt(arg.Position(), sqlerr.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
+	}
+	mask := func(set []int) int64 {
+		var m int64
+		for _, p := range pos {
+			m <<= 1
+			if !slices.Contains(set, p) {
+				m |= 1
+			}
+		}
+		return m
+	}
+	if a.sets == nil {
+		// A plain GROUP BY: every argument is grouped.
+		return &expr.Literal{Value: int64(0), T: types.Int32}
+	}
+	gid := &placeholder{id: a.gidPH, t: types.Int64}
+	var whens []expr.When
+	for n, set := range a.sets {
+		whens = append(whens, expr.When{
+			Cond:   c.b.resolve(x.Pos, "=", gid, &expr.Literal{Value: int64(n), T: types.Int64}),
+			Result: &expr.Literal{Value: mask(set), T: types.Int32},
+		})
+	}
+	r, err := expr.NewCase(nil, whens, &expr.Literal{Value: int64(0), T: types.Int32})
+	check(x.Pos, err)
+	return r
+}
+
 // aggregate registers an aggregate call and returns a reference to its
 // result column.
 func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
@@ -379,6 +442,9 @@ func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
 	var argTypes []types.Type
 	slot := func(e expr.Expr) int {
 		for i, p := range a.pre {
+			if a.sets != nil && i < len(a.groups) {
+				continue // group columns are NULL in some grouping sets
+			}
 			if p.String() == e.String() && p.Type() == e.Type() {
 				return i
 			}
@@ -469,6 +535,9 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 	if name == "coalesce" {
 		r, err := expr.NewCoalesce(args)
 		check(pos, err)
+		return r
+	}
+	if r, ok := c.sqlFunctionCall(pos, x, args); ok {
 		return r
 	}
 	if name == "pg_typeof" && len(args) == 1 {

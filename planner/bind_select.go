@@ -21,6 +21,10 @@ type aggState struct {
 	aggs     []aggSpec
 	names    []string
 	keys     map[string]int
+	// sets are the grouping sets of GROUP BY GROUPING SETS/ROLLUP/CUBE
+	// (each lists positions in groups); nil for a plain GROUP BY.
+	sets  [][]int
+	gidPH int // placeholder of the grouping-set number column (sets != nil)
 }
 
 // winCall is a window function met while binding.
@@ -168,7 +172,60 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 		for i, a := range agg.aggs {
 			calls[i] = toAggCall(a)
 		}
-		node = &LogicalAgg{Input: pre, GroupBy: seq(len(agg.groups)), Aggs: calls, Names: agg.names}
+		if agg.sets == nil {
+			node = &LogicalAgg{Input: pre, GroupBy: seq(len(agg.groups)), Aggs: calls, Names: agg.names}
+		} else {
+			// Group by the group columns and the grouping-set number, then
+			// move the number behind the aggregates so that group and
+			// aggregate references keep their positions.
+			g := len(agg.groups)
+			var parts []Node
+			var cols types.Schema
+			if in := expandGroupingSets(pre, agg); in != nil {
+				gid := len(agg.pre)
+				ag := &LogicalAgg{Input: in, GroupBy: append(seq(g), gid), Aggs: calls, Names: agg.names}
+				as := ag.Schema()
+				var exprs []expr.Expr
+				cols = nil
+				for i := range as {
+					if i != g {
+						exprs = append(exprs, colRef(i, as[i].Type, as[i].Name))
+						cols = append(cols, as[i])
+					}
+				}
+				exprs = append(exprs, colRef(g, as[g].Type, as[g].Name))
+				cols = append(cols, as[g])
+				parts = append(parts, &LogicalProject{Input: ag, Exprs: exprs, Cols: cols})
+			}
+			// The empty grouping set aggregates without GROUP BY, so that
+			// it yields its row also over no input rows.
+			for n, set := range agg.sets {
+				if len(set) > 0 {
+					continue
+				}
+				sa := &LogicalAgg{Input: pre, Aggs: calls, Names: agg.names}
+				ss := sa.Schema()
+				var exprs []expr.Expr
+				cols = nil
+				for i := 0; i < g; i++ {
+					exprs = append(exprs, &expr.Literal{Value: nil, T: agg.groups[i].Type()})
+					cols = append(cols, types.Column{Name: exprName(agg.groups[i], i), Type: agg.groups[i].Type()})
+				}
+				for i := range ss {
+					exprs = append(exprs, colRef(i, ss[i].Type, ss[i].Name))
+					cols = append(cols, ss[i])
+				}
+				exprs = append(exprs, &expr.Literal{Value: int64(n), T: types.Int64})
+				cols = append(cols, types.Column{Name: "grouping_set", Type: types.Int64, Hidden: true})
+				parts = append(parts, &LogicalProject{Input: sa, Exprs: exprs, Cols: cols})
+			}
+			if len(parts) == 1 {
+				node = parts[0]
+			} else {
+				node = &LogicalUnion{Inputs: parts}
+			}
+			b.phs[agg.gidPH] = colRef(len(cols)-1, types.Int64, "grouping_set")
+		}
 	}
 	node = b.applySubs(node, subs)
 	if having != nil {
@@ -246,46 +303,172 @@ func sameItem(core *parser.SelectCore, i, j int) bool {
 // bindGroupBy binds the GROUP BY list into agg.
 func (b *binder) bindGroupBy(core *parser.SelectCore, agg *aggState, sc *scope) {
 	gctx := &exprCtx{b: b, sc: sc, clause: "GROUP BY", winErr: "GROUP BY"}
-	seen := map[string]bool{}
-	for _, g := range core.GroupBy {
-		ast := g
-		switch e := g.(type) {
-		case *parser.Literal:
-			if e.Kind == parser.LitInteger {
-				if e.Int < 1 || int(e.Int) > len(core.Items) || core.Items[e.Int-1].Star {
-					failAt(e.Pos, sqlerr.InvalidColumnReference, "GROUP BY position %d is not in select list", e.Int)
-				}
-				ast = core.Items[e.Int-1].Expr
-			}
-		case *parser.ColumnRef:
-			if len(e.Parts) == 1 && !scopeHas(sc, e.Parts[0]) {
-				for _, it := range core.Items {
-					if !it.Star && it.Alias == e.Parts[0] {
-						ast = it.Expr
-						break
-					}
-				}
-			}
-		case *parser.GroupingSet:
-			failAt(e.Pos, sqlerr.FeatureNotSupported, "%s is not supported", e.Kind)
-		case *parser.RowExpr:
-			if len(e.Elems) == 0 {
-				continue
-			}
-		}
+	seen := map[string]int{}
+	// add binds a grouping expression once and returns its group position.
+	add := func(g parser.Expr) int {
+		ast := groupAST(g, core, sc)
 		if containsAgg(ast) {
 			failAt(ast.Position(), sqlerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
 		}
 		x := gctx.bind(ast)
 		key := x.String()
-		if seen[key] {
-			continue
+		if i, ok := seen[key]; ok {
+			return i
 		}
-		seen[key] = true
+		seen[key] = len(agg.groups)
 		agg.groupAST = append(agg.groupAST, ast.String())
 		agg.groups = append(agg.groups, x)
 		agg.pre = append(agg.pre, x)
+		return len(agg.groups) - 1
 	}
+	hasSets := false
+	for _, g := range core.GroupBy {
+		if _, ok := g.(*parser.GroupingSet); ok {
+			hasSets = true
+		}
+	}
+	if !hasSets {
+		for _, g := range core.GroupBy {
+			if r, ok := g.(*parser.RowExpr); ok && len(r.Elems) == 0 {
+				continue
+			}
+			add(g)
+		}
+		return
+	}
+	// GROUPING SETS / ROLLUP / CUBE: the cross product of each element's
+	// sets; every expression of any set is a group column.
+	sets := [][]parser.Expr{{}}
+	for _, g := range core.GroupBy {
+		var next [][]parser.Expr
+		for _, l := range sets {
+			for _, r := range groupingElemSets(g) {
+				next = append(next, append(append([]parser.Expr(nil), l...), r...))
+			}
+		}
+		sets = next
+		if len(sets) > 4096 {
+			failAt(g.Position(), sqlerr.ProgramLimitExceeded, "too many grouping sets present (maximum 4096)")
+		}
+	}
+	for _, set := range sets {
+		var idx []int
+		for _, e := range set {
+			i := add(e)
+			if !slices.Contains(idx, i) {
+				idx = append(idx, i)
+			}
+		}
+		agg.sets = append(agg.sets, idx)
+	}
+	b.nextPH++
+	agg.gidPH = b.nextPH
+}
+
+// groupAST resolves a GROUP BY item that is a select-list position or an
+// output alias to the select-list expression.
+func groupAST(g parser.Expr, core *parser.SelectCore, sc *scope) parser.Expr {
+	switch e := g.(type) {
+	case *parser.Literal:
+		if e.Kind == parser.LitInteger {
+			if e.Int < 1 || int(e.Int) > len(core.Items) || core.Items[e.Int-1].Star {
+				failAt(e.Pos, sqlerr.InvalidColumnReference, "GROUP BY position %d is not in select list", e.Int)
+			}
+			return core.Items[e.Int-1].Expr
+		}
+	case *parser.ColumnRef:
+		if len(e.Parts) == 1 && !scopeHas(sc, e.Parts[0]) {
+			for _, it := range core.Items {
+				if !it.Star && it.Alias == e.Parts[0] {
+					return it.Expr
+				}
+			}
+		}
+	}
+	return g
+}
+
+// groupingElemSets returns the grouping sets of one GROUP BY element: a
+// plain expression is one set of itself, (a, b) one set of both, ROLLUP
+// and CUBE and GROUPING SETS several.
+func groupingElemSets(g parser.Expr) [][]parser.Expr {
+	list := func(e parser.Expr) []parser.Expr {
+		if r, ok := e.(*parser.RowExpr); ok {
+			return r.Elems
+		}
+		return []parser.Expr{e}
+	}
+	switch x := g.(type) {
+	case *parser.GroupingSet:
+		switch x.Kind {
+		case "ROLLUP":
+			var out [][]parser.Expr
+			for k := len(x.Items); k >= 0; k-- {
+				var set []parser.Expr
+				for _, it := range x.Items[:k] {
+					set = append(set, list(it)...)
+				}
+				out = append(out, set)
+			}
+			return out
+		case "CUBE":
+			n := len(x.Items)
+			if n > 12 {
+				failAt(x.Pos, sqlerr.ProgramLimitExceeded, "CUBE is limited to 12 elements")
+			}
+			var out [][]parser.Expr
+			for mask := (1 << n) - 1; mask >= 0; mask-- {
+				var set []parser.Expr
+				for i, it := range x.Items {
+					if mask&(1<<(n-1-i)) != 0 {
+						set = append(set, list(it)...)
+					}
+				}
+				out = append(out, set)
+			}
+			return out
+		default: // GROUPING SETS
+			var out [][]parser.Expr
+			for _, it := range x.Items {
+				out = append(out, groupingElemSets(it)...)
+			}
+			return out
+		}
+	case *parser.RowExpr:
+		return [][]parser.Expr{x.Elems}
+	}
+	return [][]parser.Expr{{g}}
+}
+
+// expandGroupingSets turns the pre-aggregation projection of a GROUPING
+// SETS query into one copy of its rows per grouping set, the group columns
+// outside the set NULL, with the set's number appended (as the last
+// column); the aggregation then groups by every group column and that
+// number. Empty grouping sets are left out (nil when all are).
+func expandGroupingSets(pre Node, agg *aggState) Node {
+	s := pre.Schema()
+	var inputs []Node
+	cols := append(append(types.Schema(nil), s...), types.Column{Name: "grouping_set", Type: types.Int64, Hidden: true})
+	for n, set := range agg.sets {
+		if len(set) == 0 {
+			continue // aggregated without GROUP BY
+		}
+		exprs := identityExprs(s)
+		for i := range agg.groups {
+			if !slices.Contains(set, i) {
+				exprs[i] = &expr.Literal{Value: nil, T: s[i].Type}
+			}
+		}
+		exprs = append(exprs, &expr.Literal{Value: int64(n), T: types.Int64})
+		inputs = append(inputs, &LogicalProject{Input: pre, Exprs: exprs, Cols: cols})
+	}
+	switch len(inputs) {
+	case 0:
+		return nil
+	case 1:
+		return inputs[0]
+	}
+	return &LogicalUnion{Inputs: inputs}
 }
 
 func scopeHas(sc *scope, name string) bool {

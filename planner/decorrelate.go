@@ -568,6 +568,10 @@ func decorrelateDomain(a *LogicalApply) (Node, bool) {
 		j.Kind = JoinSemi
 	case ApplyAnti:
 		j.Kind = JoinAnti
+	case ApplyLateral:
+		j.Kind = JoinInner
+	case ApplyLeftLateral:
+		j.Kind = JoinLeft
 	}
 	if a.Cond != nil {
 		j.Cond = remapCols(a.Cond, func(c int) int {
@@ -576,6 +580,15 @@ func decorrelateDomain(a *LogicalApply) (Node, bool) {
 			}
 			return c
 		})
+	}
+	if a.Kind == ApplyLateral || a.Kind == ApplyLeftLateral {
+		// Drop the domain columns: left ++ subquery.
+		ts := t.Schema()
+		exprs := identityExprs(a.Left.Schema())
+		for i := dw; i < len(ts); i++ {
+			exprs = append(exprs, colRef(lw+i, ts[i].Type, ts[i].Name))
+		}
+		return &LogicalProject{Input: j, Exprs: exprs, Cols: a.Schema()}, true
 	}
 	return j, true
 }

@@ -197,10 +197,12 @@ const (
 	ApplyAnti                           // NOT EXISTS
 	ApplyNullAwareAnti                  // NOT IN
 	ApplyScalar                         // scalar subquery: appends its value (NULL without rows)
+	ApplyLateral                        // JOIN LATERAL: appends each subquery row
+	ApplyLeftLateral                    // LEFT JOIN LATERAL: also keeps left rows without subquery rows
 )
 
 func (k ApplyKind) String() string {
-	return [...]string{"semi", "anti", "null-aware anti", "scalar"}[k]
+	return [...]string{"semi", "anti", "null-aware anti", "scalar", "lateral", "left lateral"}[k]
 }
 
 // LogicalApply evaluates the subquery Right for each row of Left. Right may
@@ -298,9 +300,12 @@ func (n *LogicalHopWindow) Schema() types.Schema {
 // Schema returns the left side's columns, plus the subquery value for
 // ApplyScalar.
 func (n *LogicalApply) Schema() types.Schema {
-	if n.Kind == ApplyScalar {
+	switch n.Kind {
+	case ApplyScalar:
 		r := n.Right.Schema()
 		return append(append(types.Schema(nil), n.Left.Schema()...), r[0])
+	case ApplyLateral, ApplyLeftLateral:
+		return concatSchemas(n.Left.Schema(), n.Right.Schema())
 	}
 	return n.Left.Schema()
 }

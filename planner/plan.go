@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/parser"
@@ -46,27 +47,45 @@ type PointLookup struct {
 	Project  []expr.Expr // the visible output columns, over the relation row
 }
 
+// Returning is a bound RETURNING list: Exprs over a row of the DML
+// statement's table (the new row for INSERT and UPDATE, the old one for
+// DELETE), Cols the result columns. A nil *Returning means no RETURNING.
+type Returning struct {
+	Exprs []expr.Expr
+	Cols  types.Schema
+}
+
 // InsertPlan is the plan of INSERT.
 type InsertPlan struct {
-	Table   *Relation
-	Columns []int // Table.Schema positions filled by Source's visible columns
-	Source  *QueryPlan
+	Table     *Relation
+	Columns   []int // Table.Schema positions filled by Source's visible columns
+	Source    *QueryPlan
+	Returning *Returning
 }
 
 // UpdatePlan is the plan of UPDATE: for every row of Table that passes
-// Filter, the new row is Set evaluated over the old row.
+// Filter, the new row is Set evaluated over the old row. When the statement
+// has FROM or subqueries, Source is set instead: a query whose rows are an
+// old row of Table followed by its new row (2×len(Table.Schema) columns);
+// a row joined with several FROM rows appears several times, and the
+// first occurrence counts.
 type UpdatePlan struct {
-	Table  *Relation
-	Filter expr.Expr   // over Table.Schema; nil = every row
-	Set    []expr.Expr // one per Table.Schema column
-	Key    types.Row   // non-nil when Filter pins the whole primary key
+	Table     *Relation
+	Filter    expr.Expr   // over Table.Schema; nil = every row
+	Set       []expr.Expr // one per Table.Schema column
+	Key       types.Row   // non-nil when Filter pins the whole primary key
+	Source    *QueryPlan
+	Returning *Returning
 }
 
-// DeletePlan is the plan of DELETE.
+// DeletePlan is the plan of DELETE. When WHERE has subqueries, Source is set
+// instead of Filter: a query yielding the rows of Table to delete.
 type DeletePlan struct {
-	Table  *Relation
-	Filter expr.Expr
-	Key    types.Row
+	Table     *Relation
+	Filter    expr.Expr
+	Key       types.Row
+	Source    *QueryPlan
+	Returning *Returning
 }
 
 // PlanMView plans a materialized view.
@@ -82,6 +101,11 @@ func PlanMView(cat Catalog, stmt *parser.CreateMaterializedView, alloc IDAlloc) 
 	if len(stmt.Columns) > 0 {
 		if len(stmt.Columns) > bq.visible {
 			failAt(stmt.Pos, sqlerr.SyntaxError, "too many column names were specified")
+		}
+		if len(stmt.Columns) < bq.visible {
+			// RisingWave (unlike PostgreSQL) requires a materialized view's
+			// column list to name every output column.
+			failAt(stmt.Pos, sqlerr.SyntaxError, "too few column names were specified: %d names for %d columns", len(stmt.Columns), bq.visible)
 		}
 		node = renameCols(node, stmt.Columns)
 	}
@@ -371,7 +395,8 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 		}
 		bq = boundQuery{node: &LogicalProject{Input: node, Exprs: fill(vals), Cols: cols}, visible: len(cols)}
 	}
-	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc)}, nil
+	ret := bindReturning(b, rel, dmlScope(rel, ""), stmt.Returning)
+	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc), Returning: ret}, nil
 }
 
 // dmlScope binds expressions over a table row.
@@ -393,45 +418,178 @@ func dmlWhere(b *binder, rel *Relation, sc *scope, where parser.Expr) (expr.Expr
 	return cond, key
 }
 
-// PlanUpdate plans UPDATE t SET … [WHERE …].
-func PlanUpdate(cat Catalog, stmt *parser.Update) (p *UpdatePlan, err error) {
+// PlanUpdate plans UPDATE t SET … [FROM …] [WHERE …] [RETURNING …]. alloc
+// allocates the temporary state of the FROM/subquery form (nil: that form
+// is refused).
+func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan, err error) {
 	defer catchBindError(&err)
 	rel := dmlTarget(cat, stmt.Table, stmt.Pos, "update")
-	if len(stmt.From) > 0 {
-		failAt(stmt.Pos, sqlerr.FeatureNotSupported, "UPDATE ... FROM is not supported")
-	}
 	b := newBinder(cat)
 	sc := dmlScope(rel, stmt.Alias)
-	cond, key := dmlWhere(b, rel, sc, stmt.Where)
-	set := identityExprs(rel.Schema)
-	done := map[int]bool{}
-	ctx := &exprCtx{b: b, sc: sc, clause: "UPDATE"}
+	p = &UpdatePlan{Table: rel}
+	// The new value of each assigned column, as AST (nil: unchanged).
+	values := make([]parser.Expr, len(rel.Schema))
 	for _, a := range stmt.Set {
+		if len(a.Columns) > 0 {
+			failAt(a.Pos, sqlerr.FeatureNotSupported, "multiple-column assignments in UPDATE are not supported")
+		}
 		i := rel.Schema.Index(a.Column)
 		if i < 0 || rel.Schema[i].Hidden {
 			failAt(a.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, rel.Name)
 		}
-		if done[i] {
+		if values[i] != nil {
 			failAt(a.Pos, sqlerr.SyntaxError, "multiple assignments to same column %q", a.Column)
 		}
-		done[i] = true
-		col := rel.Schema[i]
-		if _, ok := a.Value.(*parser.Default); ok {
-			set[i] = &expr.Literal{Value: nil, T: col.Type}
+		values[i] = a.Value
+	}
+	p.Returning = bindReturning(b, rel, sc, stmt.Returning)
+	needsQuery := len(stmt.From) > 0 || hasSubquery(stmt.Where)
+	for _, v := range values {
+		needsQuery = needsQuery || hasSubquery(v)
+	}
+	if needsQuery {
+		if alloc == nil {
+			failAt(stmt.Pos, sqlerr.FeatureNotSupported, "UPDATE with FROM or subqueries is not supported here")
+		}
+		p.Source = dmlQuery(b, rel, stmt.Table, stmt.Alias, stmt.From, stmt.Where, values, alloc, stmt.Pos)
+		return p, nil
+	}
+	p.Filter, p.Key = dmlWhere(b, rel, sc, stmt.Where)
+	p.Set = identityExprs(rel.Schema)
+	ctx := &exprCtx{b: b, sc: sc, clause: "UPDATE"}
+	for i, v := range values {
+		if v == nil {
 			continue
 		}
-		set[i] = assignCast(a.Value.Position(), ctx.bind(a.Value), col.Type, col.Name)
+		col := rel.Schema[i]
+		if _, ok := v.(*parser.Default); ok {
+			p.Set[i] = &expr.Literal{Value: nil, T: col.Type}
+			continue
+		}
+		p.Set[i] = assignCast(v.Position(), ctx.bind(v), col.Type, col.Name)
 	}
-	return &UpdatePlan{Table: rel, Filter: cond, Set: set, Key: key}, nil
+	return p, nil
 }
 
-// PlanDelete plans DELETE FROM t [WHERE …].
-func PlanDelete(cat Catalog, stmt *parser.Delete) (p *DeletePlan, err error) {
+// PlanDelete plans DELETE FROM t [WHERE …] [RETURNING …]. alloc allocates
+// the temporary state of a WHERE with subqueries (nil: refused).
+func PlanDelete(cat Catalog, stmt *parser.Delete, alloc IDAlloc) (p *DeletePlan, err error) {
 	defer catchBindError(&err)
 	rel := dmlTarget(cat, stmt.Table, stmt.Pos, "delete from")
 	b := newBinder(cat)
-	cond, key := dmlWhere(b, rel, dmlScope(rel, stmt.Alias), stmt.Where)
-	return &DeletePlan{Table: rel, Filter: cond, Key: key}, nil
+	sc := dmlScope(rel, stmt.Alias)
+	p = &DeletePlan{Table: rel, Returning: bindReturning(b, rel, sc, stmt.Returning)}
+	if hasSubquery(stmt.Where) {
+		if alloc == nil {
+			failAt(stmt.Pos, sqlerr.FeatureNotSupported, "DELETE with subqueries is not supported here")
+		}
+		p.Source = dmlQuery(b, rel, stmt.Table, stmt.Alias, nil, stmt.Where, nil, alloc, stmt.Pos)
+		return p, nil
+	}
+	p.Filter, p.Key = dmlWhere(b, rel, sc, stmt.Where)
+	return p, nil
+}
+
+// hasSubquery reports whether an AST expression contains a subquery.
+func hasSubquery(e parser.Expr) bool {
+	found := false
+	walkAST(e, func(x parser.Expr) bool {
+		switch x.(type) {
+		case *parser.Subquery, *parser.Exists, *parser.InSubquery, *parser.ArraySubquery:
+			found = true
+		case *parser.QuantifiedCmp:
+			if x.(*parser.QuantifiedCmp).Query != nil {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// dmlQuery plans the query behind UPDATE … FROM and UPDATE/DELETE with
+// subqueries: SELECT <old row of t>[, <new row of t>] FROM t [AS alias],
+// from… WHERE where. values (nil for DELETE) holds the AST of each
+// column's new value, nil for an unchanged column.
+func dmlQuery(b *binder, rel *Relation, table, alias string, from []parser.TableExpr, where parser.Expr,
+	values []parser.Expr, alloc IDAlloc, pos parser.Pos) *QueryPlan {
+	qual := rel.Name
+	if alias != "" {
+		qual = alias
+	}
+	ref := func(c types.Column) parser.Expr { return &parser.ColumnRef{Pos: pos, Parts: []string{qual, c.Name}} }
+	core := &parser.SelectCore{Pos: pos, Where: where}
+	tn := &parser.TableName{Pos: pos, Name: strings.Split(table, ".")}
+	if alias != "" {
+		tn.Alias = &parser.Alias{Pos: pos, Name: alias}
+	}
+	core.From = append([]parser.TableExpr{tn}, from...)
+	n := len(rel.Schema)
+	for _, c := range rel.Schema {
+		core.Items = append(core.Items, &parser.SelectItem{Pos: pos, Expr: ref(c)})
+	}
+	if values != nil {
+		for i, c := range rel.Schema {
+			v := values[i]
+			switch v.(type) {
+			case nil:
+				v = ref(c)
+			case *parser.Default:
+				v = &parser.Literal{Pos: pos, Kind: parser.LitNull}
+			}
+			core.Items = append(core.Items, &parser.SelectItem{Pos: pos, Expr: v})
+		}
+	}
+	bq := b.bindQuery(&parser.Query{Pos: pos, Body: core}, nil, true)
+	node := stripHidden(bq.node, bq.visible)
+	s := node.Schema()
+	exprs := identityExprs(s)
+	cols := append(types.Schema(nil), s...)
+	for i := range cols {
+		c := rel.Schema[i%n]
+		if i >= n {
+			p := pos
+			if values[i-n] != nil {
+				p = values[i-n].Position()
+			}
+			exprs[i] = assignCast(p, exprs[i], c.Type, c.Name)
+		}
+		cols[i] = types.Column{Name: c.Name, Type: c.Type}
+	}
+	node = &LogicalProject{Input: node, Exprs: exprs, Cols: cols}
+	return planBound(boundQuery{node: node, visible: len(cols)}, alloc)
+}
+
+// bindReturning binds a RETURNING list over a row of rel (nil when empty).
+func bindReturning(b *binder, rel *Relation, sc *scope, items []*parser.SelectItem) *Returning {
+	if len(items) == 0 {
+		return nil
+	}
+	r := &Returning{}
+	ctx := &exprCtx{b: b, sc: sc, clause: "RETURNING", winErr: "RETURNING"}
+	for _, it := range items {
+		if it.Star {
+			for _, c := range starCols(sc, it) {
+				r.Exprs = append(r.Exprs, colRef(c.idx, c.typ, c.name))
+				r.Cols = append(r.Cols, types.Column{Name: c.name, Type: c.typ})
+			}
+			continue
+		}
+		if hasSubquery(it.Expr) {
+			failAt(it.Pos, sqlerr.FeatureNotSupported, "subqueries in RETURNING are not supported")
+		}
+		x := ctx.bind(it.Expr)
+		name := it.Alias
+		if name == "" {
+			name = figureColname(it.Expr)
+		}
+		if x.Type().Kind == types.KindUnknown {
+			x = b.coerce(it.Pos, x, types.Varchar, "RETURNING")
+		}
+		r.Exprs = append(r.Exprs, x)
+		r.Cols = append(r.Cols, types.Column{Name: name, Type: x.Type()})
+	}
+	return r
 }
 
 // Explain plans a query or CREATE MATERIALIZED VIEW statement and prints

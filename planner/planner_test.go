@@ -233,14 +233,14 @@ func runCase(cat *fakeCatalog, tc *testCase) string {
 			lines = append(lines, fmt.Sprintf("insert into %s cols=%s", p.Table.Name, intList(p.Columns)))
 			lines = append(lines, ExplainStream(p.Source.Root)...)
 		case *parser.Update:
-			p, err := PlanUpdate(cat, s)
+			p, err := PlanUpdate(cat, s, cat.alloc)
 			if err != nil {
 				return formatErr(err)
 			}
 			lines = append(lines, fmt.Sprintf("update %s set=[%s]", p.Table.Name, exprList(p.Set)))
 			lines = append(lines, dmlFilter(p.Filter, p.Key))
 		case *parser.Delete:
-			p, err := PlanDelete(cat, s)
+			p, err := PlanDelete(cat, s, cat.alloc)
 			if err != nil {
 				return formatErr(err)
 			}

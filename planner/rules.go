@@ -310,7 +310,7 @@ func pushDownFiltersRule(n Node) (Node, bool) {
 	case *LogicalJoin:
 		return pushIntoJoin(in, conds)
 	case *LogicalApply:
-		if in.Kind == ApplyScalar {
+		if in.Kind == ApplyScalar || in.Kind == ApplyLateral || in.Kind == ApplyLeftLateral {
 			lw := width(in.Left)
 			var down, keep []expr.Expr
 			for _, c := range conds {

@@ -31,6 +31,16 @@ func decorrelateRule(n Node) (Node, bool) {
 	if a.Kind == ApplyScalar {
 		return decorrelateScalar(a)
 	}
+	if a.Kind == ApplyLateral || a.Kind == ApplyLeftLateral {
+		if !planHasOuterDepth(a.Right, 1) {
+			kind := JoinInner
+			if a.Kind == ApplyLeftLateral {
+				kind = JoinLeft
+			}
+			return &LogicalJoin{Kind: kind, Left: a.Left, Right: liftOuter(a.Right), Cond: a.Cond}, true
+		}
+		return decorrelateDomain(a)
+	}
 	lw := width(a.Left)
 	right, preds, ok := pullCorrelated(a.Right)
 	if !ok || planHasOuterDepth(right, 1) {
@@ -247,6 +257,60 @@ func isScalarAgg(n Node) bool {
 	return false
 }
 
+// atMostOneRow reports whether a plan provably yields at most one row: an
+// aggregate without GROUP BY, a one-row VALUES, LIMIT 0 or 1, and
+// projections or filters over those.
+func atMostOneRow(n Node) bool {
+	switch x := n.(type) {
+	case *LogicalProject:
+		return atMostOneRow(x.Input)
+	case *LogicalFilter:
+		return atMostOneRow(x.Input)
+	case *LogicalAgg:
+		return len(x.GroupBy) == 0 || atMostOneRow(x.Input)
+	case *LogicalValues:
+		return len(x.Rows) <= 1
+	case *LogicalTopN:
+		return len(x.PartitionBy) == 0 && !x.WithTies && x.Limit >= 0 && x.Limit <= 1
+	}
+	return false
+}
+
+// guardedScalarJoin joins left with a scalar subquery x that may yield
+// several rows so that an outer row matching several raises Postgres's
+// "more than one row returned by a subquery used as an expression" (21000)
+// instead of being duplicated: x is joined with its own row count (per key:
+// keys are the inner columns of a correlated subquery's equalities, none for
+// an uncorrelated one), and the join's result is filtered by a check of that
+// count. A SELECT fails with the error, and only when an outer row does
+// match several rows (as in Postgres). A streaming dataflow reports the
+// error as a row error (the check is NULL) and so withholds the outer row
+// while its subquery yields several rows; it reappears once there is at
+// most one. The result has the columns of left ++ x.
+func guardedScalarJoin(kind JoinKind, left, x Node, keys []int, cond expr.Expr) Node {
+	ls, s := left.Schema(), x.Schema()
+	lw, w := len(ls), len(s)
+	cnt := &LogicalAgg{Input: x, GroupBy: keys, Aggs: []expr.AggCall{{Name: "count", Filter: -1, Type: types.Int64}}, Names: []string{"count"}}
+	var conds []expr.Expr
+	for i, k := range keys {
+		eq, err := expr.Resolve("is not distinct from", []expr.Expr{colRef(k, s[k].Type, s[k].Name), colRef(w+i, s[k].Type, s[k].Name)})
+		if err != nil {
+			return nil
+		}
+		conds = append(conds, eq)
+	}
+	counted := &LogicalJoin{Kind: JoinInner, Left: x, Right: cnt, Cond: andAll(conds)}
+	join := &LogicalJoin{Kind: kind, Left: left, Right: counted, Cond: cond}
+	c := colRef(lw+w+len(keys), types.Int64, "count")
+	chk, err := expr.Resolve(expr.MaxOneRowCheck, []expr.Expr{c})
+	if err != nil {
+		return nil
+	}
+	f := &LogicalFilter{Input: join, Cond: &expr.Or{Args: []expr.Expr{&expr.IsNull{Arg: c}, chk}}}
+	out := append(append(types.Schema(nil), ls...), s...)
+	return &LogicalProject{Input: f, Exprs: identityExprs(out), Cols: out}
+}
+
 func decorrelateScalar(a *LogicalApply) (Node, bool) {
 	r := a.Right
 	if !planHasOuterDepth(r, 1) {
@@ -254,7 +318,13 @@ func decorrelateScalar(a *LogicalApply) (Node, bool) {
 		if isScalarAgg(r) {
 			kind = JoinInner
 		}
-		return &LogicalJoin{Kind: kind, Left: a.Left, Right: liftOuter(r)}, true
+		r = liftOuter(r)
+		if !atMostOneRow(r) {
+			if g := guardedScalarJoin(kind, a.Left, r, nil, nil); g != nil {
+				return g, true
+			}
+		}
+		return &LogicalJoin{Kind: kind, Left: a.Left, Right: r}, true
 	}
 	if m, ok := decorrelateScalarEq(a); ok {
 		return m, true
@@ -360,6 +430,35 @@ func decorrelateScalarEq(a *LogicalApply) (Node, bool) {
 	var conds []expr.Expr
 	for _, p := range preds {
 		conds = append(conds, outerToJoin(p, lw))
+	}
+	if !atMostOneRow(x) {
+		// Guard against several rows per correlation key (the inner sides
+		// of the equalities); other correlations are left unguarded.
+		xw := width(x)
+		var extra []expr.Expr
+		var keys []int
+		guard := true
+		for _, p := range preds {
+			l, rr, _, ok := equalitySides(p)
+			switch {
+			case ok && !hasOuterRef(l) && hasColumnRef(l) && !hasColumnRef(rr):
+				keys = append(keys, keyCol(l, xw, &extra))
+			case ok && !hasOuterRef(rr) && hasColumnRef(rr) && !hasColumnRef(l):
+				keys = append(keys, keyCol(rr, xw, &extra))
+			default:
+				guard = false
+			}
+		}
+		if guard {
+			if len(extra) > 0 {
+				x = extendProject(x, extra)
+			}
+			if g := guardedScalarJoin(JoinLeft, a.Left, x, keys, andAll(conds)); g != nil {
+				rs := x.Schema()
+				exprs := append(identityExprs(a.Left.Schema()), colRef(lw, rs[0].Type, rs[0].Name))
+				return &LogicalProject{Input: g, Exprs: exprs, Cols: outSchema}, true
+			}
+		}
 	}
 	join := &LogicalJoin{Kind: JoinLeft, Left: a.Left, Right: x, Cond: andAll(conds)}
 	rs := x.Schema()

@@ -44,6 +44,8 @@ const (
 	DuplicateColumn              = "42701"
 	AmbiguousColumn              = "42702"
 	AmbiguousFunction            = "42725"
+	DuplicateFunction            = "42723"
+	InvalidFunctionDefinition    = "42P13"
 	GroupingError                = "42803"
 	WindowingError               = "42P20"
 	DatatypeMismatch             = "42804"

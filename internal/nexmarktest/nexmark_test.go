@@ -91,8 +91,6 @@ func normExpected(t *testing.T, path string) string {
 // reason; the test fails when one of them starts passing (so the list stays
 // honest) or when any other query fails.
 var knownFailures = map[string]string{
-	"q14/backfill":    "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
-	"q14/incremental": "CREATE FUNCTION (a SQL UDF, count_char) is not supported",
 }
 
 func readFile(t *testing.T, p string) string {

@@ -316,10 +316,42 @@ func errorMatches(pattern, msg string) bool {
 	if strings.Contains(msg, pattern) {
 		return true
 	}
+	if cause, ok := rwErrorCause(pattern); ok {
+		return strings.Contains(msg, cause)
+	}
 	if re, err := regexp.Compile(pattern); err == nil && re.MatchString(msg) {
 		return true
 	}
 	return false
+}
+
+// rwCategory is the kind prefix RisingWave puts before an error's message
+// ("Invalid input syntax: ", "Bind error: ").
+var rwCategory = regexp.MustCompile(`^(?:\d+: )?(?:[A-Z][a-z]*(?: [a-z]+)*: )?`)
+
+// rwErrorCause extracts the innermost message of a RisingWave client error
+// block ("db error: ERROR: Failed to run the query", blank line, "Caused
+// by:", then the causes), without the cause's number and kind prefix: the
+// part an engine that is not RisingWave can be expected to print.
+func rwErrorCause(pattern string) (string, bool) {
+	if !strings.HasPrefix(pattern, "db error:") {
+		return "", false
+	}
+	i := strings.LastIndex(pattern, "Caused by")
+	if i < 0 {
+		return "", false
+	}
+	var last string
+	for _, l := range strings.Split(pattern[i:], "\n")[1:] {
+		if l = strings.TrimSpace(l); l != "" {
+			last = l
+		}
+	}
+	last = last[len(rwCategory.FindString(last)):]
+	if last == "" {
+		return "", false
+	}
+	return last, true
 }
 
 func oneLine(s string) string {

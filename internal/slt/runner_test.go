@@ -255,3 +255,17 @@ func TestCanonLine(t *testing.T) {
 		t.Error("different numbers compare equal")
 	}
 }
+
+func TestRWErrorCause(t *testing.T) {
+	pat := "db error: ERROR: Failed to run the query\n\nCaused by:\n  Invalid input syntax: Column `x` is bad.\n"
+	if !errorMatches(pat, "Column `x` is bad. (SQLSTATE 42601)") {
+		t.Errorf("cause not matched")
+	}
+	if errorMatches(pat, "Column `y` is bad.") {
+		t.Errorf("different message matched")
+	}
+	pat = "db error: ERROR: Failed to run the query\n\nCaused by these errors (recent errors listed first):\n  1: Expr error\n  2: division by zero\n"
+	if !errorMatches(pat, "division by zero (SQLSTATE 22012)") {
+		t.Errorf("numbered cause not matched")
+	}
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sqlerr"
+)
+
+// createFunction runs CREATE [OR REPLACE] FUNCTION … LANGUAGE SQL. The
+// catalog keeps the CREATE text; the binder inlines the body at each call.
+// OR REPLACE keeps the old entry's sequence number, so that a restart
+// replays the function before the objects that call it; it is refused while
+// a materialized view or sink (planned with the old body) uses the function.
+func (e *Engine) createFunction(ctx context.Context, st *parser.CreateFunction, text string, replay *object) (*Result, error) {
+	f, err := planner.NewSQLFunction(catalogView{e}, st)
+	if err != nil {
+		return nil, err
+	}
+	key := f.Signature()
+	var old *object
+	if replay == nil {
+		if old = e.lookup(key); old != nil {
+			if !st.OrReplace {
+				return nil, sqlerr.New(sqlerr.DuplicateFunction, "function %q already exists with same argument types", f.Name).WithPosition(int(st.Pos) + 1)
+			}
+			if old.fn.Returns != f.Returns {
+				return nil, sqlerr.New(sqlerr.InvalidFunctionDefinition, "cannot change return type of existing function").
+					WithHint(fmt.Sprintf("Use DROP FUNCTION %s first.", key)).WithPosition(int(st.Pos) + 1)
+			}
+			for _, d := range e.dependents(old.Name) {
+				if d.Kind != KindView && d.Kind != KindFunction {
+					// Its running dataflow was planned with the old body;
+					// views and functions inline the new one when next used.
+					return nil, sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot replace function %s because %s %s uses it", key, d.Kind, d.Name).
+						WithHint("Drop the dependent objects first.").WithPosition(int(st.Pos) + 1)
+				}
+			}
+			replayOld := &object{Seq: old.Seq}
+			o, _ := e.newObject(KindFunction, key, text, replayOld)
+			return e.registerFunction(ctx, o, f, st, nil)
+		}
+	}
+	o, _ := e.newObject(KindFunction, key, text, replay)
+	return e.registerFunction(ctx, o, f, st, replay)
+}
+
+func (e *Engine) registerFunction(ctx context.Context, o *object, f *planner.SQLFunction, st *parser.CreateFunction, replay *object) (*Result, error) {
+	o.fn = f
+	o.Deps = e.functionDeps(f.Body)
+	for i, d := range o.Deps {
+		if d == o.Name {
+			o.Deps = append(o.Deps[:i:i], o.Deps[i+1:]...)
+			break
+		}
+	}
+	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.ddlDone(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_FUNCTION"}, nil
+}
+
+// dropFunction runs DROP FUNCTION [IF EXISTS] name, … [CASCADE]: every
+// overload of each name goes (argument types after the name are accepted
+// and not used to choose among overloads).
+func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, error) {
+	res := &Result{Tag: "DROP_FUNCTION"}
+	for _, raw := range st.Names {
+		name := planner.NormalizeName(raw)
+		fns := e.functionsNamed(name)
+		if len(fns) == 0 {
+			if st.IfExists {
+				res.Notices = append(res.Notices, fmt.Sprintf("function %s() does not exist, skipping", name))
+				continue
+			}
+			return nil, sqlerr.New(sqlerr.UndefinedFunction, "could not find a function named %q", name).WithPosition(int(st.Pos) + 1)
+		}
+		for _, o := range fns {
+			deps := e.dependents(o.Name)
+			if len(deps) > 0 && !st.Cascade {
+				var detail []string
+				for _, d := range deps {
+					detail = append(detail, fmt.Sprintf("%s %s depends on function %s", d.Kind, d.Name, o.Name))
+				}
+				return nil, sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot drop function %s because other objects depend on it", o.Name).
+					WithDetail(strings.Join(detail, "\n")).
+					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			}
+			for _, d := range append(deps, o) {
+				if err := e.dropObject(ctx, d); err != nil {
+					return nil, err
+				}
+				if d != o {
+					res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
+				}
+			}
+		}
+	}
+	if err := e.ddlDone(ctx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
