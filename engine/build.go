@@ -214,6 +214,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			TableExprs:  exprs,
 			Cond:        n.Cond,
 			Ctx:         b.ctx,
+			Memo:        n.Memo,
 		})
 		if err != nil {
 			return nil, err
