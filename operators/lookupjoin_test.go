@@ -86,10 +86,10 @@ func lookupBuilder(a LookupJoinArgs) buildFunc {
 // and 1024.
 func TestLookupJoinScript(t *testing.T) {
 	runScripts(t, "testdata/lookup_join.txt", map[string]buildFunc{
-		"inner":    lookupBuilder(lookupArgs(t, false, false)),
-		"left":     lookupBuilder(lookupArgs(t, true, false)),
-		"left-pk":  lookupBuilder(lookupArgs(t, true, true)),
-		"inner-pk": lookupBuilder(lookupArgs(t, false, true)),
+		"inner":     lookupBuilder(lookupArgs(t, false, false)),
+		"left":      lookupBuilder(lookupArgs(t, true, false)),
+		"left-pk":   lookupBuilder(lookupArgs(t, true, true)),
+		"inner-pk":  lookupBuilder(lookupArgs(t, false, true)),
 		"left-memo": lookupBuilder(withMemo(lookupArgs(t, true, false))),
 	})
 }
