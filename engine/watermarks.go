@@ -46,6 +46,9 @@ func watermarkColumns(n planner.StreamNode) []bool {
 		}
 	case *planner.StreamFilter:
 		copy(out, watermarkColumns(x.Input))
+	case *planner.StreamProjectSet:
+		// The input row leads the output; each output row repeats it.
+		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamTemporalFilter:
 		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamHopWindow:
