@@ -178,11 +178,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		return h, b.input(n.Input, h, 0)
 
 	case *planner.StreamOverWindow:
-		w, err := buildOverWindow(b, n)
-		if err != nil {
-			return nil, err
-		}
-		return w, b.input(n.Input, w, 0)
+		return buildOverWindow(b, n)
 
 	case *planner.StreamProjectSet:
 		p := operators.NewProjectSet(operators.ProjectSetArgs{Funcs: n.Funcs, InputTypes: n.Input.Schema().Types(), Ctx: b.ctx})
