@@ -168,6 +168,15 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		}
 		return t, b.input(n.Input, t, 0)
 
+	case *planner.StreamNowFilter:
+		f, err := operators.NewNowFilter(operators.NowFilterArgs{Cond: n.Cond, InputTypes: n.Input.Schema().Types(),
+			StreamKey: n.Input.StreamKey(), Store: b.store, Table: n.Table, Ctx: b.ctx})
+		if err != nil {
+			return nil, err
+		}
+		b.usesNow = true
+		return f, b.input(n.Input, f, 0)
+
 	case *planner.StreamHopWindow:
 		h, err := operators.NewHopWindow(operators.HopWindowArgs{
 			TimeCol: n.TimeCol, Slide: n.Slide, Size: n.Size, InputTypes: n.Input.Schema().Types(),
