@@ -168,6 +168,15 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		}
 		return t, b.input(n.Input, t, 0)
 
+	case *planner.StreamNowFilter:
+		f, err := operators.NewNowFilter(operators.NowFilterArgs{Cond: n.Cond, InputTypes: n.Input.Schema().Types(),
+			StreamKey: n.Input.StreamKey(), Store: b.store, Table: n.Table, Ctx: b.ctx})
+		if err != nil {
+			return nil, err
+		}
+		b.usesNow = true
+		return f, b.input(n.Input, f, 0)
+
 	case *planner.StreamHopWindow:
 		h, err := operators.NewHopWindow(operators.HopWindowArgs{
 			TimeCol: n.TimeCol, Slide: n.Slide, Size: n.Size, InputTypes: n.Input.Schema().Types(),
@@ -178,11 +187,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		return h, b.input(n.Input, h, 0)
 
 	case *planner.StreamOverWindow:
-		w, err := buildOverWindow(b, n)
-		if err != nil {
-			return nil, err
-		}
-		return w, b.input(n.Input, w, 0)
+		return buildOverWindow(b, n)
 
 	case *planner.StreamProjectSet:
 		p := operators.NewProjectSet(operators.ProjectSetArgs{Funcs: n.Funcs, InputTypes: n.Input.Schema().Types(), Ctx: b.ctx})
@@ -214,6 +219,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			TableExprs:  exprs,
 			Cond:        n.Cond,
 			Ctx:         b.ctx,
+			Memo:        n.Memo,
 		})
 		if err != nil {
 			return nil, err

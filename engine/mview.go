@@ -64,13 +64,19 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 		// EMIT ON WINDOW CLOSE: an EowcSort before the Materialize holds
 		// each result row until a watermark passes its window.
 		col := eowcColumn(input)
-		if col < 0 {
+		if col < 0 && eowcOverWindow(input, alloc.alloc, name) {
+			// The window itself emits each row once, when it is final.
+			col = -2
+		}
+		if col == -1 {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE needs a watermark on an output column").
 				WithHint("Group by window_start of a TUMBLE/HOP over a source or append-only table with WATERMARK FOR its time column.").WithPosition(int(st.Pos) + 1)
 		}
-		id := alloc.alloc()
-		l := operators.EowcSortLayout(id, name+"_eowc", input.Schema().Types(), col, keyOrAllCols(input))
-		eowc = &l
+		if col >= 0 {
+			id := alloc.alloc()
+			l := operators.EowcSortLayout(id, name+"_eowc", input.Schema().Types(), col, keyOrAllCols(input))
+			eowc = &l
+		}
 		appendOnly = true
 	}
 	notices := unboundedStateNotices(e, name, plan.Root)
@@ -86,7 +92,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 			}
 		}
 	}
-	o.tables = append([]types.TableLayout(nil), plan.Tables...)
+	o.tables = planner.CollectTables(plan.Root)
 	if eowc != nil {
 		o.tables = append(o.tables, *eowc)
 	}

@@ -6,8 +6,27 @@ import (
 	"github.com/eddysql/eddy/sqlerr"
 )
 
-// buildOverWindow builds the OverWindow operator of a StreamOverWindow.
+// buildOverWindow builds the OverWindow operator of a StreamOverWindow
+// and connects its input. Under EMIT ON WINDOW CLOSE an EowcSort on the
+// first ORDER BY column feeds it closed rows.
 func buildOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWindow, error) {
+	w, err := newOverWindow(b, n)
+	if err != nil {
+		return nil, err
+	}
+	if n.EowcBuffer == nil {
+		return w, b.input(n.Input, w, 0)
+	}
+	s, err := operators.NewEowcSort(operators.EowcSortArgs{SortCol: n.EowcBuffer.PK[0], StreamKey: keyOrAllCols(n.Input),
+		InputTypes: n.Input.Schema().Types(), Store: b.store, Table: *n.EowcBuffer})
+	if err != nil {
+		return nil, err
+	}
+	s.Connect(w, 0)
+	return w, b.input(n.Input, s, 0)
+}
+
+func newOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWindow, error) {
 	calls := make([]operators.WindowCall, len(n.Funcs))
 	for i, f := range n.Funcs {
 		c := operators.WindowCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, Filter: -1, Type: f.Type}
@@ -31,6 +50,8 @@ func buildOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWi
 		StreamKey:   keyOrAllCols(n.Input),
 		Store:       b.store,
 		Table:       n.Table,
+
+		EmitOnWindowClose: n.EowcBuffer != nil,
 	})
 }
 

@@ -212,10 +212,11 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 		return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q named in WATERMARK FOR does not exist", wd.Column).WithPosition(int(wd.Pos) + 1)
 	}
 	t := schema[col].Type
+	timeCol := true
 	switch t.Kind {
 	case types.KindDate, types.KindTimestamp, types.KindTimestamptz:
 	default:
-		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "WATERMARK FOR column %q must be a date, timestamp or timestamptz, not %s", wd.Column, t).WithPosition(int(wd.Pos) + 1)
+		timeCol = false
 	}
 	// Bind the expression as the SET of an UPDATE of a stand-in table with
 	// the relation's columns: the planner resolves names and types.
@@ -226,6 +227,19 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 	vis = append(vis, types.Column{Name: "_wm_key", Type: types.Int64, Hidden: true})
 	rel := &planner.Relation{ID: 1, Name: relName, Kind: planner.RelTable, Schema: vis, PK: []int{len(vis) - 1},
 		Layout: types.TableLayout{ID: 1, Name: relName, Cols: vis.Types(), PK: []int{len(vis) - 1}}}
+	if !timeCol {
+		// Name the expression's own type, as RisingWave does, when it
+		// differs from the column's.
+		q := &parser.Query{Pos: wd.Pos, Body: &parser.SelectCore{Pos: wd.Pos,
+			Items: []*parser.SelectItem{{Pos: wd.Pos, Expr: wd.Expr}},
+			From:  []parser.TableExpr{&parser.TableName{Pos: wd.Pos, Name: []string{relName}}}}}
+		if n, err := planner.Bind(singleRel{rel}, q); err == nil {
+			if et := n.Schema()[0].Type; et != t {
+				return nil, sqlerr.New(sqlerr.DatatypeMismatch, "The return value type of the watermark expression must be identical to the watermark column data type. Current data type of watermark return value: `%s`, column `%s`", et, t).WithPosition(int(wd.Pos) + 1)
+			}
+		}
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "WATERMARK FOR column %q must be a date, timestamp or timestamptz, not %s", wd.Column, t).WithPosition(int(wd.Pos) + 1)
+	}
 	up := &parser.Update{Pos: wd.Pos, Table: relName, Set: []*parser.Assignment{{Pos: wd.Pos, Column: schema[col].Name, Value: wd.Expr}}}
 	plan, err := planner.PlanUpdate(singleRel{rel}, up, nil)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/types"
 )
@@ -46,7 +47,12 @@ func watermarkColumns(n planner.StreamNode) []bool {
 		}
 	case *planner.StreamFilter:
 		copy(out, watermarkColumns(x.Input))
+	case *planner.StreamProjectSet:
+		// The input row leads the output; each output row repeats it.
+		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamTemporalFilter:
+		copy(out, watermarkColumns(x.Input))
+	case *planner.StreamNowFilter:
 		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamHopWindow:
 		in := watermarkColumns(x.Input)
@@ -127,6 +133,39 @@ func eowcColumn(n planner.StreamNode) int {
 		}
 	}
 	return -1
+}
+
+// eowcOverWindow prepares EMIT ON WINDOW CLOSE by an over window: when
+// n's rows come, through stateless projections and filters, from a
+// StreamOverWindow over an append-only input watermarked on its first
+// (ascending) ORDER BY column, it gives the window an EowcSort buffer and
+// reports true.
+func eowcOverWindow(n planner.StreamNode, alloc func() uint32, mv string) bool {
+	for {
+		switch x := n.(type) {
+		case *planner.StreamProject:
+			n = x.Input
+			continue
+		case *planner.StreamFilter:
+			n = x.Input
+			continue
+		case *planner.StreamProjectSet:
+			n = x.Input
+			continue
+		case *planner.StreamOverWindow:
+			if len(x.OrderBy) == 0 || x.OrderBy[0].Desc || !x.Input.AppendOnly() {
+				return false
+			}
+			col := x.OrderBy[0].Col
+			if wc := watermarkColumns(x.Input); col >= len(wc) || !wc[col] {
+				return false
+			}
+			l := operators.EowcSortLayout(alloc(), mv+"_window_eowc", x.Input.Schema().Types(), col, keyOrAllCols(x.Input))
+			x.EowcBuffer = &l
+			return true
+		}
+		return false
+	}
 }
 
 // unboundedStateNotices warns, at CREATE time, about stateful operators

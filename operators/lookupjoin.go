@@ -32,6 +32,13 @@ type LookupJoinArgs struct {
 	// TRUE.
 	Cond expr.Expr
 	Ctx  *expr.Context
+	// Memo, when set, remembers the output rows of each live probe row so
+	// that a probe delete retracts exactly them (a probe input with
+	// updates and deletes). Its Cols are the output row; its PK starts
+	// with the probe row's stream key columns (probe column indices, all
+	// below len(InputTypes)) and continues with output columns that tell
+	// a probe row's output rows apart (the table's primary key).
+	Memo *types.TableLayout
 }
 
 // LookupJoin joins each probe row with the rows the table holds when the
@@ -40,10 +47,12 @@ type LookupJoinArgs struct {
 // semantics: over an append-only probe input the output is append-only).
 //
 // Output: probe row ++ right output (TableExprs; NULLs for the padded row
-// of an outer join). Ops are Insert/Delete: a probe delete (or the delete
-// half of an update) looks the table up again and emits Deletes for what
-// it finds, which matches the earlier output only if the table has not
-// changed since (the planner requires an append-only probe).
+// of an outer join). Ops are Insert/Delete. With a Memo, a probe delete
+// (or the delete half of an update) retracts the rows its insert produced,
+// whatever the table holds now. Without one, it looks the table up again
+// and emits Deletes for what it finds, which matches the earlier output
+// only if the table has not changed since (fine for append-only probes,
+// which never delete).
 //
 // Lookup: when the table keys cover a prefix of the table's primary key,
 // that prefix is looked up (a point Get when it is the whole key, else a
@@ -63,6 +72,9 @@ type LookupJoin struct {
 	outTypes []types.Type
 	out      *types.ChunkBuilder
 	pair     types.Row
+	memo     *state.Table
+	memoPre  []int // probe columns of the memo's PK prefix
+	memoPK   []int
 }
 
 var _ Node = (*LookupJoin)(nil)
@@ -116,6 +128,27 @@ func NewLookupJoin(a LookupJoinArgs) (*LookupJoin, error) {
 	}
 	j.out = types.NewChunkBuilder(j.outTypes, 256)
 	j.pair = make(types.Row, len(j.outTypes))
+	if m := a.Memo; m != nil {
+		if !slices.Equal(m.Cols, j.outTypes) {
+			return nil, fmt.Errorf("lookup join: memo table columns %v differ from the output %v", m.Cols, j.outTypes)
+		}
+		for _, k := range m.PK {
+			if k < 0 || k >= len(j.outTypes) {
+				return nil, fmt.Errorf("lookup join: memo key column %d out of range", k)
+			}
+		}
+		for _, k := range m.PK {
+			if k >= len(a.InputTypes) {
+				break
+			}
+			j.memoPre = append(j.memoPre, k)
+		}
+		if len(j.memoPre) == 0 {
+			return nil, fmt.Errorf("lookup join: the memo key must start with probe columns")
+		}
+		j.memo = a.Store.Table(*m)
+		j.memoPK = m.PK
+	}
 	return j, nil
 }
 
@@ -132,6 +165,12 @@ func (j *LookupJoin) Push(_ int, c *types.Chunk) error {
 			op = types.Delete
 		}
 		x := c.Row(i)
+		if j.memo != nil && op == types.Delete {
+			if err := j.retract(x); err != nil {
+				return err
+			}
+			continue
+		}
 		copy(j.pair, x)
 		matched := false
 		err := j.lookup(x, func(tr types.Row) (bool, error) {
@@ -166,7 +205,7 @@ func (j *LookupJoin) Push(_ int, c *types.Chunk) error {
 				}
 			}
 			matched = true
-			j.out.Append(op, j.pair)
+			j.emitRow(op)
 			return true, nil
 		})
 		if err != nil {
@@ -174,7 +213,7 @@ func (j *LookupJoin) Push(_ int, c *types.Chunk) error {
 		}
 		if !matched && j.a.Outer {
 			clear(j.pair[nl:])
-			j.out.Append(op, j.pair)
+			j.emitRow(op)
 		}
 		if j.out.Len() >= maxJoinOutRows {
 			if err := j.Emit(j.out.Build()); err != nil {
@@ -184,6 +223,40 @@ func (j *LookupJoin) Push(_ int, c *types.Chunk) error {
 	}
 	if j.out.Len() > 0 {
 		return j.Emit(j.out.Build())
+	}
+	return nil
+}
+
+// emitRow appends the current pair to the output and, with a memo,
+// remembers it (inserts only: deletes go through retract).
+func (j *LookupJoin) emitRow(op types.Op) {
+	j.out.Append(op, j.pair)
+	if j.memo != nil && op == types.Insert {
+		j.memo.Put(j.pair)
+	}
+}
+
+// retract emits a Delete for every output row the memo holds for the probe
+// row x and forgets them.
+func (j *LookupJoin) retract(x types.Row) error {
+	prefix := make(types.Row, len(j.memoPre))
+	for i, k := range j.memoPre {
+		prefix[i] = x[k]
+	}
+	var rows []types.Row
+	if err := j.memo.Scan(prefix, func(r types.Row) bool {
+		rows = append(rows, r)
+		return true
+	}); err != nil {
+		return fmt.Errorf("lookup join: reading the memo: %w", err)
+	}
+	pk := make(types.Row, len(j.memoPK))
+	for _, r := range rows {
+		j.out.Append(types.Delete, r)
+		for i, k := range j.memoPK {
+			pk[i] = r[k]
+		}
+		j.memo.Delete(pk)
 	}
 	return nil
 }

@@ -62,6 +62,14 @@ func lookupArgs(t testing.TB, outer, byPK bool) LookupJoinArgs {
 	return a
 }
 
+// withMemo adds a memo table to a: output (id, g, k, tk, name) keyed by
+// the probe id and the table key tk.
+func withMemo(a LookupJoinArgs) LookupJoinArgs {
+	cols := append(append([]types.Type(nil), a.InputTypes...), types.Int64, types.Varchar)
+	a.Memo = &types.TableLayout{ID: 51, Name: "lookup_memo", Cols: cols, PK: []int{0, 3}}
+	return a
+}
+
 func lookupBuilder(a LookupJoinArgs) buildFunc {
 	return func(s *state.Store) (Node, error) {
 		a := a
@@ -78,10 +86,11 @@ func lookupBuilder(a LookupJoinArgs) buildFunc {
 // and 1024.
 func TestLookupJoinScript(t *testing.T) {
 	runScripts(t, "testdata/lookup_join.txt", map[string]buildFunc{
-		"inner":    lookupBuilder(lookupArgs(t, false, false)),
-		"left":     lookupBuilder(lookupArgs(t, true, false)),
-		"left-pk":  lookupBuilder(lookupArgs(t, true, true)),
-		"inner-pk": lookupBuilder(lookupArgs(t, false, true)),
+		"inner":     lookupBuilder(lookupArgs(t, false, false)),
+		"left":      lookupBuilder(lookupArgs(t, true, false)),
+		"left-pk":   lookupBuilder(lookupArgs(t, true, true)),
+		"inner-pk":  lookupBuilder(lookupArgs(t, false, true)),
+		"left-memo": lookupBuilder(withMemo(lookupArgs(t, true, false))),
 	})
 }
 
@@ -160,5 +169,96 @@ func TestLookupJoinProperty(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestLookupJoinMemoProperty: a left lookup join with a memo over a probe
+// input that inserts and deletes rows, with random table changes between.
+// The output integral equals, for every probe row still live, its naive
+// join with the table as it was when the row arrived; restarts keep the
+// memo.
+func TestLookupJoinMemoProperty(t *testing.T) {
+	for _, size := range []int{1, 3, 1024} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(size), 7))
+			a := withMemo(lookupArgs(t, true, false))
+			h := newHarness(t, lookupBuilder(a))
+			defer h.close()
+			table := map[[2]int64]string{}
+			names := []string{"a", "b", "skip"}
+			type probe struct {
+				row types.Row
+				out []types.Row
+			}
+			live := map[int64]probe{}
+			id := int64(0)
+			for e := 1; e <= 30; e++ {
+				for step := 0; step < 3; step++ {
+					tb := types.NewChunkBuilder(lookupTestTable.Cols, 8)
+					for n := rng.IntN(5); n > 0; n-- {
+						k := [2]int64{int64(rng.IntN(3)), int64(rng.IntN(3))}
+						if _, ok := table[k]; ok && rng.IntN(2) == 0 {
+							tb.Append(types.Delete, types.Row{k[0], k[1], table[k]})
+							delete(table, k)
+						} else {
+							nm := names[rng.IntN(3)]
+							table[k] = nm
+							tb.Append(types.Insert, types.Row{k[0], k[1], nm})
+						}
+					}
+					h.push(1, tb.Build())
+					var ch []change
+					for n := rng.IntN(6); n > 0; n-- {
+						if len(live) > 0 && rng.IntN(3) == 0 {
+							// Delete (or update) a live probe row.
+							for pid, p := range live {
+								ch = append(ch, change{types.Delete, p.row})
+								delete(live, pid)
+								break
+							}
+							continue
+						}
+						id++
+						var g any = int64(rng.IntN(4))
+						if rng.IntN(10) == 0 {
+							g = nil
+						}
+						p := probe{row: types.Row{id, g, int64(rng.IntN(3))}}
+						ch = append(ch, change{types.Insert, p.row})
+						for tk, nm := range table {
+							if g == nil || tk[0] != g.(int64) || nm == "skip" {
+								continue
+							}
+							p.out = append(p.out, types.Row{p.row[0], p.row[1], p.row[2], tk[1], nm})
+						}
+						if len(p.out) == 0 {
+							p.out = append(p.out, types.Row{p.row[0], p.row[1], p.row[2], nil, nil})
+						}
+						live[id] = p
+					}
+					for _, c := range chunksOf(a.InputTypes, ch, size) {
+						h.push(0, c)
+					}
+				}
+				h.barrier(uint64(e), 0, 1)
+				if e%10 == 0 {
+					h.commit(uint64(e))
+					h.restart()
+				}
+			}
+			want := zset.New()
+			outTypes := a.Memo.Cols
+			ob := types.NewChunkBuilder(outTypes, 8)
+			for _, p := range live {
+				for _, r := range p.out {
+					ob.Append(types.Insert, r)
+				}
+			}
+			want.AddChunk(ob.Build())
+			got := h.take()
+			if !zset.Equal(got, want) {
+				t.Fatalf("output differs from the naive memo join:\n%s", zset.Diff(got, want))
+			}
+		})
 	}
 }

@@ -21,6 +21,9 @@ type OverWindowArgs struct {
 	// CachePartitions is how many partitions (rows and computed outputs)
 	// stay cached in memory between epochs (0 = 256).
 	CachePartitions int
+	// EmitOnWindowClose emits each row once, when its window values are
+	// final, over a closed append-only input (see overwindow_eowc.go).
+	EmitOnWindowClose bool
 }
 
 // OverWindowLayout returns the state-table layout an OverWindow expects:
@@ -75,8 +78,9 @@ type OverWindow struct {
 }
 
 type owCached struct {
-	rows []types.Row // in window order
-	outs []types.Row // their outputs
+	rows  []types.Row // in window order
+	outs  []types.Row // their outputs
+	final int         // EmitOnWindowClose: how many leading rows are final
 }
 
 type owPending struct {
@@ -129,6 +133,14 @@ func NewOverWindow(a OverWindowArgs) (*OverWindow, error) {
 		}
 		op.calls = append(op.calls, c)
 		op.outTypes = append(op.outTypes, c.Type)
+	}
+	if a.EmitOnWindowClose {
+		if len(a.OrderBy) == 0 {
+			return nil, fmt.Errorf("over window: EMIT ON WINDOW CLOSE needs an ORDER BY")
+		}
+		if err := eowcCheck(op.calls); err != nil {
+			return nil, err
+		}
 	}
 	op.table = a.Store.Table(a.Table)
 	for _, c := range a.PartitionBy {
@@ -225,6 +237,12 @@ func (op *OverWindow) comparePeers(a, b types.Row) int {
 
 // evaluate sorts rows into window order and computes their outputs.
 func (op *OverWindow) evaluate(rows []types.Row) ([]types.Row, []types.Row, error) {
+	rows, _, outs, err := op.evaluatePart(rows)
+	return rows, outs, err
+}
+
+// evaluatePart is evaluate that also returns the partition's peer groups.
+func (op *OverWindow) evaluatePart(rows []types.Row) ([]types.Row, *owPartition, []types.Row, error) {
 	slices.SortFunc(rows, op.compare)
 	p := &owPartition{rows: rows, grp: make([]int, len(rows))}
 	for i := range rows {
@@ -240,7 +258,7 @@ func (op *OverWindow) evaluate(rows []types.Row) ([]types.Row, []types.Row, erro
 		p.gEnd = append(p.gEnd, len(rows))
 	}
 	outs, err := evalPartition(op.calls, p, len(op.args.InputTypes))
-	return rows, outs, err
+	return rows, p, outs, err
 }
 
 func (op *OverWindow) pkKey(r types.Row) string {
@@ -263,11 +281,15 @@ func (op *OverWindow) load(key string, prefix types.Row) (*owCached, error) {
 	}); err != nil {
 		return nil, err
 	}
-	rows, outs, err := op.evaluate(rows)
+	rows, p, outs, err := op.evaluatePart(rows)
 	if err != nil {
 		return nil, err
 	}
-	return &owCached{rows: rows, outs: outs}, nil
+	c := &owCached{rows: rows, outs: outs}
+	if op.args.EmitOnWindowClose {
+		c.final = op.eowcFinal(p)
+	}
+	return c, nil
 }
 
 type owOutRow struct {
@@ -277,6 +299,9 @@ type owOutRow struct {
 
 // flush applies the buffered changes and emits the output changes.
 func (op *OverWindow) flush() error {
+	if op.args.EmitOnWindowClose {
+		return op.flushEowc()
+	}
 	if len(op.dirty) == 0 {
 		return nil
 	}
@@ -391,7 +416,7 @@ func (op *OverWindow) Barrier(_ int, b Barrier) error {
 // pending changes; others are dropped (a window value of an old row may
 // still change).
 func (op *OverWindow) Watermark(_ int, w Watermark) error {
-	if !slices.Contains(op.args.PartitionBy, w.Col) {
+	if op.args.EmitOnWindowClose || !slices.Contains(op.args.PartitionBy, w.Col) {
 		return nil
 	}
 	if err := op.flush(); err != nil {

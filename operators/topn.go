@@ -558,17 +558,19 @@ func (op *GroupTopN) Barrier(_ int, b Barrier) error {
 	return op.EmitBarrier(b)
 }
 
-// Watermark forwards watermarks on partition columns and, with
+// Watermark forwards watermarks on partition columns, after emitting the
+// buffered changes (they may belong to partitions the watermark closes,
+// and must reach the operators downstream before it), and, with
 // CleanOnWatermark, drops the state of the partitions below a watermark on
 // the first partition column.
 func (op *GroupTopN) Watermark(_ int, w Watermark) error {
 	if !slices.Contains(op.args.PartitionBy, w.Col) {
 		return nil
 	}
+	if err := op.flush(); err != nil {
+		return err
+	}
 	if op.args.CleanOnWatermark && op.args.PartitionBy[0] == w.Col && w.Value != nil {
-		if err := op.flush(); err != nil {
-			return err
-		}
 		var pks []types.Row
 		err := op.table.Scan(nil, func(r types.Row) bool {
 			v := r[w.Col]

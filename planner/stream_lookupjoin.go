@@ -11,17 +11,24 @@ import (
 //
 //	FROM s [LEFT] JOIN t FOR SYSTEM_TIME AS OF PROCTIME() AS d ON s.k = d.k
 //
-// The probe side s (an append-only stream) keeps no state: each arriving
-// row looks up the current rows of t (a table or MV, read from its storage
-// table at lookup time) and the joined rows are emitted. Changes to t never
-// retract or add past output, so the output is append-only.
+// Each arriving probe row looks up the current rows of t (a table or MV,
+// read from its storage table at lookup time) and the joined rows are
+// emitted. Changes to t never retract or add past output. Over an
+// append-only probe side the join keeps no state and its output is
+// append-only; over a probe side with updates and deletes it keeps a memo
+// table of what each live probe row produced, so a probe delete retracts
+// exactly that. Without an equality condition every table row is a
+// candidate (a nested-loop lookup).
 
 // StreamLookupJoin joins each row of Input with the current rows of
 // Relation. Its natural output is Input's row ++ one column per TableCols
 // entry (columns of Relation.Schema: the right side's logical columns, then
 // the relation's primary key, hidden). InputKeys[i] = TableKeys[i] (columns
-// of Relation.Schema) are the equi keys; TableFilter is over the relation's
-// row; Cond over the natural output. Kind is JoinInner or JoinLeft.
+// of Relation.Schema) are the equi keys (none: every table row is looked
+// at); TableFilter is over the relation's row; Cond over the natural
+// output. Kind is JoinInner or JoinLeft. Memo is set when Input is not
+// append-only: Cols = the natural output, PK = Input's stream key ++ the
+// relation's primary key columns of the output.
 type StreamLookupJoin struct {
 	streamProps
 	Kind                 JoinKind
@@ -31,13 +38,20 @@ type StreamLookupJoin struct {
 	TableCols            []int
 	TableFilter          expr.Expr
 	Cond                 expr.Expr
+	Memo                 *types.TableLayout
 }
 
 // Inputs returns the probe input.
 func (n *StreamLookupJoin) Inputs() []StreamNode { return []StreamNode{n.Input} }
 
-// Tables returns nil: the join keeps no state (it reads Relation's table).
-func (n *StreamLookupJoin) Tables() []types.TableLayout { return nil }
+// Tables returns the memo table, if any (the looked-up relation's table is
+// read, not owned).
+func (n *StreamLookupJoin) Tables() []types.TableLayout {
+	if n.Memo == nil {
+		return nil
+	}
+	return []types.TableLayout{*n.Memo}
+}
 
 // Describe prints the kind, the relation and the keys.
 func (n *StreamLookupJoin) Describe() string {
@@ -47,6 +61,9 @@ func (n *StreamLookupJoin) Describe() string {
 	}
 	if n.Cond != nil {
 		s += " cond=" + n.Cond.String()
+	}
+	if n.Memo != nil {
+		s += " memo=" + describeTable(*n.Memo)
 	}
 	return s
 }
@@ -107,18 +124,12 @@ func (sb *streamBuilder) lookupJoin(x *LogicalJoin) StreamNode {
 	if x.Kind != JoinInner && x.Kind != JoinLeft {
 		unsupported("a lookup join (FOR SYSTEM_TIME AS OF PROCTIME()) must be an inner or left join")
 	}
-	if len(x.LeftKeys) == 0 {
-		unsupported("a lookup join (FOR SYSTEM_TIME AS OF PROCTIME()) needs an equality condition between the stream and the table")
-	}
 	for _, ns := range x.NullSafe {
 		if ns {
 			unsupported("a lookup join's keys cannot be null-safe")
 		}
 	}
 	l := sb.build(x.Left)
-	if !l.AppendOnly() {
-		unsupported("a lookup join (FOR SYSTEM_TIME AS OF PROCTIME()) requires an append-only left input (a source or an APPEND ONLY table)")
-	}
 	sb.checkNow(x.Cond)
 	ls := l.Schema()
 	llw, rlw, lw := width(x.Left), len(cols), len(ls)
@@ -173,7 +184,12 @@ func (sb *streamBuilder) lookupJoin(x *LogicalJoin) StreamNode {
 	for i := range pk {
 		key = append(key, lw+rlw+i)
 	}
-	lj.streamProps = streamProps{schema: natural, key: key, appendOnly: true}
+	appendOnly := l.AppendOnly()
+	lj.streamProps = streamProps{schema: natural, key: key, appendOnly: appendOnly}
+	if !appendOnly {
+		m := sb.table("lookupjoin", "memo", natural.Types(), key, nil)
+		lj.Memo = &m
+	}
 	exprs := make([]expr.Expr, len(order))
 	schema := make(types.Schema, len(order))
 	identity := true
@@ -189,5 +205,5 @@ func (sb *streamBuilder) lookupJoin(x *LogicalJoin) StreamNode {
 	for i, k := range key {
 		okey[i] = pos[k]
 	}
-	return &StreamProject{streamProps: streamProps{schema: schema, key: okey, appendOnly: true}, Input: lj, Exprs: exprs}
+	return &StreamProject{streamProps: streamProps{schema: schema, key: okey, appendOnly: appendOnly}, Input: lj, Exprs: exprs}
 }

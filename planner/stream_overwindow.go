@@ -21,13 +21,23 @@ type StreamOverWindow struct {
 	OrderBy     []expr.SortKey
 	Funcs       []WindowFunc
 	Table       types.TableLayout
+	// EowcBuffer is set for EMIT ON WINDOW CLOSE (by the engine, which
+	// knows the watermarks): the buffer of an EowcSort on the first ORDER
+	// BY column in front of the window, which then emits each row once,
+	// when its values are final.
+	EowcBuffer *types.TableLayout
 }
 
 // Inputs returns the input.
 func (n *StreamOverWindow) Inputs() []StreamNode { return []StreamNode{n.Input} }
 
-// Tables returns the window's row table.
-func (n *StreamOverWindow) Tables() []types.TableLayout { return []types.TableLayout{n.Table} }
+// Tables returns the window's row table (and its EOWC buffer).
+func (n *StreamOverWindow) Tables() []types.TableLayout {
+	if n.EowcBuffer != nil {
+		return []types.TableLayout{n.Table, *n.EowcBuffer}
+	}
+	return []types.TableLayout{n.Table}
+}
 
 // PartitionCols returns the PARTITION BY columns (watermarks pass on them).
 func (n *StreamOverWindow) PartitionCols() []int { return n.PartitionBy }
@@ -50,7 +60,11 @@ func (n *StreamOverWindow) Describe() string {
 		}
 		ob = append(ob, s)
 	}
-	return fmt.Sprintf("StreamOverWindow partition=%s order=[%s] funcs=[%s]", intList(n.PartitionBy), strings.Join(ob, ", "), strings.Join(fs, ", "))
+	eowc := ""
+	if n.EowcBuffer != nil {
+		eowc = " emit-on-window-close"
+	}
+	return fmt.Sprintf("StreamOverWindow partition=%s order=[%s] funcs=[%s]%s", intList(n.PartitionBy), strings.Join(ob, ", "), strings.Join(fs, ", "), eowc)
 }
 
 func sameWindow(a, b WindowFunc) bool {

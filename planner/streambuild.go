@@ -52,11 +52,12 @@ func (sb *streamBuilder) build(n Node) StreamNode {
 		sb.checkNow(x.Exprs...)
 		return project(in, x.Exprs, x.Schema())
 	case *LogicalFilter:
-		in := sb.build(x.Input)
-		sb.checkNow(x.Cond)
-		return &StreamFilter{streamProps: streamProps{schema: in.Schema(), key: in.StreamKey(), appendOnly: in.AppendOnly()}, Input: in, Cond: x.Cond}
+		return sb.filter(x) // stream_nowfilter.go
 	case *LogicalTemporalFilter:
 		in := sb.build(x.Input)
+		if !sb.batch && !linearTemporal(x) {
+			return sb.nowFilter(in, x) // stream_nowfilter.go
+		}
 		if sb.batch {
 			c, err := expr.Resolve(x.Op, []expr.Expr{x.Left, x.Right})
 			if err != nil {
@@ -174,11 +175,26 @@ func (sb *streamBuilder) scan(x *LogicalScan) StreamNode {
 func (sb *streamBuilder) values(x *LogicalValues) StreamNode {
 	ctx := &expr.Context{TimeZone: "UTC"}
 	rows := make([]types.Row, len(x.Rows))
+	// Elements calling NOW() (one-shot queries only) are evaluated when
+	// the query runs: a projection picks them by row number.
+	var late [][]expr.When
 	for i, r := range x.Rows {
 		row := make(types.Row, 0, len(r)+1)
-		for _, e := range r {
+		for j, e := range r {
 			if hasColumnRef(e) || hasOuterRef(e) || (!sb.batch && hasNow(e)) {
 				unsupported("VALUES must be constant")
+			}
+			if hasNow(e) {
+				if late == nil {
+					late = make([][]expr.When, len(r))
+				}
+				eq, err := expr.Resolve("=", []expr.Expr{colRef(len(x.Cols), types.Int64, "_row"), &expr.Literal{Value: int64(i), T: types.Int64}})
+				if err != nil {
+					panic(bindError{err})
+				}
+				late[j] = append(late[j], expr.When{Cond: eq, Result: e})
+				row = append(row, nil)
+				continue
 			}
 			v, err := e.EvalRow(ctx, nil)
 			if err != nil {
@@ -189,7 +205,27 @@ func (sb *streamBuilder) values(x *LogicalValues) StreamNode {
 		rows[i] = append(row, int64(i))
 	}
 	schema := append(append(types.Schema(nil), x.Cols...), types.Column{Name: "_row", Type: types.Int64, Hidden: true})
-	return &StreamValues{streamProps: streamProps{schema: schema, key: []int{len(x.Cols)}, appendOnly: true}, Rows: rows}
+	key := []int{len(x.Cols)}
+	v := &StreamValues{streamProps: streamProps{schema: schema, key: key, appendOnly: true}, Rows: rows}
+	if late == nil {
+		return v
+	}
+	exprs := make([]expr.Expr, len(schema))
+	for j, c := range schema {
+		exprs[j] = colRef(j, c.Type, c.Name)
+		if j >= len(late) || late[j] == nil {
+			continue
+		}
+		ce, err := expr.NewCase(nil, late[j], exprs[j])
+		if err == nil && ce.Type() != c.Type {
+			ce, err = expr.NewCast(ce, c.Type, true)
+		}
+		if err != nil {
+			panic(bindError{err})
+		}
+		exprs[j] = ce
+	}
+	return &StreamProject{streamProps: streamProps{schema: schema, key: key, appendOnly: true}, Input: v, Exprs: exprs}
 }
 
 // project builds a StreamProject that keeps the input's stream key, adding
