@@ -550,19 +550,8 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 		next := map[int]int64{}
 		var failErr error
 		for {
-			i := 0
-			for i < len(pending) {
-				m := &pending[i]
-				i++
-				if err := s.decode(dec, b, m); err != nil && s.fail {
-					failErr = err
-					break
-				}
-				next[m.Partition] = m.Offset + 1
-				if b.Len() >= s.maxChunk {
-					break
-				}
-			}
+			var i int
+			i, failErr = s.decodeMessages(dec, b, pending, next)
 			if i == len(pending) {
 				s.recycle(pending)
 				pending = nil
@@ -595,6 +584,24 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 			return
 		}
 	}
+}
+
+// decodeMessages decodes msgs into b until b holds maxChunk rows, recording
+// in next the offset after each decoded message. It returns how many
+// messages it consumed and, under error.policy='fail', the error of the bad
+// message (which is not consumed).
+func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder, msgs []kafka.Message, next map[int]int64) (int, error) {
+	for i := range msgs {
+		m := &msgs[i]
+		if err := s.decode(dec, b, m); err != nil && s.fail {
+			return i, err
+		}
+		next[m.Partition] = m.Offset + 1
+		if b.Len() >= s.maxChunk {
+			return i + 1, nil
+		}
+	}
+	return len(msgs), nil
 }
 
 // decode appends the rows of one message; a bad message is counted and

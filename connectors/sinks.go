@@ -47,6 +47,12 @@ func init() {
 	RegisterSink(Spec{
 		Name:    "blackhole",
 		Summary: "Discards every change (counts them); for benchmarks.",
+		Options: []OptionSpec{
+			{Name: "type", Kind: KindEnum, Enum: []string{"append-only", "upsert", "debezium"}, Default: "append-only",
+				Doc: "Accepted for RisingWave's benchmark DDL; every change is discarded whatever the type."},
+			{Name: "force_append_only", Kind: KindBool, Default: "false",
+				Doc: "Accepted for RisingWave's benchmark DDL; deletes are discarded like everything else."},
+		},
 	}, func(cfg SinkConfig) (Sink, error) { return &BlackholeSink{}, nil })
 }
 

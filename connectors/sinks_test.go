@@ -159,6 +159,15 @@ func TestFileAndBlackholeSinks(t *testing.T) {
 	if bh.(*connectors.BlackholeSink).Rows() != 1 {
 		t.Fatal("blackhole did not count")
 	}
+	// RisingWave's benchmark DDL spells the sink's kind in WITH.
+	rw := map[string]string{"connector": "blackhole", "type": "append-only", "force_append_only": "true"}
+	if _, err := connectors.Default.NewSink(connectors.SinkConfig{Name: "b", Schema: kvSchema, With: rw}); err != nil {
+		t.Fatalf("blackhole with type/force_append_only: %v", err)
+	}
+	rw["type"] = "append_only"
+	if _, err := connectors.Default.NewSink(connectors.SinkConfig{Name: "b", Schema: kvSchema, With: rw}); err == nil {
+		t.Fatal("blackhole accepted type='append_only'")
+	}
 }
 
 func TestPostgresSink(t *testing.T) {

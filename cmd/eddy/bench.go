@@ -40,40 +40,66 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errUsage
 }
 
-// profiles starts a CPU profile and returns a function that stops it and
-// writes the heap profile.
-func profiles(cpu, mem string) (stop func() error, err error) {
-	var cf *os.File
-	if cpu != "" {
-		if cf, err = os.Create(cpu); err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(cf); err != nil {
-			cf.Close()
-			return nil, err
-		}
+// profiler writes a CPU profile of the spans between start and pause (or
+// of everything up to finish when start is called once at the beginning)
+// and, at finish, a heap profile.
+type profiler struct {
+	cpu, mem string
+	f        *os.File
+	on       bool
+	err      error
+}
+
+// start begins (or resumes into a fresh file: only one span is kept)
+// CPU profiling.
+func (p *profiler) start() {
+	if p.cpu == "" || p.on || p.err != nil {
+		return
 	}
-	return func() error {
-		if cf != nil {
-			pprof.StopCPUProfile()
-			if err := cf.Close(); err != nil {
-				return err
-			}
+	if p.f != nil {
+		p.f.Close()
+	}
+	if p.f, p.err = os.Create(p.cpu); p.err != nil {
+		return
+	}
+	if p.err = pprof.StartCPUProfile(p.f); p.err == nil {
+		p.on = true
+	}
+}
+
+// pause stops CPU profiling and flushes the profile.
+func (p *profiler) pause() {
+	if p.on {
+		pprof.StopCPUProfile()
+		p.on = false
+	}
+}
+
+// finish stops profiling and writes the heap profile.
+func (p *profiler) finish() error {
+	p.pause()
+	if p.f != nil {
+		if err := p.f.Close(); err != nil && p.err == nil {
+			p.err = err
 		}
-		if mem != "" {
-			f, err := os.Create(mem)
-			if err != nil {
-				return err
-			}
-			runtime.GC()
-			if err := pprof.WriteHeapProfile(f); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
+		p.f = nil
+	}
+	if p.err != nil {
+		return p.err
+	}
+	if p.mem != "" {
+		f, err := os.Create(p.mem)
+		if err != nil {
+			return err
 		}
-		return nil
-	}, nil
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
 }
 
 func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -88,7 +114,7 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ingest := fs.String("ingest", "auto", "auto | source | insert: how events enter the engine (auto: CREATE SOURCE if supported)")
 	verify := fs.String("verify", "auto", "recompute with an ad-hoc SELECT over the same events and compare: auto (when events <= 200000) | true | false")
 	baseline := fs.Bool("baseline", true, "for q0 with --source kafka, also time the plain goccy/go-json decode loop over the same events")
-	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile to this file: of the measured phase only for one query, of the whole run for --query all")
 	memprof := fs.String("memprofile", "", "write a heap profile at the end to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -112,10 +138,20 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *query == "all" {
 		queries = bench.QueryNames()
 	}
-	stop, err := profiles(*cpuprof, *memprof)
-	if err != nil {
-		return err
+	prof := &profiler{cpu: *cpuprof, mem: *memprof}
+	var measure func(bool)
+	if len(queries) == 1 {
+		measure = func(begin bool) {
+			if begin {
+				prof.start()
+			} else {
+				prof.pause()
+			}
+		}
+	} else {
+		prof.start()
 	}
+	stop := prof.finish
 	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
 	var results []*bench.NexmarkResult
 	var lines []string
@@ -123,7 +159,7 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	for _, q := range queries {
 		res, err := bench.RunNexmark(ctx, bench.NexmarkOptions{
 			Query: q, Events: *events, Source: *source, Sink: *sink, Parallelism: *par, BarrierMS: *barrier,
-			Ingest: *ingest, Verify: doVerify, Log: stderr,
+			Ingest: *ingest, Verify: doVerify, Log: stderr, Measure: measure,
 		})
 		if err != nil {
 			if len(queries) == 1 {

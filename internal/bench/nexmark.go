@@ -37,6 +37,10 @@ type NexmarkOptions struct {
 	Verify bool
 	// Log receives progress notes (nil = discard).
 	Log io.Writer
+	// Measure, when set, is called with true just before the measured phase
+	// starts and with false just after it ends (e.g. to profile only that
+	// phase).
+	Measure func(begin bool)
 }
 
 // NexmarkResult is the outcome of a run.
@@ -148,6 +152,9 @@ func RunNexmark(ctx context.Context, o NexmarkOptions) (*NexmarkResult, error) {
 	}
 
 	ResetPeakRSS()
+	if o.Measure != nil {
+		o.Measure(true)
+	}
 	start := Now()
 	if err := exec(create); err != nil {
 		return nil, fmt.Errorf("%s: %w", q.Name, err)
@@ -201,6 +208,9 @@ func RunNexmark(ctx context.Context, o NexmarkOptions) (*NexmarkResult, error) {
 		if o.Source == "kafka" {
 			res.Events = o.Events
 		}
+	}
+	if o.Measure != nil {
+		o.Measure(false)
 	}
 	res.Span = Between(start, end)
 	if n, _, nf, lastFlow := eng.Errors(); nf > 0 {
