@@ -156,6 +156,9 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range s.include {
+		s.include[i].Kind = strings.ToLower(s.include[i].Kind)
+	}
 	// Build one decoder now so that configuration errors surface at CREATE.
 	if _, err := s.newDecoder(); err != nil {
 		return nil, sqlerr.Wrap(err, sqlerr.InvalidParameterValue)
@@ -196,7 +199,7 @@ func splitInclude(cfg SourceConfig) ([]Include, []int, error) {
 			payload = append(payload, i)
 		}
 	}
-	return cfg.Include, payload, nil
+	return append([]Include(nil), cfg.Include...), payload, nil
 }
 
 func (s *kafkaSource) newDecoder() (*format.JSONDecoder, error) {
@@ -591,12 +594,30 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 // messages it consumed and, under error.policy='fail', the error of the bad
 // message (which is not consumed).
 func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder, msgs []kafka.Message, next map[int]int64) (int, error) {
+	var rows, bytes int64
+	part, off := -1, int64(0) // the run of messages of one partition
+	defer func() {
+		if part >= 0 {
+			next[part] = off
+		}
+		s.rows.Add(rows)
+		s.bytes.Add(bytes)
+	}()
 	for i := range msgs {
 		m := &msgs[i]
-		if err := s.decode(dec, b, m); err != nil && s.fail {
+		bytes += int64(len(m.Value))
+		n, err := s.decode(dec, b, m)
+		rows += int64(n)
+		if err != nil && s.fail {
 			return i, err
 		}
-		next[m.Partition] = m.Offset + 1
+		if m.Partition != part {
+			if part >= 0 {
+				next[part] = off
+			}
+			part = m.Partition
+		}
+		off = m.Offset + 1
 		if b.Len() >= s.maxChunk {
 			return i + 1, nil
 		}
@@ -604,10 +625,9 @@ func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder,
 	return len(msgs), nil
 }
 
-// decode appends the rows of one message; a bad message is counted and
-// reported, and its error returned.
-func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) error {
-	s.bytes.Add(int64(len(m.Value)))
+// decode appends the rows of one message and returns how many; a bad
+// message is counted and reported, and its error returned.
+func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) (int, error) {
 	rows, err := dec.Decode(m.Key, m.Value)
 	if err != nil {
 		s.bad.Add(1)
@@ -615,13 +635,13 @@ func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafk
 			s.cfg.Errors.Report(BadMessage{Source: s.cfg.Name, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
 				Err: err, Raw: m.Value, Key: m.Key, Time: time.Now()})
 		}
-		return sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
+		return 0, sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
 			s.cfg.Name, m.Topic, m.Partition, m.Offset, err)
 	}
 	for _, r := range rows {
 		for _, in := range s.include {
 			t := s.cfg.Schema[in.Column].Type
-			switch strings.ToLower(in.Kind) {
+			switch in.Kind {
 			case "key":
 				r.Set(in.Column, bytesDatum(m.Key, t))
 			case "partition":
@@ -654,9 +674,8 @@ func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafk
 			}
 		}
 		b.Append(r)
-		s.rows.Add(1)
 	}
-	return nil
+	return len(rows), nil
 }
 
 func bytesDatum(b []byte, t types.Type) types.Datum {
