@@ -370,11 +370,15 @@ func (b *BlackholeSink) Commit(context.Context, uint64) error {
 // Close does nothing.
 func (b *BlackholeSink) Close() error { return nil }
 
+// Discards reports that the blackhole's log need not be durable.
+func (b *BlackholeSink) Discards() bool { return true }
+
 // Rows returns the number of rows written.
 func (b *BlackholeSink) Rows() int64 { return b.rows.Load() }
 
 var (
-	_ Sink = (*kafkaSink)(nil)
-	_ Sink = (*fileSink)(nil)
-	_ Sink = (*BlackholeSink)(nil)
+	_ Sink      = (*kafkaSink)(nil)
+	_ Sink      = (*fileSink)(nil)
+	_ Sink      = (*BlackholeSink)(nil)
+	_ Discarder = (*BlackholeSink)(nil)
 )
