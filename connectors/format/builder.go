@@ -215,25 +215,35 @@ func (b *Builder) Len() int { return len(b.ops) }
 // Types returns the column types.
 func (b *Builder) Types() []types.Type { return b.types }
 
-// Append copies row r into the builders.
+// Append copies row r into the builders. Only the non-NULL columns cost
+// anything: NULLs are filled in when a later value or Build needs them.
 func (b *Builder) Append(r *Row) {
-	for i := range b.cols {
-		b.cols[i].append(&r.vals[i])
+	row := len(b.ops)
+	for i := range r.vals {
+		if r.vals[i].k != vNull {
+			b.cols[i].appendAt(row, &r.vals[i])
+		}
 	}
 	b.ops = append(b.ops, r.Op)
 }
 
 // AppendDatums appends a row of datums.
 func (b *Builder) AppendDatums(op types.Op, row types.Row) {
+	at := len(b.ops)
 	for i := range b.cols {
+		if row[i] == nil {
+			continue
+		}
 		c := &b.cols[i]
 		if c.kind == ckOther {
+			c.fill(at)
 			types.AppendDatum(c.other, c.typ, row[i])
+			c.n++
 			continue
 		}
 		var v value
 		c.datumValue(row[i], &v)
-		c.append(&v)
+		c.appendAt(at, &v)
 	}
 	b.ops = append(b.ops, op)
 }
@@ -246,6 +256,7 @@ func (b *Builder) Build() *types.Chunk {
 	}
 	c := &types.Chunk{Types: b.types, Cols: make([]arrow.Array, len(b.cols)), Ops: b.ops}
 	for i := range b.cols {
+		b.cols[i].fill(len(b.ops))
 		c.Cols[i] = b.cols[i].build()
 	}
 	b.ops = make([]types.Op, 0, cap(c.Ops))
@@ -277,10 +288,59 @@ func (c *colBuf) datumValue(d types.Datum, v *value) {
 	}
 }
 
-// append adds one value (NULL or of the column's type).
+// fill appends NULLs until the column has rows rows.
+func (c *colBuf) fill(rows int) {
+	gap := rows - c.n
+	if gap <= 0 {
+		return
+	}
+	switch c.kind {
+	case ckOther:
+		c.other.AppendNulls(gap)
+		c.n = rows
+		return
+	case ckInt64:
+		c.i64 = append(c.i64, make([]int64, gap)...)
+	case ckInt32:
+		c.i32 = append(c.i32, make([]int32, gap)...)
+	case ckInt16:
+		c.i16 = append(c.i16, make([]int16, gap)...)
+	case ckFloat64:
+		c.f64 = append(c.f64, make([]float64, gap)...)
+	case ckFloat32:
+		c.f32 = append(c.f32, make([]float32, gap)...)
+	case ckBool:
+		if need := (rows+7)>>3 - len(c.bits); need > 0 {
+			c.bits = append(c.bits, make([]byte, need)...)
+		}
+	case ckBytes:
+		end := int32(len(c.data))
+		for i := 0; i < gap; i++ {
+			c.offs = append(c.offs, end)
+		}
+	}
+	if need := (rows+7)>>3 - len(c.valid); need > 0 {
+		c.valid = append(c.valid, make([]byte, need)...)
+	}
+	c.nulls += gap
+	c.n = rows
+}
+
+// appendAt stores a value as row `row` (NULLs fill any rows before it).
+func (c *colBuf) appendAt(row int, v *value) {
+	c.fill(row)
+	c.append(v)
+}
+
+// append adds one value (NULL or of the column's type) as the next row.
 func (c *colBuf) append(v *value) {
 	if c.kind == ckOther {
 		appendValue(c.other, c.typ, v)
+		c.n++
+		return
+	}
+	if v.k == vNull {
+		c.fill(c.n + 1)
 		return
 	}
 	if v.k == vDatum {
@@ -297,12 +357,7 @@ func (c *colBuf) append(v *value) {
 			c.bits = append(c.bits, 0)
 		}
 	}
-	null := v.k == vNull
-	if null {
-		c.nulls++
-	} else {
-		c.valid[c.n>>3] |= 1 << (c.n & 7)
-	}
+	c.valid[c.n>>3] |= 1 << (c.n & 7)
 	switch c.kind {
 	case ckInt64:
 		c.i64 = append(c.i64, v.i)
@@ -319,11 +374,10 @@ func (c *colBuf) append(v *value) {
 			c.bits[c.n>>3] |= 1 << (c.n & 7)
 		}
 	case ckBytes:
-		switch {
-		case null:
-		case v.k == vStr:
+		switch v.k {
+		case vStr:
 			c.data = append(c.data, v.s...)
-		case v.k == vDatum:
+		case vDatum:
 			bs, ok := v.d.([]byte)
 			if !ok {
 				panic(fmt.Sprintf("format: cannot append %T to a %s column", v.d, c.typ))
@@ -341,6 +395,7 @@ func (c *colBuf) append(v *value) {
 // room for as many rows (and bytes) as this one had.
 func (c *colBuf) build() arrow.Array {
 	if c.kind == ckOther {
+		c.n = 0
 		return c.other.NewArray()
 	}
 	n := c.n

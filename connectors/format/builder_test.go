@@ -98,6 +98,9 @@ func TestBuilderMatchesChunkBuilder(t *testing.T) {
 			ds := make(types.Row, len(builderTypes))
 			for c, ty := range builderTypes {
 				ds[c] = randomDatum(r, ty)
+				if c%3 == 0 && r.Intn(10) > 0 { // long runs of NULLs
+					ds[c] = nil
+				}
 			}
 			want.Append(op, ds)
 			if i%2 == 0 {
