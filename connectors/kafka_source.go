@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,6 +66,7 @@ type kafkaSource struct {
 	maxBytes int
 	workers  int
 	maxChunk int
+	clientID string
 	format   string
 	payload  []int
 	include  []Include
@@ -73,7 +75,7 @@ type kafkaSource struct {
 	batches chan kafkaBatch
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	readers []*kafka.Reader
+	free    chan []kafka.Message // decoded message slices for reuse
 	open    bool
 	failed  error
 
@@ -118,6 +120,7 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	} else if s.mode == "timestamp" {
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "kafka source %q: scan.startup.mode='timestamp' needs scan.startup.timestamp.millis", cfg.Name)
 	}
+	s.clientID = o.str("properties.client.id")
 	s.fail = strings.EqualFold(o.str("error.policy"), "fail")
 	if s.maxWait, err = o.dur("properties.fetch.max.wait.ms", 20*time.Millisecond); err != nil {
 		return nil, err
@@ -152,6 +155,9 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	s.include, s.payload, err = splitInclude(cfg)
 	if err != nil {
 		return nil, err
+	}
+	for i := range s.include {
+		s.include[i].Kind = strings.ToLower(s.include[i].Kind)
 	}
 	// Build one decoder now so that configuration errors surface at CREATE.
 	if _, err := s.newDecoder(); err != nil {
@@ -193,7 +199,7 @@ func splitInclude(cfg SourceConfig) ([]Include, []int, error) {
 			payload = append(payload, i)
 		}
 	}
-	return cfg.Include, payload, nil
+	return append([]Include(nil), cfg.Include...), payload, nil
 }
 
 func (s *kafkaSource) newDecoder() (*format.JSONDecoder, error) {
@@ -244,34 +250,20 @@ func (s *kafkaSource) Open(ctx context.Context, offsets Offsets) error {
 	rctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.batches = make(chan kafkaBatch, 2*nw)
-	inputs := make([]chan kafka.Message, nw)
+	s.free = make(chan []kafka.Message, 4*nw+len(parts))
+	inputs := make([]chan []kafka.Message, nw)
 	for i := range inputs {
-		inputs[i] = make(chan kafka.Message, s.maxChunk)
+		inputs[i] = make(chan []kafka.Message, 2)
 	}
 	for i, p := range parts {
-		r := kafka.NewReader(kafka.ReaderConfig{
-			Brokers:          s.brokers,
-			Topic:            s.topic,
-			Partition:        p,
-			MinBytes:         1,
-			MaxBytes:         s.maxBytes,
-			MaxWait:          s.maxWait,
-			ReadBatchTimeout: 10 * time.Second,
-			QueueCapacity:    1024,
-			MaxAttempts:      1 << 30,
-		})
-		if err := r.SetOffset(start[p]); err != nil {
-			cancel()
-			return fmt.Errorf("kafka source %q: partition %d: %w", s.cfg.Name, p, err)
-		}
-		s.readers = append(s.readers, r)
 		s.wg.Add(1)
-		go s.fetch(rctx, r, inputs[i%nw])
+		go s.fetch(rctx, p, start[p], inputs[i%nw])
 	}
 	for i := 0; i < nw; i++ {
 		dec, err := s.newDecoder()
 		if err != nil {
 			cancel()
+			s.wg.Wait()
 			return err
 		}
 		s.wg.Add(1)
@@ -364,59 +356,217 @@ func (s *kafkaSource) resolveStart(ctx context.Context, p int) (int64, error) {
 	return 0, fmt.Errorf("kafka source %q: no offsets returned for partition %d", s.cfg.Name, p)
 }
 
-// fetch moves a partition's messages to its worker.
-func (s *kafkaSource) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Message) {
+// kafkaFetchTimeout bounds how long a fetch may take beyond its max wait
+// (and how long reading one fetched batch may stall) before the connection
+// is considered broken and re-dialed.
+const kafkaFetchTimeout = 30 * time.Second
+
+// fetch reads one partition from offset on, over its own connection to the
+// partition's leader, and hands the messages to a worker in slices of up to
+// maxChunk (one channel operation per slice, not per message). Transient
+// errors (network, leader moves, timeouts) re-dial with backoff; a Kafka
+// error that is not retriable stops the source.
+func (s *kafkaSource) fetch(ctx context.Context, part int, offset int64, out chan<- []kafka.Message) {
 	defer s.wg.Done()
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				select {
-				case s.batches <- kafkaBatch{err: fmt.Errorf("kafka source %q: %w", s.cfg.Name, err)}:
-				case <-ctx.Done():
-				}
-			}
+	var conn *kafka.Conn
+	var stop func() bool
+	closeConn := func() {
+		if conn != nil {
+			stop()
+			conn.Close()
+			conn = nil
+		}
+	}
+	defer closeConn()
+	errs := 0
+	for ctx.Err() == nil {
+		if errs > 0 && !sleepCtx(ctx, kafkaBackoff(errs)) {
 			return
 		}
-		select {
-		case out <- m:
-		case <-ctx.Done():
+		if conn == nil {
+			c, err := s.dialLeader(ctx, part)
+			if err != nil {
+				errs++
+				continue
+			}
+			conn = c
+			stop = context.AfterFunc(ctx, func() { c.Close() })
+		}
+		next, err := s.readBatch(ctx, conn, part, offset, out)
+		offset = next
+		switch {
+		case err == nil, errors.Is(err, io.EOF):
+			errs = 0
+		case ctx.Err() != nil:
 			return
+		case errors.Is(err, kafka.OffsetOutOfRange):
+			first, last, oerr := conn.ReadOffsets()
+			switch {
+			case oerr != nil:
+				closeConn()
+			case offset < first:
+				// The messages were deleted (retention) before we read them;
+				// continue at the oldest one that is left.
+				offset, errs = first, 0
+				continue
+			case offset < last:
+				errs = 0
+				continue
+			}
+			errs++
+		case errors.Is(err, kafka.RequestTimedOut):
+			errs = 0
+		default:
+			var kerr kafka.Error
+			if errors.As(err, &kerr) && !kerr.Temporary() {
+				select {
+				case s.batches <- kafkaBatch{err: fmt.Errorf("kafka source %q: partition %d: %w", s.cfg.Name, part, err)}:
+				case <-ctx.Done():
+				}
+				return
+			}
+			closeConn()
+			errs++
 		}
 	}
 }
 
-// work decodes messages into chunks of up to maxChunk rows: it blocks for
-// one message, then takes whatever else is already queued.
-func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-chan kafka.Message) {
+// readBatch issues one fetch at offset and forwards its messages; it
+// returns the offset to fetch next and the error that ended the batch
+// (io.EOF when it was read to the end).
+func (s *kafkaSource) readBatch(ctx context.Context, conn *kafka.Conn, part int, offset int64, out chan<- []kafka.Message) (int64, error) {
+	if _, err := conn.Seek(offset, kafka.SeekAbsolute|kafka.SeekDontCheck); err != nil {
+		return offset, err
+	}
+	// The broker waits at most maxWait for data; the client gives the
+	// response (which may be large) much longer to arrive.
+	if err := conn.SetReadDeadline(time.Now().Add(s.maxWait + kafkaFetchTimeout)); err != nil {
+		return offset, err
+	}
+	batch := conn.ReadBatchWith(kafka.ReadBatchConfig{MinBytes: 1, MaxBytes: s.maxBytes, MaxWait: s.maxWait})
+	msgs := s.msgSlice()
+	send := func() bool {
+		if len(msgs) == 0 {
+			return true
+		}
+		select {
+		case out <- msgs:
+		case <-ctx.Done():
+			return false
+		}
+		msgs = s.msgSlice()
+		_ = conn.SetReadDeadline(time.Now().Add(kafkaFetchTimeout))
+		return true
+	}
+	var err error
+	for {
+		if len(msgs)&255 == 255 {
+			_ = conn.SetReadDeadline(time.Now().Add(kafkaFetchTimeout))
+		}
+		var m kafka.Message
+		if m, err = batch.ReadMessage(); err != nil {
+			break
+		}
+		msgs = append(msgs, m)
+		offset = m.Offset + 1
+		if len(msgs) >= s.maxChunk && !send() {
+			batch.Close()
+			return offset, ctx.Err()
+		}
+	}
+	cerr := batch.Close()
+	if errors.Is(err, io.EOF) && cerr == nil {
+		// A compacted batch may end past its last message.
+		offset = max(offset, batch.Offset())
+	}
+	if !send() {
+		return offset, ctx.Err()
+	}
+	return offset, err
+}
+
+// msgSlice returns an empty message slice, recycled when one is free.
+func (s *kafkaSource) msgSlice() []kafka.Message {
+	select {
+	case m := <-s.free:
+		return m[:0]
+	default:
+		return make([]kafka.Message, 0, min(s.maxChunk, 4096))
+	}
+}
+
+// recycle returns a decoded slice for reuse (dropping the message bytes).
+func (s *kafkaSource) recycle(m []kafka.Message) {
+	clear(m)
+	select {
+	case s.free <- m[:0]:
+	default:
+	}
+}
+
+// dialLeader connects to the leader of a partition through the first
+// bootstrap server that answers.
+func (s *kafkaSource) dialLeader(ctx context.Context, part int) (*kafka.Conn, error) {
+	d := &kafka.Dialer{Timeout: 10 * time.Second, ClientID: s.clientID}
+	var lastErr error
+	for _, b := range s.brokers {
+		c, err := d.DialLeader(ctx, "tcp", b, s.topic, part)
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func kafkaBackoff(attempt int) time.Duration {
+	d := 50 * time.Millisecond << min(attempt-1, 6)
+	return min(d, 2*time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// work decodes message slices into chunks of up to maxChunk rows: it blocks
+// for one slice, then takes whatever else is already queued.
+func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-chan []kafka.Message) {
 	defer s.wg.Done()
 	b := format.NewBuilder(s.cfg.Schema.Types())
 	defer b.Release()
+	var pending []kafka.Message // messages of the current slice not yet decoded
 	for {
-		var m kafka.Message
-		select {
-		case m = <-in:
-		case <-ctx.Done():
-			return
+		if len(pending) == 0 {
+			select {
+			case pending = <-in:
+			case <-ctx.Done():
+				return
+			}
 		}
 		next := map[int]int64{}
 		var failErr error
-		n := 0
 		for {
-			n++
-			if err := s.decode(dec, b, &m); err != nil {
-				if s.fail {
-					failErr = err
-					break
-				}
+			var i int
+			i, failErr = s.decodeMessages(dec, b, pending, next)
+			if i == len(pending) {
+				s.recycle(pending)
+				pending = nil
+			} else {
+				pending = pending[i:]
 			}
-			next[m.Partition] = m.Offset + 1
-			if b.Len() >= s.maxChunk || n >= 4*s.maxChunk {
+			if failErr != nil || b.Len() >= s.maxChunk || len(pending) > 0 {
 				break
 			}
 			more := false
 			select {
-			case m = <-in:
+			case pending = <-in:
 				more = true
 			default:
 			}
@@ -439,10 +589,45 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 	}
 }
 
-// decode appends the rows of one message; a bad message is counted and
-// reported, and its error returned.
-func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) error {
-	s.bytes.Add(int64(len(m.Value)))
+// decodeMessages decodes msgs into b until b holds maxChunk rows, recording
+// in next the offset after each decoded message. It returns how many
+// messages it consumed and, under error.policy='fail', the error of the bad
+// message (which is not consumed).
+func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder, msgs []kafka.Message, next map[int]int64) (int, error) {
+	var rows, bytes int64
+	part, off := -1, int64(0) // the run of messages of one partition
+	defer func() {
+		if part >= 0 {
+			next[part] = off
+		}
+		s.rows.Add(rows)
+		s.bytes.Add(bytes)
+	}()
+	for i := range msgs {
+		m := &msgs[i]
+		bytes += int64(len(m.Value))
+		n, err := s.decode(dec, b, m)
+		rows += int64(n)
+		if err != nil && s.fail {
+			return i, err
+		}
+		if m.Partition != part {
+			if part >= 0 {
+				next[part] = off
+			}
+			part = m.Partition
+		}
+		off = m.Offset + 1
+		if b.Len() >= s.maxChunk {
+			return i + 1, nil
+		}
+	}
+	return len(msgs), nil
+}
+
+// decode appends the rows of one message and returns how many; a bad
+// message is counted and reported, and its error returned.
+func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) (int, error) {
 	rows, err := dec.Decode(m.Key, m.Value)
 	if err != nil {
 		s.bad.Add(1)
@@ -450,13 +635,13 @@ func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafk
 			s.cfg.Errors.Report(BadMessage{Source: s.cfg.Name, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
 				Err: err, Raw: m.Value, Key: m.Key, Time: time.Now()})
 		}
-		return sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
+		return 0, sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
 			s.cfg.Name, m.Topic, m.Partition, m.Offset, err)
 	}
 	for _, r := range rows {
 		for _, in := range s.include {
 			t := s.cfg.Schema[in.Column].Type
-			switch strings.ToLower(in.Kind) {
+			switch in.Kind {
 			case "key":
 				r.Set(in.Column, bytesDatum(m.Key, t))
 			case "partition":
@@ -489,9 +674,8 @@ func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafk
 			}
 		}
 		b.Append(r)
-		s.rows.Add(1)
 	}
-	return nil
+	return len(rows), nil
 }
 
 func bytesDatum(b []byte, t types.Type) types.Datum {
@@ -562,12 +746,6 @@ func (s *kafkaSource) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	var first error
-	for _, r := range s.readers {
-		if err := r.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
 	s.wg.Wait()
 	for {
 		select {
@@ -580,9 +758,8 @@ func (s *kafkaSource) Close() error {
 		}
 		break
 	}
-	s.readers = nil
 	s.open = false
-	return first
+	return nil
 }
 
 var (

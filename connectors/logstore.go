@@ -70,8 +70,9 @@ type logEpoch struct {
 // appends for it); MarkDurable(epoch) after the checkpoint of epoch is
 // committed.
 type LogStore struct {
-	o     LogStoreOptions
-	table *state.Table
+	o       LogStoreOptions
+	table   *state.Table
+	persist bool // false for a Discarder sink: nothing goes to the table
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -108,8 +109,25 @@ func NewLogStore(o LogStoreOptions) (*LogStore, error) {
 	if o.Name == "" {
 		o.Name = fmt.Sprintf("sink_log_%d", o.TableID)
 	}
-	l := &LogStore{o: o, table: o.Store.Table(LogTableLayout(o.TableID, o.Name))}
+	l := &LogStore{o: o, table: o.Store.Table(LogTableLayout(o.TableID, o.Name)), persist: true}
+	if d, ok := o.Sink.(Discarder); ok && d.Discards() {
+		l.persist = false
+	}
 	l.cond = sync.NewCond(&l.mu)
+	if !l.persist {
+		// A log written before the sink was known to discard: drop it.
+		var stale []types.Row
+		if err := l.table.Scan(nil, func(r types.Row) bool {
+			stale = append(stale, types.Row{r[0], r[1]})
+			return true
+		}); err != nil {
+			return nil, err
+		}
+		for _, k := range stale {
+			l.table.Delete(k)
+		}
+		return l, nil
+	}
 	var decodeErr error
 	err := l.table.Scan(nil, func(r types.Row) bool {
 		ep, seq := uint64(r[0].(int64)), r[1].(int64)
@@ -167,7 +185,9 @@ func (l *LogStore) Append(epoch uint64, c *types.Chunk) error {
 		return fmt.Errorf("connectors: log %s: append to epoch %d after epoch %d", l.o.Name, epoch, l.queue[n-1].epoch)
 	}
 	e := l.tail(epoch)
-	l.table.Put(types.Row{int64(epoch), e.seqs, encodeLogChunk(c)})
+	if l.persist {
+		l.table.Put(types.Row{int64(epoch), e.seqs, encodeLogChunk(c)})
+	}
 	c.Retain()
 	e.chunks = append(e.chunks, c)
 	e.seqs++
@@ -317,7 +337,7 @@ func (l *LogStore) deliver(ctx context.Context) {
 			continue
 		}
 		backoff = l.o.MinBackoff
-		for seq := int64(0); seq < e.seqs; seq++ {
+		for seq := int64(0); l.persist && seq < e.seqs; seq++ {
 			l.table.Delete(types.Row{int64(e.epoch), seq})
 		}
 		for _, c := range e.chunks {

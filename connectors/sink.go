@@ -31,6 +31,14 @@ type Sink interface {
 	Close() error
 }
 
+// Discarder is implemented by sinks whose deliveries nobody can observe
+// (blackhole). Redelivering to them after a crash changes nothing, so
+// their LogStore keeps the changes in memory only and writes nothing to
+// the state store.
+type Discarder interface {
+	Discards() bool
+}
+
 // SinkConfig is everything a sink constructor gets.
 type SinkConfig struct {
 	// Name is the sink's name; the Redis fence key and error messages use

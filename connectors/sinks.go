@@ -47,6 +47,12 @@ func init() {
 	RegisterSink(Spec{
 		Name:    "blackhole",
 		Summary: "Discards every change (counts them); for benchmarks.",
+		Options: []OptionSpec{
+			{Name: "type", Kind: KindEnum, Enum: []string{"append-only", "upsert", "debezium"}, Default: "append-only",
+				Doc: "Accepted for RisingWave's benchmark DDL; every change is discarded whatever the type."},
+			{Name: "force_append_only", Kind: KindBool, Default: "false",
+				Doc: "Accepted for RisingWave's benchmark DDL; deletes are discarded like everything else."},
+		},
 	}, func(cfg SinkConfig) (Sink, error) { return &BlackholeSink{}, nil })
 }
 
@@ -364,11 +370,15 @@ func (b *BlackholeSink) Commit(context.Context, uint64) error {
 // Close does nothing.
 func (b *BlackholeSink) Close() error { return nil }
 
+// Discards reports that the blackhole's log need not be durable.
+func (b *BlackholeSink) Discards() bool { return true }
+
 // Rows returns the number of rows written.
 func (b *BlackholeSink) Rows() int64 { return b.rows.Load() }
 
 var (
-	_ Sink = (*kafkaSink)(nil)
-	_ Sink = (*fileSink)(nil)
-	_ Sink = (*BlackholeSink)(nil)
+	_ Sink      = (*kafkaSink)(nil)
+	_ Sink      = (*fileSink)(nil)
+	_ Sink      = (*BlackholeSink)(nil)
+	_ Discarder = (*BlackholeSink)(nil)
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/eddysql/eddy/connectors"
 	"github.com/eddysql/eddy/internal/pgtest"
 	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -159,6 +160,15 @@ func TestFileAndBlackholeSinks(t *testing.T) {
 	if bh.(*connectors.BlackholeSink).Rows() != 1 {
 		t.Fatal("blackhole did not count")
 	}
+	// RisingWave's benchmark DDL spells the sink's kind in WITH.
+	rw := map[string]string{"connector": "blackhole", "type": "append-only", "force_append_only": "true"}
+	if _, err := connectors.Default.NewSink(connectors.SinkConfig{Name: "b", Schema: kvSchema, With: rw}); err != nil {
+		t.Fatalf("blackhole with type/force_append_only: %v", err)
+	}
+	rw["type"] = "append_only"
+	if _, err := connectors.Default.NewSink(connectors.SinkConfig{Name: "b", Schema: kvSchema, With: rw}); err == nil {
+		t.Fatal("blackhole accepted type='append_only'")
+	}
 }
 
 func TestPostgresSink(t *testing.T) {
@@ -200,5 +210,64 @@ func TestPostgresSink(t *testing.T) {
 	}
 	if strings.Join(got, "|") != "1 a'2 1970-01-01 00:00:00|3 c null" {
 		t.Fatalf("table = %q", got)
+	}
+}
+
+// TestLogStoreDiscarderKeepsNoLog: the log of a sink that discards
+// (blackhole) stays in memory, while another sink's log is written to the
+// state table until delivered.
+func TestLogStoreDiscarderKeepsNoLog(t *testing.T) {
+	store, err := state.Open(state.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	logRows := func(id uint32) int {
+		n := 0
+		if err := store.Table(connectors.LogTableLayout(id, "log")).Scan(nil, func(types.Row) bool { n++; return true }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	bh := &connectors.BlackholeSink{}
+	file, err := connectors.Default.NewSink(connectors.SinkConfig{Name: "f", Schema: kvSchema,
+		With: map[string]string{"connector": "file", "path": filepath.Join(t.TempDir(), "out.json")}, AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id       uint32
+		sink     connectors.Sink
+		wantRows int
+	}{{1, bh, 0}, {2, file, 2}} {
+		ls, err := connectors.NewLogStore(connectors.LogStoreOptions{Store: store, TableID: tc.id, Sink: tc.sink, Types: kvSchema.Types(), RequireDurable: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ep := uint64(1); ep <= 2; ep++ {
+			c := kvChunk(nil, types.Row{int64(ep), "x", nil})
+			if err := ls.Append(ep, c); err != nil {
+				t.Fatal(err)
+			}
+			c.Release()
+			ls.Seal(ep)
+		}
+		if got := logRows(tc.id); got != tc.wantRows {
+			t.Errorf("%T: %d log rows before delivery, want %d", tc.sink, got, tc.wantRows)
+		}
+		ls.Start()
+		ls.MarkDurable(2)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := ls.WaitDelivered(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if got := logRows(tc.id); got != 0 {
+			t.Errorf("%T: %d log rows after delivery, want 0", tc.sink, got)
+		}
+		ls.Close()
+	}
+	if bh.Rows() != 2 {
+		t.Fatalf("blackhole got %d rows, want 2", bh.Rows())
 	}
 }

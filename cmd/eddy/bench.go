@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,14 +21,14 @@ import (
 
 func init() {
 	commands["bench"] = command{
-		summary: "measure Eddy: eddy bench nexmark|freshness|lookup [flags] (eddy bench <kind> -h for flags)",
+		summary: "measure Eddy: eddy bench nexmark|freshness|lookup|kafka-broker [flags] (eddy bench <kind> -h for flags)",
 		run:     runBench,
 	}
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: eddy bench nexmark|freshness|lookup [flags]")
+		fmt.Fprintln(stderr, "usage: eddy bench nexmark|freshness|lookup|kafka-broker [flags]")
 		return errUsage
 	}
 	switch args[0] {
@@ -35,45 +38,73 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchFreshness(ctx, args[1:], stdout, stderr)
 	case "lookup":
 		return benchLookup(ctx, args[1:], stdout, stderr)
+	case "kafka-broker":
+		return benchKafkaBroker(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "eddy bench: unknown benchmark %q (want nexmark, freshness or lookup)\n", args[0])
+	fmt.Fprintf(stderr, "eddy bench: unknown benchmark %q (want nexmark, freshness, lookup or kafka-broker)\n", args[0])
 	return errUsage
 }
 
-// profiles starts a CPU profile and returns a function that stops it and
-// writes the heap profile.
-func profiles(cpu, mem string) (stop func() error, err error) {
-	var cf *os.File
-	if cpu != "" {
-		if cf, err = os.Create(cpu); err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(cf); err != nil {
-			cf.Close()
-			return nil, err
-		}
+// profiler writes a CPU profile of the spans between start and pause (or
+// of everything up to finish when start is called once at the beginning)
+// and, at finish, a heap profile.
+type profiler struct {
+	cpu, mem string
+	f        *os.File
+	on       bool
+	err      error
+}
+
+// start begins (or resumes into a fresh file: only one span is kept)
+// CPU profiling.
+func (p *profiler) start() {
+	if p.cpu == "" || p.on || p.err != nil {
+		return
 	}
-	return func() error {
-		if cf != nil {
-			pprof.StopCPUProfile()
-			if err := cf.Close(); err != nil {
-				return err
-			}
+	if p.f != nil {
+		p.f.Close()
+	}
+	if p.f, p.err = os.Create(p.cpu); p.err != nil {
+		return
+	}
+	if p.err = pprof.StartCPUProfile(p.f); p.err == nil {
+		p.on = true
+	}
+}
+
+// pause stops CPU profiling and flushes the profile.
+func (p *profiler) pause() {
+	if p.on {
+		pprof.StopCPUProfile()
+		p.on = false
+	}
+}
+
+// finish stops profiling and writes the heap profile.
+func (p *profiler) finish() error {
+	p.pause()
+	if p.f != nil {
+		if err := p.f.Close(); err != nil && p.err == nil {
+			p.err = err
 		}
-		if mem != "" {
-			f, err := os.Create(mem)
-			if err != nil {
-				return err
-			}
-			runtime.GC()
-			if err := pprof.WriteHeapProfile(f); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
+		p.f = nil
+	}
+	if p.err != nil {
+		return p.err
+	}
+	if p.mem != "" {
+		f, err := os.Create(p.mem)
+		if err != nil {
+			return err
 		}
-		return nil
-	}, nil
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
 }
 
 func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -84,11 +115,12 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	source := fs.String("source", "gen", "gen: in-process nexmark generator source; kafka: JSON events pre-loaded into an in-process kfake broker")
 	sink := fs.String("sink", "mv", "mv: materialized view (rw-e2e form); blackhole: CREATE SINK … connector='blackhole' (rw-ci-bench form)")
 	par := fs.Int("parallelism", 1, "streaming parallelism (Kafka partitions for --source kafka)")
+	broker := fs.String("broker", "inproc", "for --source kafka: inproc (kfake in this process, its CPU counted as Eddy's) or process (kfake in a child process, its CPU reported apart)")
 	barrier := fs.Int("barrier-ms", 100, "barrier interval in milliseconds")
 	ingest := fs.String("ingest", "auto", "auto | source | insert: how events enter the engine (auto: CREATE SOURCE if supported)")
 	verify := fs.String("verify", "auto", "recompute with an ad-hoc SELECT over the same events and compare: auto (when events <= 200000) | true | false")
 	baseline := fs.Bool("baseline", true, "for q0 with --source kafka, also time the plain goccy/go-json decode loop over the same events")
-	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile to this file: of the measured phase only for one query, of the whole run for --query all")
 	memprof := fs.String("memprofile", "", "write a heap profile at the end to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -108,14 +140,39 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "eddy bench nexmark: --verify %q: want auto, true or false\n", *verify)
 		return errUsage
 	}
+	if *broker != "inproc" && *broker != "process" {
+		fmt.Fprintf(stderr, "eddy bench nexmark: --broker %q: want inproc or process\n", *broker)
+		return errUsage
+	}
+	var brokers string
+	var brokerCPU func() (time.Duration, error)
+	if *source == "kafka" && *broker == "process" {
+		addr, pid, stopBroker, err := startBrokerProcess(ctx, *events, max(*par, 1), stderr)
+		if err != nil {
+			return err
+		}
+		defer stopBroker()
+		brokers = addr
+		brokerCPU = func() (time.Duration, error) { return bench.ProcessCPU(pid) }
+	}
 	queries := []string{*query}
 	if *query == "all" {
 		queries = bench.QueryNames()
 	}
-	stop, err := profiles(*cpuprof, *memprof)
-	if err != nil {
-		return err
+	prof := &profiler{cpu: *cpuprof, mem: *memprof}
+	var measure func(bool)
+	if len(queries) == 1 {
+		measure = func(begin bool) {
+			if begin {
+				prof.start()
+			} else {
+				prof.pause()
+			}
+		}
+	} else {
+		prof.start()
 	}
+	stop := prof.finish
 	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
 	var results []*bench.NexmarkResult
 	var lines []string
@@ -123,7 +180,7 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	for _, q := range queries {
 		res, err := bench.RunNexmark(ctx, bench.NexmarkOptions{
 			Query: q, Events: *events, Source: *source, Sink: *sink, Parallelism: *par, BarrierMS: *barrier,
-			Ingest: *ingest, Verify: doVerify, Log: stderr,
+			Ingest: *ingest, Verify: doVerify, Log: stderr, Measure: measure, Brokers: brokers, BrokerCPU: brokerCPU,
 		})
 		if err != nil {
 			if len(queries) == 1 {
@@ -148,6 +205,9 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "events/s:         %.0f\n", perSec)
 			fmt.Fprintf(stdout, "events/CPU-s:     %.0f\n", perCPU)
 			fmt.Fprintf(stdout, "peak RSS:         %.1f MB\n", res.Span.PeakRSSMB)
+			if brokerCPU != nil {
+				fmt.Fprintf(stdout, "broker CPU s:     %.3f (kfake in a child process; not in CPU seconds above)\n", res.BrokerCPU.Seconds())
+			}
 			if res.OutRows >= 0 {
 				fmt.Fprintf(stdout, "result rows:      %d\n", res.OutRows)
 			}
@@ -190,6 +250,62 @@ func benchNexmark(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errFailed
 	}
 	return nil
+}
+
+// startBrokerProcess runs `eddy bench kafka-broker` as a child process
+// holding the first n events and returns its address and pid, and a
+// function that stops it.
+func startBrokerProcess(ctx context.Context, n int64, partitions int, stderr io.Writer) (addr string, pid int, stop func(), err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", 0, nil, fmt.Errorf("start broker process: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench", "kafka-broker", "--events", strconv.FormatInt(n, 10), "--partitions", strconv.Itoa(partitions))
+	cmd.Stderr = stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	fmt.Fprintf(stderr, "starting a kfake broker process with %d events …\n", n)
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, fmt.Errorf("start broker process: %w", err)
+	}
+	stop = func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			fmt.Fprintf(stderr, "broker process: %v\n", err)
+		}
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "brokers ")
+	if err != nil || !ok {
+		stop()
+		return "", 0, nil, fmt.Errorf("broker process did not report its address (got %q): %v", line, err)
+	}
+	return addr, cmd.Process.Pid, stop, nil
+}
+
+// benchKafkaBroker serves the pre-loaded kfake broker of --broker process
+// until its standard input is closed.
+func benchKafkaBroker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eddy bench kafka-broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	events := fs.Int64("events", 1_000_000, "number of Nexmark events to load as JSON")
+	parts := fs.Int("partitions", 1, "partitions of the topic")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // the parent closes our stdin to stop us
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	return bench.ServeKafka(ctx, *events, *parts, stdout)
 }
 
 func benchFreshness(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/eddysql/eddy/types"
@@ -135,18 +136,75 @@ func (r *Row) Datum(col int, t types.Type) types.Datum {
 	return v.d
 }
 
-// Builder accumulates rows into Arrow column builders and builds chunks.
+// Builder accumulates rows and builds chunks. Columns of the common types
+// (integers, floats, booleans, dates, times, timestamps, strings, bytea)
+// are appended straight into plain Go slices that become the Arrow buffers
+// of the built arrays, with no per-value dispatch through array.Builder;
+// intervals and arrays go through Arrow builders.
 type Builder struct {
 	types []types.Type
-	bs    []array.Builder
+	cols  []colBuf
 	ops   []types.Op
+}
+
+// colKind is how a column is stored while it is built.
+type colKind uint8
+
+const (
+	ckOther   colKind = iota // an Arrow builder (interval, array)
+	ckInt64                  // int64, timestamp(tz), time
+	ckInt32                  // int32, date
+	ckInt16                  // int16
+	ckFloat64                // double precision
+	ckFloat32                // real
+	ckBool                   // boolean (bit-packed values)
+	ckBytes                  // varchar, numeric, jsonb (text); bytea (binary)
+)
+
+// colBuf is one column under construction.
+type colBuf struct {
+	kind  colKind
+	typ   types.Type
+	dt    arrow.DataType
+	n     int    // rows
+	nulls int    // NULL rows
+	valid []byte // validity bitmap, one bit per row (meaningful when nulls > 0)
+	i64   []int64
+	i32   []int32
+	i16   []int16
+	f64   []float64
+	f32   []float32
+	bits  []byte  // boolean values, one bit per row
+	offs  []int32 // ckBytes: n+1 offsets into data
+	data  []byte
+	other array.Builder
 }
 
 // NewBuilder returns a builder for chunks with the given column types.
 func NewBuilder(ts []types.Type) *Builder {
-	b := &Builder{types: ts, bs: make([]array.Builder, len(ts))}
+	b := &Builder{types: ts, cols: make([]colBuf, len(ts))}
 	for i, t := range ts {
-		b.bs[i] = array.NewBuilder(types.Allocator, types.ArrowType(t))
+		c := &b.cols[i]
+		c.typ, c.dt = t, types.ArrowType(t)
+		switch t.Kind {
+		case types.KindInt64, types.KindTimestamp, types.KindTimestamptz, types.KindTime:
+			c.kind = ckInt64
+		case types.KindInt32, types.KindDate:
+			c.kind = ckInt32
+		case types.KindInt16:
+			c.kind = ckInt16
+		case types.KindFloat64:
+			c.kind = ckFloat64
+		case types.KindFloat32:
+			c.kind = ckFloat32
+		case types.KindBool:
+			c.kind = ckBool
+		case types.KindVarchar, types.KindNumeric, types.KindJSONB, types.KindUnknown, types.KindBytea:
+			c.kind = ckBytes
+			c.offs = append(c.offs, 0)
+		default:
+			c.other = array.NewBuilder(types.Allocator, c.dt)
+		}
 	}
 	return b
 }
@@ -157,18 +215,35 @@ func (b *Builder) Len() int { return len(b.ops) }
 // Types returns the column types.
 func (b *Builder) Types() []types.Type { return b.types }
 
-// Append copies row r into the builders.
+// Append copies row r into the builders. Only the non-NULL columns cost
+// anything: NULLs are filled in when a later value or Build needs them.
 func (b *Builder) Append(r *Row) {
-	for i, bl := range b.bs {
-		appendValue(bl, b.types[i], &r.vals[i])
+	row := len(b.ops)
+	for i := range r.vals {
+		if r.vals[i].k != vNull {
+			b.cols[i].appendAt(row, &r.vals[i])
+		}
 	}
 	b.ops = append(b.ops, r.Op)
 }
 
 // AppendDatums appends a row of datums.
 func (b *Builder) AppendDatums(op types.Op, row types.Row) {
-	for i, bl := range b.bs {
-		types.AppendDatum(bl, b.types[i], row[i])
+	at := len(b.ops)
+	for i := range b.cols {
+		if row[i] == nil {
+			continue
+		}
+		c := &b.cols[i]
+		if c.kind == ckOther {
+			c.fill(at)
+			types.AppendDatum(c.other, c.typ, row[i])
+			c.n++
+			continue
+		}
+		var v value
+		c.datumValue(row[i], &v)
+		c.appendAt(at, &v)
 	}
 	b.ops = append(b.ops, op)
 }
@@ -179,22 +254,190 @@ func (b *Builder) Build() *types.Chunk {
 	if len(b.ops) == 0 {
 		return nil
 	}
-	c := &types.Chunk{Types: b.types, Cols: make([]arrow.Array, len(b.bs)), Ops: b.ops}
-	for i, bl := range b.bs {
-		c.Cols[i] = bl.NewArray()
+	c := &types.Chunk{Types: b.types, Cols: make([]arrow.Array, len(b.cols)), Ops: b.ops}
+	for i := range b.cols {
+		b.cols[i].fill(len(b.ops))
+		c.Cols[i] = b.cols[i].build()
 	}
 	b.ops = make([]types.Op, 0, cap(c.Ops))
-	for _, bl := range b.bs {
-		bl.Reserve(cap(c.Ops))
-	}
 	return c
 }
 
 // Release frees the builders' buffers.
 func (b *Builder) Release() {
-	for _, bl := range b.bs {
-		bl.Release()
+	for i := range b.cols {
+		if b.cols[i].other != nil {
+			b.cols[i].other.Release()
+		}
 	}
+}
+
+// datumValue converts a datum of the column's type to a slot.
+func (c *colBuf) datumValue(d types.Datum, v *value) {
+	switch x := d.(type) {
+	case nil:
+		*v = value{}
+	case string:
+		*v = value{k: vStr, s: x}
+	case types.JSONB:
+		*v = value{k: vStr, s: string(x)}
+	case *apd.Decimal:
+		*v = value{k: vStr, s: x.String()}
+	default:
+		_ = datumSlot(d, c.typ, v)
+	}
+}
+
+// fill appends NULLs until the column has rows rows.
+func (c *colBuf) fill(rows int) {
+	gap := rows - c.n
+	if gap <= 0 {
+		return
+	}
+	switch c.kind {
+	case ckOther:
+		c.other.AppendNulls(gap)
+		c.n = rows
+		return
+	case ckInt64:
+		c.i64 = append(c.i64, make([]int64, gap)...)
+	case ckInt32:
+		c.i32 = append(c.i32, make([]int32, gap)...)
+	case ckInt16:
+		c.i16 = append(c.i16, make([]int16, gap)...)
+	case ckFloat64:
+		c.f64 = append(c.f64, make([]float64, gap)...)
+	case ckFloat32:
+		c.f32 = append(c.f32, make([]float32, gap)...)
+	case ckBool:
+		if need := (rows+7)>>3 - len(c.bits); need > 0 {
+			c.bits = append(c.bits, make([]byte, need)...)
+		}
+	case ckBytes:
+		end := int32(len(c.data))
+		for i := 0; i < gap; i++ {
+			c.offs = append(c.offs, end)
+		}
+	}
+	if need := (rows+7)>>3 - len(c.valid); need > 0 {
+		c.valid = append(c.valid, make([]byte, need)...)
+	}
+	c.nulls += gap
+	c.n = rows
+}
+
+// appendAt stores a value as row `row` (NULLs fill any rows before it).
+func (c *colBuf) appendAt(row int, v *value) {
+	c.fill(row)
+	c.append(v)
+}
+
+// append adds one value (NULL or of the column's type) as the next row.
+func (c *colBuf) append(v *value) {
+	if c.kind == ckOther {
+		appendValue(c.other, c.typ, v)
+		c.n++
+		return
+	}
+	if v.k == vNull {
+		c.fill(c.n + 1)
+		return
+	}
+	if v.k == vDatum {
+		var w value
+		c.datumValue(v.d, &w)
+		if w.k != vDatum {
+			c.append(&w)
+			return
+		}
+	}
+	if c.n&7 == 0 {
+		c.valid = append(c.valid, 0)
+		if c.kind == ckBool {
+			c.bits = append(c.bits, 0)
+		}
+	}
+	c.valid[c.n>>3] |= 1 << (c.n & 7)
+	switch c.kind {
+	case ckInt64:
+		c.i64 = append(c.i64, v.i)
+	case ckInt32:
+		c.i32 = append(c.i32, int32(v.i))
+	case ckInt16:
+		c.i16 = append(c.i16, int16(v.i))
+	case ckFloat64:
+		c.f64 = append(c.f64, v.f)
+	case ckFloat32:
+		c.f32 = append(c.f32, float32(v.f))
+	case ckBool:
+		if v.i != 0 {
+			c.bits[c.n>>3] |= 1 << (c.n & 7)
+		}
+	case ckBytes:
+		switch v.k {
+		case vStr:
+			c.data = append(c.data, v.s...)
+		case vDatum:
+			bs, ok := v.d.([]byte)
+			if !ok {
+				panic(fmt.Sprintf("format: cannot append %T to a %s column", v.d, c.typ))
+			}
+			c.data = append(c.data, bs...)
+		default:
+			panic(fmt.Sprintf("format: cannot append slot kind %d to a %s column", v.k, c.typ))
+		}
+		c.offs = append(c.offs, int32(len(c.data)))
+	}
+	c.n++
+}
+
+// build turns the column into an Arrow array and starts a new one with
+// room for as many rows (and bytes) as this one had.
+func (c *colBuf) build() arrow.Array {
+	if c.kind == ckOther {
+		c.n = 0
+		return c.other.NewArray()
+	}
+	n := c.n
+	var valid *memory.Buffer
+	if c.nulls > 0 {
+		valid = memory.NewBufferBytes(c.valid)
+	}
+	var bufs []*memory.Buffer
+	switch c.kind {
+	case ckInt64:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(c.i64))}
+		c.i64 = make([]int64, 0, cap(c.i64))
+	case ckInt32:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.i32))}
+		c.i32 = make([]int32, 0, cap(c.i32))
+	case ckInt16:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int16Traits.CastToBytes(c.i16))}
+		c.i16 = make([]int16, 0, cap(c.i16))
+	case ckFloat64:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(c.f64))}
+		c.f64 = make([]float64, 0, cap(c.f64))
+	case ckFloat32:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Float32Traits.CastToBytes(c.f32))}
+		c.f32 = make([]float32, 0, cap(c.f32))
+	case ckBool:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(c.bits)}
+		c.bits = make([]byte, 0, cap(c.bits))
+	case ckBytes:
+		bufs = []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offs)), memory.NewBufferBytes(c.data)}
+		c.offs = make([]int32, 1, cap(c.offs))
+		c.data = make([]byte, 0, cap(c.data))
+	}
+	data := array.NewData(c.dt, n, bufs, nil, c.nulls, 0)
+	a := array.MakeFromData(data)
+	data.Release()
+	if c.nulls > 0 {
+		c.valid = make([]byte, 0, cap(c.valid))
+	} else {
+		c.valid = c.valid[:0]
+	}
+	c.n, c.nulls = 0, 0
+	return a
 }
 
 func appendValue(bl array.Builder, t types.Type, v *value) {

@@ -2,6 +2,7 @@ package format
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -78,6 +79,8 @@ type node struct {
 	lower map[string]*node
 	names []string // exact names of the children, for a linear first look
 	kids  []*node
+	pos   int // index in the parent's kids
+	hint  int // index of the child expected next (records repeat their field order)
 }
 
 func newNode() *node { return &node{col: -1} }
@@ -90,6 +93,7 @@ func (n *node) child(name string) *node {
 		return c
 	}
 	c := newNode()
+	c.pos = len(n.kids)
 	n.exact[name] = c
 	n.names = append(n.names, name)
 	n.kids = append(n.kids, c)
@@ -103,13 +107,21 @@ func (n *node) lookup(key []byte, scratch *[]byte) *node {
 	if n.exact == nil {
 		return nil
 	}
+	// Records of one topic usually list their fields in the same order:
+	// try the field that followed the previous match first.
+	if h := n.hint; h < len(n.names) && n.names[h] == string(key) {
+		n.hint = h + 1
+		return n.kids[h]
+	}
 	if len(n.names) <= 16 {
 		for i, nm := range n.names {
 			if len(nm) == len(key) && nm == string(key) {
+				n.hint = i + 1
 				return n.kids[i]
 			}
 		}
 	} else if c := n.exact[string(key)]; c != nil {
+		n.hint = c.pos + 1
 		return c
 	}
 	s := (*scratch)[:0]
@@ -909,7 +921,13 @@ func (d *JSONDecoder) str() ([]byte, error) {
 	start := d.pos
 	high := false
 	buf := d.buf
-	for i := d.pos; i < len(buf); i++ {
+	i := d.pos
+	// Skip 8 plain bytes at a time; the byte loop below handles the word
+	// that holds a quote, backslash, control or non-ASCII byte.
+	for i+8 <= len(buf) && !swarSpecial(binary.LittleEndian.Uint64(buf[i:])) {
+		i += 8
+	}
+	for ; i < len(buf); i++ {
 		c := buf[i]
 		if strSafe[c] {
 			continue
@@ -934,6 +952,15 @@ func (d *JSONDecoder) str() ([]byte, error) {
 	}
 	d.pos = len(buf)
 	return nil, d.syntax("unterminated string")
+}
+
+// swarSpecial reports whether any of the 8 bytes in x is '"', '\\', below
+// 0x20 or at least 0x80.
+func swarSpecial(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ ('"' * lo)
+	b := x ^ ('\\' * lo)
+	return ((q-lo)&^q|(b-lo)&^b|(x-0x20*lo)&^x|x)&hi != 0
 }
 
 // strSafe marks the bytes str can pass over without a second look.

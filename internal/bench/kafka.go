@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +72,50 @@ func produceAll(ctx context.Context, brokers, topic string, values [][]byte) err
 		}
 	}
 	return nil
+}
+
+// ServeKafka starts an in-process kfake broker holding the first n Nexmark
+// events as JSON (topic "nexmark", the given partitions), writes
+// "brokers <address>" to ready once they are loaded, and serves until ctx
+// is done. `eddy bench kafka-broker` runs it in a process of its own, so
+// that the broker's CPU time is not counted as Eddy's.
+func ServeKafka(ctx context.Context, n int64, partitions int, ready io.Writer) error {
+	k, err := newKafkaFixture(ctx, n, max(partitions, 1))
+	if err != nil {
+		return err
+	}
+	defer k.close()
+	if _, err := fmt.Fprintf(ready, "brokers %s\n", k.brokers); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// ProcessCPU returns the user+system CPU time a process has used so far
+// (Linux /proc/<pid>/stat), for a broker running in a child process.
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; fields after it are plain.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks, nil
 }
 
 func (k *kafkaFixture) close() {

@@ -37,6 +37,17 @@ type NexmarkOptions struct {
 	Verify bool
 	// Log receives progress notes (nil = discard).
 	Log io.Writer
+	// Brokers, for Source "kafka", is the address of a broker that already
+	// holds the events (ServeKafka in another process); empty starts kfake
+	// in this process.
+	Brokers string
+	// BrokerCPU, when set, reads the CPU time of that broker's process, so
+	// that the run reports it next to (not inside) Eddy's own CPU time.
+	BrokerCPU func() (time.Duration, error)
+	// Measure, when set, is called with true just before the measured phase
+	// starts and with false just after it ends (e.g. to profile only that
+	// phase).
+	Measure func(begin bool)
 }
 
 // NexmarkResult is the outcome of a run.
@@ -46,16 +57,23 @@ type NexmarkResult struct {
 	Span    Span  // the measured phase
 	Ingest  string
 	OutRows int64 // rows in the MV at the end (-1: not readable, e.g. a sink)
-	Check   string
-	CheckOK bool
-	Notes   []string
+	// BrokerCPU is the CPU time of the out-of-process broker during the
+	// measured phase (0 when the broker ran in this process).
+	BrokerCPU time.Duration
+	Check     string
+	CheckOK   bool
+	Notes     []string
 }
 
 // Line is the summary line `eddy bench nexmark` ends with.
 func (r *NexmarkResult) Line() string {
 	perSec, perCPU := r.Span.Rate(r.Events)
-	return fmt.Sprintf("nexmark %s events=%d wall_s=%.3f cpu_s=%.3f events_per_s=%.0f events_per_cpu_s=%.0f peak_rss_mb=%.1f",
+	line := fmt.Sprintf("nexmark %s events=%d wall_s=%.3f cpu_s=%.3f events_per_s=%.0f events_per_cpu_s=%.0f peak_rss_mb=%.1f",
 		r.Query, r.Events, r.Span.Wall.Seconds(), r.Span.CPU.Seconds(), perSec, perCPU, r.Span.PeakRSSMB)
+	if r.BrokerCPU > 0 {
+		line += fmt.Sprintf(" broker_cpu_s=%.3f", r.BrokerCPU.Seconds())
+	}
+	return line
 }
 
 func (o *NexmarkOptions) logf(format string, args ...any) {
@@ -91,7 +109,9 @@ func RunNexmark(ctx context.Context, o NexmarkOptions) (*NexmarkResult, error) {
 	res := &NexmarkResult{Query: q.Name, OutRows: -1}
 
 	var kafka *kafkaFixture
-	if o.Source == "kafka" {
+	if o.Source == "kafka" && o.Brokers != "" {
+		kafka = &kafkaFixture{brokers: o.Brokers}
+	} else if o.Source == "kafka" {
 		o.logf("pre-loading %d events as JSON into kfake …", o.Events)
 		if kafka, err = newKafkaFixture(ctx, o.Events, max(o.Parallelism, 1)); err != nil {
 			return nil, err
@@ -148,6 +168,15 @@ func RunNexmark(ctx context.Context, o NexmarkOptions) (*NexmarkResult, error) {
 	}
 
 	ResetPeakRSS()
+	if o.Measure != nil {
+		o.Measure(true)
+	}
+	var broker0 time.Duration
+	if o.BrokerCPU != nil {
+		if broker0, err = o.BrokerCPU(); err != nil {
+			return nil, fmt.Errorf("broker CPU: %w", err)
+		}
+	}
 	start := Now()
 	if err := exec(create); err != nil {
 		return nil, fmt.Errorf("%s: %w", q.Name, err)
@@ -201,6 +230,16 @@ func RunNexmark(ctx context.Context, o NexmarkOptions) (*NexmarkResult, error) {
 		if o.Source == "kafka" {
 			res.Events = o.Events
 		}
+	}
+	if o.Measure != nil {
+		o.Measure(false)
+	}
+	if o.BrokerCPU != nil {
+		b1, err := o.BrokerCPU()
+		if err != nil {
+			return nil, fmt.Errorf("broker CPU: %w", err)
+		}
+		res.BrokerCPU = b1 - broker0
 	}
 	res.Span = Between(start, end)
 	if n, _, nf, lastFlow := eng.Errors(); nf > 0 {
