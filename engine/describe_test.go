@@ -109,7 +109,7 @@ func TestExecParams(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := e.pointCache().get(templateKey(q, []types.Type{types.Int32})); !ok {
+	if _, ok := e.pointCache().get(q, []types.Type{types.Int32}); !ok {
 		t.Fatal("point lookup was not cached")
 	}
 	// Untyped text parameter, missing row, NULL key.

@@ -167,3 +167,117 @@ func TestPointQueryFastPathMatchesPlanner(t *testing.T) {
 		fastSlow(t, setup, nil, q)
 	}
 }
+
+// TestLookupParamsMatchesExecParams checks the cached-template lookup
+// against a fresh planner run for every key, and that it stands aside
+// when there is no template or the relation was replaced.
+func TestLookupParamsMatchesExecParams(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := NewSession()
+	for _, q := range []string{
+		`CREATE TABLE p (id int PRIMARY KEY, v varchar, w bigint)`,
+		`CREATE TABLE c (a varchar, b smallint, x double precision, PRIMARY KEY (a, b))`,
+		`CREATE MATERIALIZED VIEW mv AS SELECT id, v, w * 2 AS w2 FROM p`,
+		`INSERT INTO p VALUES (1, 'a', 10), (2, NULL, 20), (3, 'c', NULL)`,
+		`INSERT INTO c VALUES ('x', 1, 1.5), ('x', 2, NULL)`,
+		`FLUSH`,
+	} {
+		if _, err := e.Exec(ctx, s, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	type call struct {
+		sql    string
+		params []types.Datum
+		ts     []types.Type
+	}
+	i16, i32, i64, vc := types.Int16, types.Int32, types.Int64, types.Varchar
+	calls := []call{
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(1)}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(2)}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(9)}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{nil}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(3)}, []types.Type{i64}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{"3"}, nil},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{"x"}, nil},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(3000000000)}, []types.Type{i64}},
+		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(1)}, []types.Type{i32}},
+		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(3)}, []types.Type{i32}},
+		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(3)}, []types.Type{i64}},
+		{`SELECT v FROM p WHERE id = $1 AND v = 'a'`, []types.Datum{int64(1)}, []types.Type{i32}},
+		{`SELECT v FROM p WHERE id = $1 AND v = 'a'`, []types.Datum{int64(2)}, []types.Type{i32}},
+		{`SELECT id + 1 FROM p WHERE id = $1`, []types.Datum{int64(2)}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1 LIMIT 0`, []types.Datum{int64(1)}, []types.Type{i32}},
+		{`SELECT x FROM c WHERE a = $1 AND b = $2`, []types.Datum{"x", int64(1)}, []types.Type{vc, i16}},
+		{`SELECT x FROM c WHERE b = $2 AND a = $1`, []types.Datum{"x", int64(2)}, []types.Type{vc, i16}},
+		{`SELECT x FROM c WHERE a = $1 AND b = $2`, []types.Datum{"y", int64(1)}, []types.Type{vc, i16}},
+	}
+	show := func(rs []*Result, err error) string {
+		if err != nil {
+			se := sqlerr.As(err)
+			return "ERROR " + se.Code + " " + se.Message
+		}
+		var b strings.Builder
+		for _, r := range rs {
+			fmt.Fprintf(&b, "%s %v", r.Tag, r.Columns)
+			for _, row := range r.Rows {
+				for i, d := range row {
+					fmt.Fprintf(&b, " %T:%s", d, types.FormatTextTyped(d, r.Columns[i].Type))
+				}
+				b.WriteString(";")
+			}
+		}
+		return b.String()
+	}
+	fast := 0
+	for round := 0; round < 2; round++ {
+		for _, c := range calls {
+			noFastPaths = true
+			want := show(e.ExecParams(ctx, s, c.sql, c.params, c.ts))
+			noFastPaths = false
+			if round == 0 {
+				// The first run of a text plans it and caches the template.
+				if _, err := e.ExecParams(ctx, s, c.sql, c.params, c.ts); err != nil && want[:5] != "ERROR" {
+					t.Fatalf("%s: %v", c.sql, err)
+				}
+			}
+			r, ok, err := e.LookupParams(s, c.sql, c.params, c.ts)
+			if !ok {
+				t.Logf("not fast: %s %v", c.sql, c.params)
+				continue
+			}
+			fast++
+			var rs []*Result
+			if r != nil {
+				rs = []*Result{r}
+			}
+			if got := show(rs, err); got != want {
+				t.Errorf("%s %v:\nfast: %s\nslow: %s", c.sql, c.params, got, want)
+			}
+		}
+	}
+	if fast < 20 {
+		t.Errorf("only %d lookups took the fast path", fast)
+	}
+	if _, ok, _ := e.LookupParams(s, `SELECT * FROM p WHERE id = $1 /* never run */`, []types.Datum{int64(1)}, []types.Type{i32}); ok {
+		t.Error("LookupParams answered a statement that was never planned")
+	}
+	// A replaced relation invalidates its templates.
+	for _, q := range []string{`DROP MATERIALIZED VIEW mv`, `CREATE MATERIALIZED VIEW mv AS SELECT id, v, w * 3 AS w2 FROM p`, `FLUSH`} {
+		if _, err := e.Exec(ctx, s, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, ok, _ := e.LookupParams(s, `SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(1)}, []types.Type{i32}); ok {
+		t.Error("LookupParams used the template of a dropped view")
+	}
+	rs, err := e.ExecParams(ctx, s, `SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(1)}, []types.Type{i32})
+	if err != nil || len(rs) != 1 || len(rs[0].Rows) != 1 || rs[0].Rows[0][0] != int64(30) {
+		t.Fatalf("after re-creating the view: %v %v", rs, err)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"reflect"
 	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/parser"
@@ -32,8 +30,7 @@ func (e *Engine) ExecParams(ctx context.Context, s *Session, sql string, params 
 		return nil, errClosed
 	}
 	paramQueries.Add(1)
-	key := templateKey(sql, paramTypes)
-	if t, ok := e.pointCache().get(key); ok {
+	if t, ok := e.pointCache().get(sql, paramTypes); ok {
 		if r, ok, err := e.runTemplate(ctx, s, t, params, paramTypes); ok || err != nil {
 			cachedLookups.Add(1)
 			if err != nil {
@@ -73,7 +70,7 @@ func (e *Engine) ExecParams(ctx context.Context, s *Session, sql string, params 
 		return nil, toSQLError(err)
 	}
 	if t := makeTemplate(plan, counts, params, paramTypes); t != nil {
-		e.pointCache().put(key, t)
+		e.pointCache().put(sql, paramTypes, t)
 	}
 	rows, err := e.runQueryPlan(ctx, s, plan)
 	if err != nil {
@@ -140,27 +137,6 @@ func bindASTParams(st parser.Statement, params []types.Datum, paramTypes []types
 	return st, bindErr
 }
 
-// pointTemplate is a cached point-lookup plan: the key values come from
-// parameters, everything else from the plan.
-type pointTemplate struct {
-	rel      *planner.Relation
-	keyParam []int // key position → parameter index
-	plan     *planner.QueryPlan
-	cols     []types.Column
-}
-
-func templateKey(sql string, ts []types.Type) string {
-	var b strings.Builder
-	b.WriteString(sql)
-	for _, t := range ts {
-		b.WriteByte(0)
-		b.WriteString(strconv.Itoa(int(t.Kind)))
-		b.WriteByte('.')
-		b.WriteString(strconv.Itoa(int(t.Elem)))
-	}
-	return b.String()
-}
-
 // makeTemplate returns a template when the plan is a point lookup whose
 // key is exactly the parameters (each used once, distinct values).
 func makeTemplate(plan *planner.QueryPlan, counts map[int]int, params []types.Datum, paramTypes []types.Type) *pointTemplate {
@@ -196,7 +172,7 @@ func makeTemplate(plan *planner.QueryPlan, counts map[int]int, params []types.Da
 		}
 		used[keyParam[i]] = true
 	}
-	return &pointTemplate{rel: pl.Relation, keyParam: keyParam, plan: plan, cols: visibleColumns(plan.Schema)}
+	return newPointTemplate(pl, keyParam, plan)
 }
 
 func paramType(ts []types.Type, i int) types.Type {
@@ -232,76 +208,6 @@ func castParam(d types.Datum, from, to types.Type) (types.Datum, error) {
 		return nil, err
 	}
 	return c.EvalRow(nil, nil)
-}
-
-// runTemplate answers a cached point lookup; ok is false when the template
-// no longer applies (the relation changed, a NULL key).
-func (e *Engine) runTemplate(ctx context.Context, s *Session, t *pointTemplate, params []types.Datum, paramTypes []types.Type) (*Result, bool, error) {
-	if len(params) != len(t.keyParam) {
-		return nil, false, nil
-	}
-	if rel, _ := (catalogView{e}).Relation(t.rel.Name); rel != t.rel {
-		return nil, false, nil
-	}
-	key := make(types.Row, len(t.keyParam))
-	for i, j := range t.keyParam {
-		kt := t.rel.Schema[t.rel.PK[i]].Type
-		v, err := castParam(params[j], paramType(paramTypes, j), kt)
-		if err != nil {
-			return nil, true, err
-		}
-		if v == nil {
-			return nil, false, nil
-		}
-		key[i] = v
-	}
-	pl := *t.plan.PointLookup
-	pl.Key = key
-	plan := *t.plan
-	plan.PointLookup = &pl
-	if err := ctx.Err(); err != nil {
-		return nil, true, err
-	}
-	rows, err := e.runQueryPlan(ctx, s, &plan)
-	if err != nil {
-		return nil, true, err
-	}
-	return &Result{Tag: "SELECT " + strconv.Itoa(len(rows)), Columns: t.cols, Rows: rows}, true, nil
-}
-
-// templateCache holds point-lookup templates by statement text and
-// parameter types (bounded; cleared when full).
-type templateCache struct {
-	mu sync.RWMutex
-	m  map[string]*pointTemplate
-}
-
-const maxTemplates = 4096
-
-var templateCaches sync.Map // *Engine → *templateCache
-
-func (e *Engine) pointCache() *templateCache {
-	if c, ok := templateCaches.Load(e); ok {
-		return c.(*templateCache)
-	}
-	c, _ := templateCaches.LoadOrStore(e, &templateCache{m: map[string]*pointTemplate{}})
-	return c.(*templateCache)
-}
-
-func (c *templateCache) get(k string) (*pointTemplate, bool) {
-	c.mu.RLock()
-	t, ok := c.m[k]
-	c.mu.RUnlock()
-	return t, ok
-}
-
-func (c *templateCache) put(k string, t *pointTemplate) {
-	c.mu.Lock()
-	if len(c.m) >= maxTemplates {
-		clear(c.m)
-	}
-	c.m[k] = t
-	c.mu.Unlock()
 }
 
 // ParseParam converts the text form of a parameter to a datum of type t

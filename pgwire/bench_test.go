@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func runConcurrent(b *testing.B, workers int, setup func(w int) func(i int) erro
 	var next atomic.Int64
 	var failed atomic.Value
 	b.ResetTimer()
+	cpu0 := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -116,6 +118,7 @@ func runConcurrent(b *testing.B, workers int, setup func(w int) func(i int) erro
 	}
 	wg.Wait()
 	el := time.Since(start)
+	cpu := processCPU() - cpu0
 	b.StopTimer()
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
@@ -129,7 +132,18 @@ func runConcurrent(b *testing.B, workers int, setup func(w int) func(i int) erro
 		b.ReportMetric(float64(len(all))/el.Seconds(), "qps")
 		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(all)), "cpu-µs/op")
 	}
+}
+
+// processCPU is the user+system CPU time of this process (clients and
+// server together).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkPgwirePointLookup: 16 pgx clients looking up MV rows by primary

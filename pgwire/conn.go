@@ -57,6 +57,12 @@ type conn struct {
 	ignoreTillSync bool
 	txStatus       byte
 	pending        int // rows sent since the last flush
+
+	// Reused by sendRows: the row message, its encoded values and their
+	// end offsets (-1 = NULL).
+	dataRow pgproto3.DataRow
+	rowBuf  []byte
+	rowEnds []int
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -74,9 +80,42 @@ func newConn(s *Server, nc net.Conn) *conn {
 	return c
 }
 
+// setBackend speaks the protocol over rw. Replies are buffered and written
+// at ReadyForQuery, at Flush, every flushEvery rows, and whenever the
+// server is about to wait for input (flushReader), so that an extended
+// query round trip (Bind, Describe, Execute, Sync) costs one write.
 func (c *conn) setBackend(rw io.ReadWriter) {
-	c.be = pgproto3.NewBackend(rw, rw)
+	c.be = pgproto3.NewBackend(&flushReader{c: c, r: rw}, skipEmptyWriter{rw})
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+}
+
+// flushReader sends the connection's buffered replies before it reads
+// from the client: the backend reads only when it has no complete message
+// left, that is when it would otherwise wait, as Postgres flushes before
+// it blocks on input.
+type flushReader struct {
+	c *conn
+	r io.Reader
+}
+
+func (f *flushReader) Read(p []byte) (int, error) {
+	if f.c.be != nil {
+		if err := f.c.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return f.r.Read(p)
+}
+
+// skipEmptyWriter drops empty writes (a flush with nothing buffered),
+// which would otherwise cost a system call.
+type skipEmptyWriter struct{ w io.Writer }
+
+func (w skipEmptyWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return w.w.Write(p)
 }
 
 // serve runs the connection: startup, then the message loop. Every panic
@@ -199,9 +238,6 @@ func (c *conn) handle(ctx context.Context, msg pgproto3.FrontendMessage) error {
 		// Outside COPY these are ignored, as Postgres does.
 	default:
 		return c.fatal(sqlerr.New(sqlerr.ProtocolViolation, "unexpected message %T", msg))
-	}
-	if c.pending > 0 {
-		return c.flush()
 	}
 	return nil
 }

@@ -110,7 +110,13 @@ func NewHTTPHandler(cfg HTTPConfig) http.Handler {
 	if g == nil {
 		g = prometheus.DefaultGatherer
 	}
-	h := &httpAPI{cfg: cfg}
+	h := &httpAPI{cfg: cfg, lookupSess: engine.NewSession()}
+	if _, ok := cfg.Engine.(ParamExecutor); ok {
+		h.looker, _ = cfg.Engine.(PointLooker)
+	}
+	if cfg.Metrics != nil {
+		h.queries = cfg.Metrics.queries.WithLabelValues("http")
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
@@ -122,6 +128,11 @@ func NewHTTPHandler(cfg HTTPConfig) http.Handler {
 
 type httpAPI struct {
 	cfg HTTPConfig
+	// looker answers point lookups the engine has a plan for inline;
+	// lookupSess is the read-only session it gets (lookups set nothing).
+	looker     PointLooker
+	lookupSess *engine.Session
+	queries    prometheus.Counter // cfg.Metrics' HTTP query counter, or nil
 
 	// infos caches what DESCRIBE says about relations for a moment, so
 	// that point lookups cost one engine call.
@@ -130,8 +141,9 @@ type httpAPI struct {
 }
 
 type cachedInfo struct {
-	info *relationInfo
-	at   time.Time
+	info       *relationInfo
+	at         time.Time
+	refreshing bool // one request is describing the relation again
 }
 
 // infoTTL is how long a relation's description is reused.
@@ -168,6 +180,35 @@ func (h *httpAPI) fail(w http.ResponseWriter, e httpError) {
 type relationInfo struct {
 	cols []types.Column // visible columns
 	pk   []string       // primary key column names
+
+	// Derived once (prepare): the type of each visible column, the
+	// visible key columns, `SELECT cols FROM rel`, and that with
+	// `WHERE k1 = $1 AND …` over keyCols.
+	colType  map[string]types.Type
+	keyCols  []string
+	selSQL   string
+	pointSQL string
+}
+
+// prepare fills the derived fields of a relation named lname.
+func (info *relationInfo) prepare(lname string) {
+	info.colType = map[string]types.Type{}
+	sel := make([]string, 0, len(info.cols))
+	for _, c := range info.cols {
+		info.colType[c.Name] = c.Type
+		sel = append(sel, quoteIdent(c.Name))
+	}
+	for _, k := range info.pk {
+		if _, ok := info.colType[k]; ok {
+			info.keyCols = append(info.keyCols, k)
+		}
+	}
+	info.selSQL = "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(lname)
+	conds := make([]string, len(info.keyCols))
+	for i, k := range info.keyCols {
+		conds[i] = quoteIdent(k) + " = $" + strconv.Itoa(i+1)
+	}
+	info.pointSQL = info.selSQL + " WHERE " + strings.Join(conds, " AND ")
 }
 
 func validName(s string) bool {
@@ -201,19 +242,29 @@ func (h *httpAPI) describe(ctx context.Context, name string) (*relationInfo, *ht
 	lname := strings.ToLower(name)
 	h.infoMu.Lock()
 	ci, ok := h.infos[lname]
+	if ok && time.Since(ci.at) >= infoTTL && !ci.refreshing {
+		// Expired: this request refreshes it, the others meanwhile keep
+		// using the old description rather than all describing at once.
+		ci.refreshing = true
+		h.infos[lname] = ci
+		ok = false
+	}
 	h.infoMu.Unlock()
-	if ok && time.Since(ci.at) < infoTTL {
+	if ok {
 		return ci.info, nil
 	}
 	info, herr := h.describeUncached(ctx, lname)
+	h.infoMu.Lock()
 	if herr == nil {
-		h.infoMu.Lock()
+		info.prepare(lname)
 		if h.infos == nil || len(h.infos) > 1024 {
 			h.infos = map[string]cachedInfo{}
 		}
-		h.infos[lname] = cachedInfo{info, time.Now()}
-		h.infoMu.Unlock()
+		h.infos[lname] = cachedInfo{info: info, at: time.Now()}
+	} else {
+		delete(h.infos, lname)
 	}
+	h.infoMu.Unlock()
 	return info, herr
 }
 
@@ -278,20 +329,9 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, *herr)
 		return
 	}
-	colType := map[string]types.Type{}
-	var sel []string
-	for _, c := range info.cols {
-		colType[c.Name] = c.Type
-		sel = append(sel, quoteIdent(c.Name))
-	}
-	var keyCols []string // visible primary key columns
-	for _, k := range info.pk {
-		if _, ok := colType[k]; ok {
-			keyCols = append(keyCols, k)
-		}
-	}
+	colType, keyCols := info.colType, info.keyCols
 	q := r.URL.Query()
-	sql := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(strings.ToLower(name))
+	sql := info.selSQL
 	if lim, ok := q["limit"]; ok {
 		if len(q) != 1 || len(lim) != 1 {
 			h.fail(w, httpError{http.StatusBadRequest, "limit cannot be combined with other parameters", sqlerr.InvalidParameterValue})
@@ -323,10 +363,9 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		q.Del("key")
 		q[keyCols[0]] = v
 	}
-	var conds []string
-	var vals []types.Datum
-	var valTypes []types.Type
-	for i, k := range keyCols {
+	vals := make([]types.Datum, 0, len(keyCols))
+	valTypes := make([]types.Type, 0, len(keyCols))
+	for _, k := range keyCols {
 		vs, ok := q[k]
 		if !ok || len(vs) != 1 {
 			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("missing key parameter %q (the primary key is %s)", k, strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
@@ -337,7 +376,6 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("key parameter %q: %v", k, err), sqlerr.InvalidTextRepresentation})
 			return
 		}
-		conds = append(conds, quoteIdent(k)+" = $"+strconv.Itoa(i+1))
 		vals = append(vals, d)
 		valTypes = append(valTypes, colType[k])
 		q.Del(k)
@@ -351,8 +389,7 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("unknown parameter(s) %s (the primary key is %s)", strings.Join(extra, ", "), strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
 		return
 	}
-	sql += " WHERE " + strings.Join(conds, " AND ")
-	h.answerParams(ctx, w, sql, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
+	h.answerParams(ctx, w, info.pointSQL, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
 }
 
 // answerParams is answer for a statement with parameters: bound natively
@@ -360,6 +397,14 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 func (h *httpAPI) answerParams(ctx context.Context, w http.ResponseWriter, sql string, vals []types.Datum, ts []types.Type, cols []types.Column, many bool) {
 	if pe, ok := h.cfg.Engine.(ParamExecutor); ok {
 		h.respond(ctx, w, func(ctx context.Context) ([]*engine.Result, error) {
+			if h.looker != nil {
+				if r, ok, err := h.looker.LookupParams(h.lookupSess, sql, vals, ts); ok {
+					if err != nil {
+						return nil, err
+					}
+					return []*engine.Result{r}, nil
+				}
+			}
 			return pe.ExecParams(ctx, engine.NewSession(), sql, vals, ts)
 		}, many)
 		return
@@ -390,8 +435,8 @@ func (h *httpAPI) answer(ctx context.Context, w http.ResponseWriter, sql string,
 }
 
 func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(ctx context.Context) ([]*engine.Result, error), many bool) {
-	if h.cfg.Metrics != nil {
-		h.cfg.Metrics.queries.WithLabelValues("http").Inc()
+	if h.queries != nil {
+		h.queries.Inc()
 	}
 	start := time.Now()
 	rs, err := run(ctx)
@@ -410,14 +455,20 @@ func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(c
 		return
 	}
 	res := rs[len(rs)-1]
-	var buf bytes.Buffer
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			jsonBufs.Put(buf)
+		}
+	}()
 	if many {
 		buf.WriteByte('[')
 		for i, row := range res.Rows {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeJSONRow(&buf, res.Columns, row)
+			writeJSONRow(buf, res.Columns, row)
 		}
 		buf.WriteByte(']')
 	} else {
@@ -425,11 +476,29 @@ func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(c
 			h.fail(w, httpError{http.StatusNotFound, "no row with that key", "02000"})
 			return
 		}
-		writeJSONRow(&buf, res.Columns, res.Rows[0])
+		writeJSONRow(buf, res.Columns, res.Rows[0])
 	}
 	buf.WriteByte('\n')
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// jsonBufs holds response buffers for reuse.
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeJSONName writes a column name as a JSON string: plain names as
+// they are, anything else through encoding/json.
+func writeJSONName(buf *bytes.Buffer, name string) {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			k, _ := json.Marshal(name)
+			buf.Write(k)
+			return
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(name)
+	buf.WriteByte('"')
 }
 
 func writeJSONRow(buf *bytes.Buffer, cols []types.Column, row types.Row) {
@@ -443,8 +512,7 @@ func writeJSONRow(buf *bytes.Buffer, cols []types.Column, row types.Row) {
 			buf.WriteByte(',')
 		}
 		n++
-		k, _ := json.Marshal(c.Name)
-		buf.Write(k)
+		writeJSONName(buf, c.Name)
 		buf.WriteByte(':')
 		var d types.Datum
 		if i < len(row) {

@@ -35,8 +35,15 @@ func decodeParams(m *pgproto3.Bind, ps *prepared) ([]types.Datum, []types.Type, 
 		if p == nil {
 			continue
 		}
+		format := formatFor(m.ParameterFormatCodes, i)
+		if format == 1 {
+			if d, ok := binaryDatum(p, oid); ok {
+				vals[i] = d
+				continue
+			}
+		}
 		text := string(p)
-		switch format := formatFor(m.ParameterFormatCodes, i); format {
+		switch format {
 		case 0:
 		case 1:
 			var err error
@@ -53,6 +60,23 @@ func decodeParams(m *pgproto3.Bind, ps *prepared) ([]types.Datum, []types.Type, 
 		vals[i] = d
 	}
 	return vals, ts, true, nil
+}
+
+// binaryDatum decodes the binary form of a boolean or integer parameter
+// straight to its datum (what ParseParam makes of its text form); ok is
+// false for other types and malformed values, which take the general path.
+func binaryDatum(b []byte, oid uint32) (types.Datum, bool) {
+	switch {
+	case oid == 16 && len(b) == 1:
+		return b[0] != 0, true
+	case oid == 21 && len(b) == 2:
+		return int64(int16(binary.BigEndian.Uint16(b))), true
+	case oid == 23 && len(b) == 4:
+		return int64(int32(binary.BigEndian.Uint32(b))), true
+	case oid == 20 && len(b) == 8:
+		return int64(binary.BigEndian.Uint64(b)), true
+	}
+	return nil, false
 }
 
 // paramLiteral renders one Bind parameter as a SQL literal: value in

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -149,32 +150,54 @@ func rowDescription(all []types.Column, cols []int, formats []int16) *pgproto3.R
 	return rd
 }
 
-// sendRows sends rows [from, to) of r as DataRows.
+// sendRows sends rows [from, to) of r as DataRows. The row message and
+// its value buffer are the connection's, reused row after row (Send copies
+// the encoded message out at once).
 func (c *conn) sendRows(r *engine.Result, cols []int, formats []int16, from, to int) error {
-	var buf []byte
+	if cap(c.rowBuf) == 0 {
+		c.rowBuf = make([]byte, 0, 256) // non-nil: an empty value must not read as NULL
+	}
 	for _, row := range r.Rows[from:to] {
-		dr := &pgproto3.DataRow{Values: make([][]byte, len(cols))}
-		buf = buf[:0]
+		buf := c.rowBuf[:0]
+		ends := c.rowEnds[:0]
 		for i, ci := range cols {
 			var d types.Datum
 			if ci < len(row) {
 				d = row[ci]
 			}
 			if d == nil {
+				ends = append(ends, -1)
 				continue
 			}
 			t := r.Columns[ci].Type
 			if formatFor(formats, i) == 1 {
-				b, err := encodeBinary(nil, d, t)
+				b, err := encodeBinary(buf, d, t)
 				if err != nil {
 					return sqlerr.Wrap(err, sqlerr.InternalError)
 				}
-				dr.Values[i] = b
+				buf = b
 			} else {
-				dr.Values[i] = []byte(types.FormatTextTyped(d, t))
+				buf = append(buf, types.FormatTextTyped(d, t)...)
 			}
+			ends = append(ends, len(buf))
 		}
-		c.be.Send(dr)
+		vals := c.dataRow.Values[:0]
+		start := 0
+		for _, e := range ends {
+			if e < 0 {
+				vals = append(vals, nil)
+				continue
+			}
+			vals = append(vals, buf[start:e:e])
+			start = e
+		}
+		c.dataRow.Values = vals
+		c.be.Send(&c.dataRow)
+		clear(vals)
+		c.rowBuf, c.rowEnds = buf, ends
+		if cap(buf) > 64<<10 {
+			c.rowBuf = nil // do not keep a huge row's buffer
+		}
 		c.pending++
 		if c.pending >= flushEvery {
 			if err := c.flush(); err != nil {
@@ -436,7 +459,9 @@ func (c *conn) runPortal(ctx context.Context, p *portal) {
 		p.result, p.err = c.userStatement(p.sql)
 	default:
 		var rs []*engine.Result
-		if p.native {
+		if r, ok := c.lookupFast(p); ok {
+			rs = r
+		} else if p.native {
 			pe := c.srv.cfg.Engine.(ParamExecutor)
 			rs, p.err = c.runFunc(ctx, p.sql, func(ctx context.Context) ([]*engine.Result, error) {
 				return pe.ExecParams(ctx, c.sess, p.sql, p.params, p.paramTypes)
@@ -463,6 +488,26 @@ func (c *conn) runPortal(ctx context.Context, p *portal) {
 		c.noteTx(p.result.Tag, nil)
 		c.sendNotices(p.result.Notices)
 	}
+}
+
+// lookupFast answers a native portal through the engine's PointLooker,
+// when it has one and it knows the statement; ok is false otherwise.
+// p.err holds the statement's error.
+func (c *conn) lookupFast(p *portal) ([]*engine.Result, bool) {
+	if !p.native || c.srv.looker == nil {
+		return nil, false
+	}
+	start := time.Now()
+	r, ok, err := c.srv.looker.LookupParams(c.sess, p.sql, p.params, p.paramTypes)
+	if !ok {
+		return nil, false
+	}
+	c.srv.metrics.observe(time.Since(start), err)
+	if err != nil {
+		p.err = err
+		return nil, true
+	}
+	return []*engine.Result{r}, true
 }
 
 func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {

@@ -56,7 +56,19 @@ type ParamExecutor interface {
 	ExecParams(ctx context.Context, s *engine.Session, sql string, params []types.Datum, paramTypes []types.Type) ([]*engine.Result, error)
 }
 
+// PointLooker is an optional extension of ParamExecutor: it answers a
+// statement from a point-lookup plan that an earlier ExecParams of the same
+// text and parameter types prepared, without blocking (one state read),
+// and reports ok=false when it has none. The server tries it first for
+// native parameter portals and runs the lookup on the connection's own
+// goroutine, with no statement timer or cancel hook: such a lookup takes
+// microseconds.
+type PointLooker interface {
+	LookupParams(s *engine.Session, sql string, params []types.Datum, paramTypes []types.Type) (r *engine.Result, ok bool, err error)
+}
+
 var (
+	_ PointLooker   = (*engine.Engine)(nil)
 	_ Executor      = (*engine.Engine)(nil)
 	_ Describer     = (*engine.Engine)(nil)
 	_ ParamExecutor = (*engine.Engine)(nil)
@@ -130,6 +142,7 @@ type Server struct {
 	users   UserLookup
 	log     *slog.Logger
 	metrics *Metrics
+	looker  PointLooker // cfg.Engine's, when it has one and ParamExecutor
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -193,6 +206,9 @@ func NewServer(cfg Config) (*Server, error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s.nextPID.Store(binary.BigEndian.Uint32(b[:]) & 0x3fffffff)
+	if _, ok := cfg.Engine.(ParamExecutor); ok {
+		s.looker, _ = cfg.Engine.(PointLooker)
+	}
 	return s, nil
 }
 

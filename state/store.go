@@ -160,11 +160,19 @@ func badgerOptions(o Options) badger.Options {
 	} else {
 		bo = badger.DefaultOptions(o.Dir).WithValueLogFileSize(64 << 20)
 	}
+	// On disk, blocks are compressed: cache decoded blocks and indexes. In
+	// memory they are plain slices of the table buffers, and a cache only
+	// adds a copy and bookkeeping to every read (no cache keeps indexes
+	// resident).
+	blockCache, indexCache := int64(16<<20), int64(8<<20)
+	if o.InMemory {
+		blockCache, indexCache = 0, 0
+	}
 	return bo.
 		WithMemTableSize(8 << 20).
 		WithNumMemtables(3).
-		WithBlockCacheSize(16 << 20).
-		WithIndexCacheSize(8 << 20).
+		WithBlockCacheSize(blockCache).
+		WithIndexCacheSize(indexCache).
 		WithNumCompactors(2).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false).

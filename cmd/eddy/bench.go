@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -78,6 +80,17 @@ func (p *profiler) pause() {
 		pprof.StopCPUProfile()
 		p.on = false
 	}
+}
+
+// profiles starts CPU profiling now and returns the function that stops
+// it and writes the heap profile: a profiler over one span.
+func profiles(cpu, mem string) (stop func() error, err error) {
+	p := &profiler{cpu: cpu, mem: mem}
+	p.start()
+	if p.err != nil {
+		return nil, p.err
+	}
+	return p.finish, nil
 }
 
 // finish stops profiling and writes the heap profile.
@@ -341,16 +354,79 @@ func benchLookup(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	clients := fs.Int("clients", 16, "concurrent clients")
 	seconds := fs.Float64("seconds", 10, "how long to measure each protocol")
 	proto := fs.String("protocols", "pgwire,http,embedded", "comma-separated: pgwire, http, embedded")
+	rate := fs.Float64("rate", 0, "offered load in lookups/s over all clients (open loop); 0 = closed loop at saturation")
+	serveOnly := fs.Bool("serve", false, "only load the view and serve it (on --listen and --http) until interrupted")
+	listen := fs.String("listen", "127.0.0.1:0", "pgwire address to serve on")
+	httpListen := fs.String("http", "127.0.0.1:0", "HTTP address to serve on")
+	pgAddr := fs.String("pg-addr", "", "measure a server in another process (eddy bench lookup --serve) at this pgwire address")
+	httpAddr := fs.String("http-addr", "", "measure a server in another process at this HTTP address")
+	serverPID := fs.Int("server-pid", 0, "the other process's pid, to report its CPU per lookup")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of this process (with --serve: from SIGUSR1 until SIGINT/SIGTERM)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
+	profDone := make(chan struct{})
+	if *serveOnly {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if *cpuprof != "" {
+			usr1 := make(chan os.Signal, 1)
+			signal.Notify(usr1, syscall.SIGUSR1)
+			defer signal.Stop(usr1)
+			go func() {
+				defer close(profDone)
+				select {
+				case <-usr1:
+				case <-ctx.Done():
+					return
+				}
+				stopProf, err := profiles(*cpuprof, "")
+				if err != nil {
+					fmt.Fprintln(stderr, "cpuprofile:", err)
+					return
+				}
+				<-ctx.Done()
+				if err := stopProf(); err != nil {
+					fmt.Fprintln(stderr, "cpuprofile:", err)
+				}
+			}()
+		}
+	} else if *cpuprof != "" {
+		stopProf, err := profiles(*cpuprof, "")
+		if err != nil {
+			return err
+		}
+		defer func() { _ = stopProf() }()
+	}
 	fmt.Fprintf(stdout, "# machine: %s\n# date: %s\n", bench.Machine(), time.Now().UTC().Format(time.RFC3339))
+	if *pgAddr != "" || *httpAddr != "" {
+		if *proto == "pgwire,http,embedded" {
+			var ps []string
+			if *pgAddr != "" {
+				ps = append(ps, "pgwire")
+			}
+			if *httpAddr != "" {
+				ps = append(ps, "http")
+			}
+			*proto = strings.Join(ps, ",")
+		}
+		fmt.Fprintf(stdout, "# server in another process: pgwire %s http %s\n", *pgAddr, *httpAddr)
+	}
 	res, err := bench.RunLookup(ctx, bench.LookupOptions{
 		Rows: *rows, Clients: *clients, Duration: time.Duration(*seconds * float64(time.Second)),
-		Protocols: strings.Split(*proto, ","), Log: stderr,
+		Protocols: strings.Split(*proto, ","), Log: stderr, Rate: *rate,
+		Serve: *serveOnly, ServePG: *listen, ServeHTTP: *httpListen,
+		PGAddr: *pgAddr, HTTPAddr: *httpAddr, ServerPID: *serverPID,
 	})
 	if err != nil {
 		return err
+	}
+	if *serveOnly {
+		if *cpuprof != "" {
+			<-profDone
+		}
+		return nil
 	}
 	for _, l := range res.Lines() {
 		fmt.Fprintln(stdout, l)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,24 @@ type LookupOptions struct {
 	Duration  time.Duration // per protocol
 	Protocols []string      // "pgwire", "http", "embedded"
 	Log       io.Writer
+
+	// Rate is the offered load in lookups per second over all clients
+	// (open loop: each client sends on a fixed schedule and latency counts
+	// from the scheduled time, so queueing behind a slow answer is
+	// included); 0 runs closed loop at saturation.
+	Rate float64
+
+	// Serve, when set, loads the view, serves it on ServePG (pgwire) and
+	// ServeHTTP and waits for ctx to end, measuring nothing: the server
+	// half of a two-process run.
+	Serve              bool
+	ServePG, ServeHTTP string
+	// PGAddr and HTTPAddr point the clients at a server in another process
+	// (started with Serve, holding Rows rows); nothing is loaded here.
+	PGAddr, HTTPAddr string
+	// ServerPID, when set, is the server process: its CPU time per lookup
+	// is reported from /proc.
+	ServerPID int
 }
 
 // LatencyStats summarises a set of latencies.
@@ -35,6 +54,12 @@ type LatencyStats struct {
 	QPS           float64
 	P50, P99, Max time.Duration
 	CPUPerOp      time.Duration // process CPU time per operation (client and server share the process)
+	// Open-loop runs: the offered rate, and the p99 measured from the
+	// moment the request was actually sent rather than scheduled.
+	Rate        float64
+	P99FromSend time.Duration
+	// ServerCPUPerOp is the server process's CPU per operation (two-process runs).
+	ServerCPUPerOp time.Duration
 }
 
 func latencyStats(lat []time.Duration, wall, cpu time.Duration) LatencyStats {
@@ -63,11 +88,21 @@ type LookupResult struct {
 
 // Lines renders the result.
 func (r *LookupResult) Lines() []string {
-	out := []string{fmt.Sprintf("loaded %d rows in %.1f s (%.1f CPU s)", r.Rows, r.LoadSpan.Wall.Seconds(), r.LoadSpan.CPU.Seconds())}
+	var out []string
+	if r.LoadSpan.Wall > 0 {
+		out = append(out, fmt.Sprintf("loaded %d rows in %.1f s (%.1f CPU s)", r.Rows, r.LoadSpan.Wall.Seconds(), r.LoadSpan.CPU.Seconds()))
+	}
 	for _, p := range r.Order {
 		s := r.ByProtocol[p]
-		out = append(out, fmt.Sprintf("lookup %s rows=%d clients=%d n=%d qps=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f cpu_us_per_op=%.1f",
-			p, r.Rows, r.Clients, s.N, s.QPS, us(s.P50), us(s.P99), us(s.Max), us(s.CPUPerOp)))
+		line := fmt.Sprintf("lookup %s rows=%d clients=%d n=%d qps=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f cpu_us_per_op=%.1f",
+			p, r.Rows, r.Clients, s.N, s.QPS, us(s.P50), us(s.P99), us(s.Max), us(s.CPUPerOp))
+		if s.Rate > 0 {
+			line += fmt.Sprintf(" offered=%.0f p99_from_send_us=%.0f", s.Rate, us(s.P99FromSend))
+		}
+		if s.ServerCPUPerOp > 0 {
+			line += fmt.Sprintf(" server_cpu_us_per_op=%.1f", us(s.ServerCPUPerOp))
+		}
+		out = append(out, line)
 	}
 	if r.Errors > 0 {
 		out = append(out, fmt.Sprintf("errors=%d first: %s", r.Errors, r.FirstError))
@@ -123,39 +158,50 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 	if len(o.Protocols) == 0 {
 		o.Protocols = []string{"pgwire", "http", "embedded"}
 	}
-	eng, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer eng.Close()
 	res := &LookupResult{Rows: o.Rows, Clients: o.Clients, ByProtocol: map[string]LatencyStats{}}
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, "loading %d rows …\n", o.Rows)
-	}
-	start := Now()
-	if err := LoadLookupMV(ctx, eng, o.Rows); err != nil {
-		return nil, err
-	}
-	res.LoadSpan = Since(start)
+	var eng *engine.Engine
+	pgAddr, httpAddr := o.PGAddr, o.HTTPAddr
+	if pgAddr == "" && httpAddr == "" {
+		var err error
+		if eng, err = engine.Open(ctx, engine.Options{}); err != nil {
+			return nil, err
+		}
+		defer eng.Close()
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "loading %d rows …\n", o.Rows)
+		}
+		start := Now()
+		if err := LoadLookupMV(ctx, eng, o.Rows); err != nil {
+			return nil, err
+		}
+		res.LoadSpan = Since(start)
 
-	srv, err := pgwire.NewServer(pgwire.Config{Engine: eng})
-	if err != nil {
-		return nil, err
+		srv, err := pgwire.NewServer(pgwire.Config{Engine: eng})
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", cmpOr(o.ServePG, "127.0.0.1:0"))
+		if err != nil {
+			return nil, err
+		}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		hl, err := net.Listen("tcp", cmpOr(o.ServeHTTP, "127.0.0.1:0"))
+		if err != nil {
+			return nil, err
+		}
+		hs := &http.Server{Handler: pgwire.NewHTTPHandler(pgwire.HTTPConfig{Engine: eng}), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = hs.Serve(hl) }()
+		defer hs.Close()
+		pgAddr, httpAddr = ln.Addr().String(), hl.Addr().String()
+		if o.Serve {
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "serving lookup_mv (%d rows): pgwire %s, http %s (pid %d)\n", o.Rows, pgAddr, httpAddr, os.Getpid())
+			}
+			<-ctx.Done()
+			return res, nil
+		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	hl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: pgwire.NewHTTPHandler(pgwire.HTTPConfig{Engine: eng}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(hl) }()
-	defer hs.Close()
-
 	var nerr atomic.Int64
 	var firstErr sync.Once
 	fail := func(err error) {
@@ -167,7 +213,10 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 		var client func(id int) (func(key int) error, func(), error)
 		switch p {
 		case "pgwire":
-			url := fmt.Sprintf("postgres://root@%s/dev?sslmode=disable", ln.Addr())
+			if pgAddr == "" {
+				return nil, fmt.Errorf("pgwire: no server address")
+			}
+			url := fmt.Sprintf("postgres://root@%s/dev?sslmode=disable", pgAddr)
 			client = func(int) (func(int) error, func(), error) {
 				conn, err := pgx.Connect(ctx, url)
 				if err != nil {
@@ -186,9 +235,12 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 				}, func() { _ = conn.Close(ctx) }, nil
 			}
 		case "http":
+			if httpAddr == "" {
+				return nil, fmt.Errorf("http: no server address")
+			}
 			tr := &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxConnsPerHost: o.Clients}
 			hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-			base := "http://" + hl.Addr().String() + "/v1/mv/lookup_mv?k="
+			base := "http://" + httpAddr + "/v1/mv/lookup_mv?k="
 			client = func(int) (func(int) error, func(), error) {
 				buf := make([]byte, 0, 256)
 				return func(key int) error {
@@ -218,6 +270,9 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 				}, tr.CloseIdleConnections, nil
 			}
 		case "embedded":
+			if eng == nil {
+				return nil, fmt.Errorf("embedded: not available against a server in another process")
+			}
 			client = func(int) (func(int) error, func(), error) {
 				sess := engine.NewSession()
 				return func(key int) error {
@@ -237,7 +292,7 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "%s: %d clients for %s …\n", p, o.Clients, o.Duration)
 		}
-		stats, err := drive(ctx, o.Clients, o.Rows, o.Duration, client, fail)
+		stats, err := drive(ctx, o.Clients, o.Rows, o.Duration, o.Rate, o.ServerPID, client, fail)
 		if err != nil {
 			return nil, err
 		}
@@ -249,8 +304,11 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 }
 
 // drive runs clients concurrently for d (after a short warm-up) and
-// collects the latency of every call.
-func drive(ctx context.Context, clients, rows int, d time.Duration,
+// collects the latency of every call. With rate > 0 each client sends on
+// a fixed schedule (rate/clients per second, staggered) and a call's
+// latency runs from its scheduled time; with rate 0 clients call back to
+// back. serverPID, when set, adds the server process's CPU per call.
+func drive(ctx context.Context, clients, rows int, d time.Duration, rate float64, serverPID int,
 	mk func(id int) (func(int) error, func(), error), fail func(error)) (LatencyStats, error) {
 	calls := make([]func(int) error, clients)
 	for i := range calls {
@@ -264,41 +322,109 @@ func drive(ctx context.Context, clients, rows int, d time.Duration,
 	warm := min(d/5, time.Second)
 	var wg sync.WaitGroup
 	lats := make([][]time.Duration, clients)
+	sendLats := make([][]time.Duration, clients)
 	var measuring atomic.Bool
 	var stop atomic.Bool
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Duration(float64(clients) / rate * float64(time.Second))
+	}
+	t0 := time.Now()
 	for i := range calls {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(i), 42))
 			lat := make([]time.Duration, 0, 1<<16)
+			var slat []time.Duration
+			next := t0.Add(interval * time.Duration(i) / time.Duration(clients))
 			for !stop.Load() && ctx.Err() == nil {
 				key := r.IntN(rows)
-				t0 := time.Now()
+				var from time.Time
+				if interval > 0 {
+					if w := time.Until(next); w > 0 {
+						time.Sleep(w)
+					}
+					from = next
+					next = next.Add(interval)
+				}
+				sent := time.Now()
+				if interval == 0 {
+					from = sent
+				}
 				err := calls[i](key)
-				el := time.Since(t0)
+				end := time.Now()
 				if err != nil {
 					fail(err)
 					continue
 				}
 				if measuring.Load() {
-					lat = append(lat, el)
+					lat = append(lat, end.Sub(from))
+					if interval > 0 {
+						slat = append(slat, end.Sub(sent))
+					}
 				}
 			}
-			lats[i] = lat
+			lats[i], sendLats[i] = lat, slat
 		}(i)
 	}
 	time.Sleep(warm)
 	start := Now()
+	srvStart := procCPU(serverPID)
 	measuring.Store(true)
 	time.Sleep(d)
 	measuring.Store(false)
 	span := Since(start)
+	srvCPU := procCPU(serverPID) - srvStart
 	stop.Store(true)
 	wg.Wait()
-	var all []time.Duration
-	for _, l := range lats {
-		all = append(all, l...)
+	var all, sent []time.Duration
+	for i := range lats {
+		all = append(all, lats[i]...)
+		sent = append(sent, sendLats[i]...)
 	}
-	return latencyStats(all, span.Wall, span.CPU), nil
+	st := latencyStats(all, span.Wall, span.CPU)
+	if rate > 0 {
+		st.Rate = rate
+		if len(sent) > 0 {
+			sort.Slice(sent, func(i, j int) bool { return sent[i] < sent[j] })
+			st.P99FromSend = sent[min(len(sent)-1, len(sent)*99/100)]
+		}
+	}
+	if serverPID > 0 && len(all) > 0 {
+		st.ServerCPUPerOp = srvCPU / time.Duration(len(all))
+	}
+	return st, nil
+}
+
+// procCPU is the user+system CPU time of process pid from /proc (0 when
+// pid is 0 or unreadable).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name: state is field 3,
+	// utime and stime fields 14 and 15, in clock ticks (100 per second).
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

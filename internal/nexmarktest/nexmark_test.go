@@ -90,8 +90,7 @@ func normExpected(t *testing.T, path string) string {
 // knownFailures lists the queries that are expected to fail, with the
 // reason; the test fails when one of them starts passing (so the list stays
 // honest) or when any other query fails.
-var knownFailures = map[string]string{
-}
+var knownFailures = map[string]string{}
 
 func readFile(t *testing.T, p string) string {
 	t.Helper()
