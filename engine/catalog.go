@@ -41,6 +41,10 @@ type object struct {
 	Deps []string `json:"deps,omitempty"`
 	// On is the table an index is on.
 	On string `json:"on,omitempty"`
+	// TimeZone is the session time zone an MV or sink was created in (when
+	// not UTC): its dataflow evaluates zone-dependent expressions in it,
+	// as its creator's SELECT would.
+	TimeZone string `json:"time_zone,omitempty"`
 
 	rel    *planner.Relation // tables, MVs and views
 	tables []types.TableLayout

@@ -11,6 +11,21 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
+// creationZone is the time zone a new dataflow object keeps: the session's
+// when it is not UTC, or the stored one on replay.
+func creationZone(s *Session, replay *object) string {
+	if replay != nil {
+		return replay.TimeZone
+	}
+	if s == nil {
+		return ""
+	}
+	if tz := s.TimeZone(); tz != "UTC" {
+		return tz
+	}
+	return ""
+}
+
 // startDataflow builds the streaming dataflow of a plan for object o (an
 // MV or a query sink) and wires it in (on the loop): connect(root) attaches
 // the plan's output; table and MV leaves are backfilled with the upstream
@@ -19,7 +34,11 @@ import (
 // from its start, like RisingWave's non-shared sources), behind the
 // source's watermark filter. The runtime is registered in e.rels.
 func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, alloc *idAllocator, connect func(emitter)) (*relRuntime, error) {
-	ectx := &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: "UTC", OnError: e.rowError}
+	tz := "UTC"
+	if o.TimeZone != "" {
+		tz = o.TimeZone
+	}
+	ectx := &expr.Context{Now: types.Timestamptz(e.clock().UnixMicro()), TimeZone: tz, OnError: e.rowError}
 	b := newBuilder(e.store, ectx, replay)
 	b.streaming = true
 	b.stats = map[planner.StreamNode]*opStat{}

@@ -52,6 +52,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 		}
 	}
 	o, alloc := e.newObject(KindMView, name, text, replay)
+	o.TimeZone = creationZone(s, replay)
 	plan, err := planner.PlanMView(catalogView{e}, st, alloc.alloc)
 	if err != nil {
 		return nil, err

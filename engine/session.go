@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -151,4 +152,10 @@ func (s *Session) all() [][2]string {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
+}
+
+// FormatValue prints d of type t as Postgres prints it to this session: a
+// timestamptz in the session's TimeZone, anything else in its text form.
+func (s *Session) FormatValue(d types.Datum, t types.Type) string {
+	return expr.TextIn(d, t, s.TimeZone())
 }

@@ -84,6 +84,7 @@ func (e *Engine) createSink(ctx context.Context, s *Session, st *parser.CreateSi
 		snapshot = isTrue(v)
 	}
 	o, alloc := e.newObject(KindSink, name, text, replay)
+	o.TimeZone = creationZone(s, replay)
 	var plan *planner.MViewPlan
 	var from *object
 	var schema types.Schema

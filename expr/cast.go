@@ -68,6 +68,34 @@ func (e *Cast) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 	return b.NewArray(), nil
 }
 
+// otherZoneContexts evaluate a constant in zones far from UTC and from
+// each other (+05:45, -12:00, +14:00), to tell whether its value depends
+// on the session time zone: any hour, date or text of a timestamptz
+// differs in at least one of them.
+var otherZoneContexts = []*Context{{TimeZone: "Asia/Kathmandu"}, {TimeZone: "Etc/GMT+12"}, {TimeZone: "Pacific/Kiritimati"}}
+
+// sameInOtherZones reports whether eval gives v in every other zone.
+func sameInOtherZones(v types.Datum, eval func(*Context) (types.Datum, error)) bool {
+	for _, c := range otherZoneContexts {
+		if w, err := eval(c); err != nil || !types.Equal(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// zoneDependent reports whether casting the constant d from one type to
+// another gives a value that depends on the session time zone (v is its
+// value in UTC): a timestamp text without an offset read as timestamptz,
+// timestamptz shown as text or as local date/time, and so on. Such casts
+// are not folded.
+func zoneDependent(d types.Datum, from, to types.Type, v types.Datum) bool {
+	if from.Kind != types.KindTimestamptz && to.Kind != types.KindTimestamptz {
+		return false
+	}
+	return !sameInOtherZones(v, func(c *Context) (types.Datum, error) { return castDatum(c, d, from, to) })
+}
+
 // NewCast returns e converted to type to. explicit selects the explicit
 // (CAST / ::) and assignment cast set; otherwise only implicit casts are
 // allowed. Untyped literals are parsed as the target type right away, and
@@ -85,6 +113,11 @@ func NewCast(e Expr, to types.Type, explicit bool) (Expr, error) {
 			v, err := castDatum(defaultContext, lit.Value, from, to)
 			if err != nil {
 				return nil, err
+			}
+			if zoneDependent(lit.Value, from, to, v) {
+				// Like Postgres's stable casts: the session's TimeZone
+				// decides the value, when the statement runs.
+				return &Cast{Arg: lit, To: to}, nil
 			}
 			return &Literal{Value: v, T: to}, nil
 		}
@@ -446,4 +479,17 @@ func datumType(d types.Datum) types.Type {
 		return types.ArrayOf(types.Varchar)
 	}
 	return types.Unknown
+}
+
+// TextIn formats d of type t as Postgres prints it to a session whose
+// TimeZone is zone: a timestamptz in that zone with its offset, anything
+// else as types.FormatTextTyped does.
+func TextIn(d types.Datum, t types.Type, zone string) string {
+	if x, ok := d.(types.Timestamptz); ok && zone != "" && zone != "UTC" {
+		loc, err := loadLocation(zone)
+		if err == nil {
+			return formatTimestamptzIn(x, loc)
+		}
+	}
+	return types.FormatTextTyped(d, t)
 }

@@ -28,12 +28,29 @@ func Fold(e Expr) (Expr, error) {
 				return x, nil
 			}
 		}
-		v, err := x.EvalRow(defaultContext, nil)
+		v, ok, err := FoldValue(x)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			return x, nil
 		}
 		return &Literal{Value: v, T: x.Type()}, nil
 	})
 }
 
-var _ = types.Bool
+// FoldValue evaluates a constant expression at plan time. ok is false
+// when its value depends on the session time zone (it differs between two
+// zones, as extract(hour from timestamptz) or a timestamptz shown as text
+// do): such an expression stays, to be evaluated with the session's
+// TimeZone when the statement runs, as Postgres treats stable functions.
+func FoldValue(x Expr) (v types.Datum, ok bool, err error) {
+	v, err = x.EvalRow(defaultContext, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if !sameInOtherZones(v, func(c *Context) (types.Datum, error) { return x.EvalRow(c, nil) }) {
+		return nil, false, nil
+	}
+	return v, true, nil
+}

@@ -176,6 +176,8 @@ func (c *conn) sendRows(r *engine.Result, cols []int, formats []int16, from, to 
 					return sqlerr.Wrap(err, sqlerr.InternalError)
 				}
 				buf = b
+			} else if t.Kind == types.KindTimestamptz {
+				buf = append(buf, c.sess.FormatValue(d, t)...)
 			} else {
 				buf = append(buf, types.FormatTextTyped(d, t)...)
 			}

@@ -42,6 +42,12 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		if x.Unit != "" && t.Kind == types.KindInterval {
 			v = intervalWithUnit(v, x.Unit)
 		}
+		if t.Kind == types.KindTimestamptz {
+			// Read in the session's zone when it carries no offset.
+			x, err := expr.NewCast(&expr.Literal{Value: v, T: types.Unknown}, t, true)
+			check(pos, err)
+			return x
+		}
 		d, err := expr.ParseText(v, t)
 		check(pos, err)
 		return &expr.Literal{Value: d, T: t}

@@ -197,7 +197,6 @@ func foldConstantsRule(n Node) (Node, bool) {
 
 // foldExpr replaces constant subexpressions by literals.
 func foldExpr(e expr.Expr) expr.Expr {
-	ctx := &expr.Context{TimeZone: "UTC"}
 	return mapExpr(e, func(x expr.Expr) expr.Expr {
 		if _, ok := x.(*expr.Literal); ok {
 			return x
@@ -211,8 +210,8 @@ func foldExpr(e expr.Expr) expr.Expr {
 		if !isConstant(x) {
 			return x
 		}
-		v, err := x.EvalRow(ctx, nil)
-		if err != nil {
+		v, ok, err := expr.FoldValue(x)
+		if err != nil || !ok {
 			return x
 		}
 		return &expr.Literal{Value: v, T: x.Type()}

@@ -172,6 +172,14 @@ func (sb *streamBuilder) scan(x *LogicalScan) StreamNode {
 	return &StreamTableScan{streamProps: streamProps{schema: schema, key: key, appendOnly: rel.AppendOnly}, Relation: rel, Cols: cols}
 }
 
+// zoneDependent reports whether a constant's value depends on the session
+// time zone (a timestamp text read as timestamptz, …): a one-shot query
+// evaluates it when it runs, in the session's zone.
+func zoneDependent(e expr.Expr) bool {
+	_, ok, err := expr.FoldValue(e)
+	return err == nil && !ok
+}
+
 func (sb *streamBuilder) values(x *LogicalValues) StreamNode {
 	ctx := &expr.Context{TimeZone: "UTC"}
 	rows := make([]types.Row, len(x.Rows))
@@ -184,7 +192,7 @@ func (sb *streamBuilder) values(x *LogicalValues) StreamNode {
 			if hasColumnRef(e) || hasOuterRef(e) || (!sb.batch && hasNow(e)) {
 				unsupported("VALUES must be constant")
 			}
-			if hasNow(e) {
+			if hasNow(e) || sb.batch && zoneDependent(e) {
 				if late == nil {
 					late = make([][]expr.When, len(r))
 				}

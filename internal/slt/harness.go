@@ -126,7 +126,7 @@ func (h *EngineHarness) Query(sql string) ([]string, [][]string, error) {
 			if j < len(r.Columns) {
 				t = r.Columns[j].Type
 			}
-			out[j] = types.FormatTextTyped(d, t)
+			out[j] = h.Session.FormatValue(d, t)
 		}
 		rows[i] = out
 	}

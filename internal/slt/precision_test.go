@@ -12,8 +12,8 @@ func TestAlignPrecision(t *testing.T) {
 		{"0.6666666666666667", "0.66666666666666666666666666667", true},
 		{"-2.3333333333333333", "-2.333333333333333333333333333", true},
 		{"4193850.5714285714285715", "4193850.5714285714285714285714", false}, // a digit both print differs
-		{"1.5", "1.46", false},               // too few digits to be a precision choice
-		{"1.123456", "1.1234567", false},     // rounds to 1.123457
+		{"1.5", "1.46", false},           // too few digits to be a precision choice
+		{"1.123456", "1.1234567", false}, // rounds to 1.123457
 		{"abc 1.1234567", "abd 1.1234567", false},
 	} {
 		got, want := []string{c.got}, []string{c.want}
