@@ -447,7 +447,8 @@ func compileRegex(p string, flags string) (*regexp.Regexp, error) {
 		}
 	}
 	prefix := ""
-	if strings.Contains(flags, "i") {
+	// The last of the case flags i (insensitive) and c (sensitive) wins.
+	if strings.LastIndexByte(flags, 'i') > strings.LastIndexByte(flags, 'c') {
 		prefix = "(?i)"
 	}
 	if strings.ContainsAny(flags, "ns") || strings.Contains(flags, "m") {
@@ -1006,13 +1007,11 @@ func convertReplacement(r string) string {
 			b.WriteString("${" + string(r[i+1]) + "}")
 			i++
 		case c == '\\' && i+1 < len(r) && r[i+1] == '&':
-			b.WriteByte('&')
+			b.WriteString("${0}")
 			i++
 		case c == '\\' && i+1 < len(r) && r[i+1] == '\\':
 			b.WriteByte('\\')
 			i++
-		case c == '&':
-			b.WriteString("${0}")
 		case c == '$':
 			b.WriteString("$$")
 		default:
@@ -1455,13 +1454,13 @@ func registerJSON() {
 		}
 		return int64(len(v.arr)), nil
 	}))
-	register("to_jsonb", ts(tAny), tJ, &impl{nonNull: false, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return jsonbOut(datumToJSON(a[0], datumType(a[0]))), nil
+	register("to_jsonb", ts(tAny), tJ, &impl{nonNull: false, row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		return jsonbOut(datumToJSONIn(a[0], datumType(a[0]), ctx.location())), nil
 	}})
-	register("jsonb_build_array", ts(tAny), tJ, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
+	register("jsonb_build_array", ts(tAny), tJ, &impl{nonNull: true, row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		out := &jv{kind: 'a', arr: []*jv{}}
 		for _, d := range a {
-			out.arr = append(out.arr, datumToJSON(d, datumType(d)))
+			out.arr = append(out.arr, datumToJSONIn(d, datumType(d), ctx.location()))
 		}
 		return jsonbOut(out), nil
 	}}).variadic = true
@@ -1475,7 +1474,7 @@ func registerJSON() {
 			if a[i] == nil {
 				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument %d: key must not be null", i+1)
 			}
-			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSON(a[i+1], datumType(a[i+1]))
+			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSONIn(a[i+1], datumType(a[i+1]), ctx.location())
 		}
 		o := &jv{kind: 'o'}
 		for k := range m {
