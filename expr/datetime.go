@@ -1,10 +1,13 @@
 package expr
 
 import (
+	"io/fs"
 	"math"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -50,10 +53,38 @@ func parseZone(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(n)
 	if err != nil {
+		// Zone names match case-insensitively, as in Postgres.
+		if canon, ok := zoneNames()[strings.ToLower(n)]; ok && canon != n {
+			if loc, err := time.LoadLocation(canon); err == nil {
+				return loc, nil
+			}
+		}
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "time zone \"%s\" not recognized", name)
 	}
 	return loc, nil
 }
+
+// zoneNames maps lower-cased time zone names to their spelling in the
+// system's zone database.
+var zoneNames = sync.OnceValue(func() map[string]string {
+	names := map[string]string{}
+	for _, root := range []string{"/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ"} {
+		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			rel, err := filepath.Rel(root, path)
+			if err != nil || strings.Contains(rel, ".") {
+				return nil
+			}
+			if _, ok := names[strings.ToLower(rel)]; !ok {
+				names[strings.ToLower(rel)] = rel
+			}
+			return nil
+		})
+	}
+	return names
+})
 
 // parseOffset parses [+-]HH[[:]MM[[:]SS]] into seconds east (ISO sense).
 func parseOffset(s string) (int, bool) {
@@ -526,6 +557,11 @@ func ParseIntervalWithUnit(s, unit string) (types.Interval, error) {
 	sawAny := false
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
+		// A sign written apart from its number ("- 1 day").
+		if (tok == "-" || tok == "+") && i+1 < len(toks) && len(toks[i+1]) > 0 && (isDigit(toks[i+1][0]) || toks[i+1][0] == '.') {
+			i++
+			tok += toks[i]
+		}
 		if tok == "ago" {
 			ago = true
 			continue
@@ -730,19 +766,22 @@ func mulInterval(iv types.Interval, f float64) (types.Datum, error) {
 	if rd > math.MaxInt32 || rd < math.MinInt32 {
 		return nil, errIntervalOver
 	}
-	days := int32(rd)
+	days := int64(int32(rd))
 	secRem := (float64(iv.Days)*f - float64(days) + monthRemDays - math.Trunc(monthRemDays)) * 86400
 	secRem = tsRound(secRem)
 	if math.Abs(secRem) >= 86400 {
-		days += int32(secRem / 86400)
+		days += int64(secRem / 86400)
 		secRem -= math.Trunc(secRem/86400) * 86400
 	}
-	days += int32(monthRemDays)
+	days += int64(monthRemDays)
+	if days > math.MaxInt32 || days < math.MinInt32 {
+		return nil, errIntervalOver
+	}
 	us := math.RoundToEven(float64(iv.Micros)*f + secRem*1e6)
 	if math.IsInf(us, 0) || math.Abs(us) > 9.2e18 {
 		return nil, errIntervalOver
 	}
-	return types.Interval{Months: months, Days: days, Micros: int64(us)}, nil
+	return types.Interval{Months: months, Days: int32(days), Micros: int64(us)}, nil
 }
 
 // divInterval is Postgres's interval_div.

@@ -660,8 +660,9 @@ func NewCoalesce(args []Expr) (Expr, error) {
 
 // ArrayCtor is ARRAY[elems…].
 type ArrayCtor struct {
-	Elems []Expr
-	T     types.Type // the array type
+	Elems  []Expr
+	T      types.Type // the array type
+	Nested bool       // the elements are arrays: a multidimensional result
 }
 
 // Type implements Expr.
@@ -677,7 +678,41 @@ func (e *ArrayCtor) EvalRow(ctx *Context, r types.Row) (types.Datum, error) {
 		}
 		out[i] = d
 	}
+	if e.Nested {
+		return nestArrays(out)
+	}
 	return out, nil
+}
+
+// nestArrays builds a multidimensional value from sub-array values as
+// Postgres's ARRAY[…] does: NULL and empty sub-arrays count as empty, and
+// the rest must have matching dimensions (no mix of empty and non-empty).
+func nestArrays(subs types.Array) (types.Datum, error) {
+	out := make(types.Array, 0, len(subs))
+	empty := false
+	for _, s := range subs {
+		if s == nil {
+			empty = true
+			continue
+		}
+		a := s.(types.Array)
+		if len(a) == 0 {
+			empty = true
+			continue
+		}
+		if len(out) > 0 && !sameDims(out[0].(types.Array), a) {
+			return nil, errMatchingDims()
+		}
+		out = append(out, a)
+	}
+	if empty && len(out) > 0 {
+		return nil, errMatchingDims()
+	}
+	return out, nil
+}
+
+func errMatchingDims() error {
+	return sqlerr.New("2202E", "multidimensional arrays must have array expressions with matching dimensions")
 }
 
 // Eval implements Expr.
@@ -713,7 +748,16 @@ func NewArrayCtor(elems []Expr, elemType types.Type) (Expr, error) {
 			WithHint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
 	}
 	if t.Kind == types.KindArray {
-		return nil, errMultiDim()
+		// ARRAY[ARRAY[…], …]: a multidimensional array of the same type.
+		out := &ArrayCtor{T: t, Nested: true}
+		for _, el := range elems {
+			c, err := NewCast(el, t, false)
+			if err != nil {
+				return nil, err
+			}
+			out.Elems = append(out.Elems, c)
+		}
+		return out, nil
 	}
 	out := &ArrayCtor{T: types.ArrayOf(t)}
 	for _, el := range elems {
@@ -771,10 +815,4 @@ func (e *IsNull) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 // Eval implements Expr.
 func (e *InList) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 	return evalRowwise(ctx, e, c)
-}
-
-// errMultiDim is the error for multidimensional array values, which the
-// type system (one element kind per array type) does not represent.
-func errMultiDim() error {
-	return sqlerr.New(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported")
 }

@@ -452,7 +452,8 @@ func compileRegex(p string, flags string) (*regexp.Regexp, error) {
 		}
 	}
 	prefix := ""
-	if strings.Contains(flags, "i") {
+	// The last of the case flags i (insensitive) and c (sensitive) wins.
+	if strings.LastIndexByte(flags, 'i') > strings.LastIndexByte(flags, 'c') {
 		prefix = "(?i)"
 	}
 	if strings.ContainsAny(flags, "ns") || strings.Contains(flags, "m") {
@@ -1019,13 +1020,11 @@ func convertReplacement(r string) string {
 			b.WriteString("${" + string(r[i+1]) + "}")
 			i++
 		case c == '\\' && i+1 < len(r) && r[i+1] == '&':
-			b.WriteByte('&')
+			b.WriteString("${0}")
 			i++
 		case c == '\\' && i+1 < len(r) && r[i+1] == '\\':
 			b.WriteByte('\\')
 			i++
-		case c == '&':
-			b.WriteString("${0}")
 		case c == '$':
 			b.WriteString("$$")
 		default:
@@ -1468,13 +1467,13 @@ func registerJSON() {
 		}
 		return int64(len(v.arr)), nil
 	}))
-	register("to_jsonb", ts(tAny), tJ, &impl{nonNull: false, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return jsonbOut(datumToJSON(a[0], datumType(a[0]))), nil
+	register("to_jsonb", ts(tAny), tJ, &impl{nonNull: false, row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		return jsonbOut(datumToJSONIn(a[0], datumType(a[0]), ctx.location())), nil
 	}})
-	register("jsonb_build_array", ts(tAny), tJ, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
+	register("jsonb_build_array", ts(tAny), tJ, &impl{nonNull: true, row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		out := &jv{kind: 'a', arr: []*jv{}}
 		for _, d := range a {
-			out.arr = append(out.arr, datumToJSON(d, datumType(d)))
+			out.arr = append(out.arr, datumToJSONIn(d, datumType(d), ctx.location()))
 		}
 		return jsonbOut(out), nil
 	}}).variadic = true
@@ -1488,7 +1487,7 @@ func registerJSON() {
 			if a[i] == nil {
 				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument %d: key must not be null", i+1)
 			}
-			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSON(a[i+1], datumType(a[i+1]))
+			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSONIn(a[i+1], datumType(a[i+1]), ctx.location())
 		}
 		o := &jv{kind: 'o'}
 		for k := range m {
@@ -1527,42 +1526,55 @@ func registerJSON() {
 }
 
 func registerArray() {
+	dimOf := func(a []types.Datum) (int, bool) {
+		dims := types.ArrayDims(a[0].(types.Array))
+		d := a[1].(int64)
+		if d < 1 || d > int64(len(dims)) {
+			return 0, false
+		}
+		return dims[d-1], true
+	}
 	register("array_length", ts(tAnyArr, tI4), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		xs := a[0].(types.Array)
-		if len(xs) == 0 || a[1].(int64) != 1 {
-			if a[1].(int64) == 2 && len(xs) > 0 {
-				if sub, ok := xs[0].(types.Array); ok {
-					return int64(len(sub)), nil
-				}
-			}
+		n, ok := dimOf(a)
+		if !ok {
 			return nil, nil
 		}
-		return int64(len(xs)), nil
+		return int64(n), nil
 	}))
 	register("array_upper", ts(tAnyArr, tI4), tI4, overloads["array_length"][0].impl)
 	register("array_lower", ts(tAnyArr, tI4), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		if len(a[0].(types.Array)) == 0 || a[1].(int64) != 1 {
+		if _, ok := dimOf(a); !ok {
 			return nil, nil
 		}
 		return int64(1), nil
 	}))
 	register("cardinality", ts(tAnyArr), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		n := 0
-		for _, e := range a[0].(types.Array) {
-			if sub, ok := e.(types.Array); ok {
-				n += len(sub)
-			} else {
-				n++
-			}
+		_, flat := types.FlattenArray(a[0].(types.Array))
+		return int64(len(flat)), nil
+	}))
+	register("array_dims", ts(tAnyArr), tT, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		dims := types.ArrayDims(a[0].(types.Array))
+		if len(dims) == 0 {
+			return nil, nil
 		}
-		return int64(n), nil
+		var b strings.Builder
+		for _, d := range dims {
+			b.WriteString("[1:" + strconv.Itoa(d) + "]")
+		}
+		return b.String(), nil
 	}))
 	register("array_append", ts(tAnyArr, tAnyEl), tAnyArr, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		xs, _ := a[0].(types.Array)
+		if isMultiDim(xs) {
+			return nil, errNotOneDim()
+		}
 		return append(append(types.Array{}, xs...), a[1]), nil
 	}})
 	register("array_prepend", ts(tAnyEl, tAnyArr), tAnyArr, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		xs, _ := a[1].(types.Array)
+		if isMultiDim(xs) {
+			return nil, errNotOneDim()
+		}
 		return append(types.Array{a[0]}, xs...), nil
 	}})
 	cat := &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -1571,7 +1583,7 @@ func registerArray() {
 		}
 		x, _ := a[0].(types.Array)
 		y, _ := a[1].(types.Array)
-		return append(append(types.Array{}, x...), y...), nil
+		return concatArrays(x, y)
 	}}
 	register("array_cat", ts(tAnyArr, tAnyArr), tAnyArr, cat)
 	register("||", ts(tAnyArr, tAnyArr), tAnyArr, cat)
@@ -1580,6 +1592,9 @@ func registerArray() {
 	register("array_position", ts(tAnyArr, tAnyEl), tI4, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		if a[0] == nil {
 			return nil, nil
+		}
+		if isMultiDim(a[0].(types.Array)) {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "searching for elements in multidimensional arrays is not supported")
 		}
 		for i, e := range a[0].(types.Array) {
 			if types.Equal(e, a[1]) {
@@ -1591,6 +1606,9 @@ func registerArray() {
 	register("array_remove", ts(tAnyArr, tAnyEl), tAnyArr, &impl{nonNull: true, row: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		if a[0] == nil {
 			return nil, nil
+		}
+		if isMultiDim(a[0].(types.Array)) {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "removing elements from multidimensional arrays is not supported")
 		}
 		out := types.Array{}
 		for _, e := range a[0].(types.Array) {

@@ -322,11 +322,11 @@ func init() {
 		}}
 	}
 	register("array_ndims", ts(tAnyArr), tI4, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		xs := a[0].(types.Array)
-		if len(xs) == 0 {
+		dims := types.ArrayDims(a[0].(types.Array))
+		if len(dims) == 0 {
 			return nil, nil
 		}
-		return int64(1), nil
+		return int64(len(dims)), nil
 	}))
 
 	// bytea.

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -328,4 +329,51 @@ func init() {
 		}
 		return int64(max(-trimScale(d).Exponent, 0)), nil
 	}))
+}
+
+// isMultiDim reports whether an array value has more than one dimension.
+func isMultiDim(a types.Array) bool {
+	if len(a) == 0 {
+		return false
+	}
+	_, ok := a[0].(types.Array)
+	return ok
+}
+
+func errNotOneDim() error {
+	return sqlerr.New(sqlerr.DataException, "argument must be empty or one-dimensional array")
+}
+
+// concatArrays is Postgres's array_cat: arrays of equal rank join along
+// their first dimension, an array of one rank less becomes one more
+// element; dimensions must agree.
+func concatArrays(x, y types.Array) (types.Datum, error) {
+	if len(x) == 0 {
+		return append(types.Array{}, y...), nil
+	}
+	if len(y) == 0 {
+		return append(types.Array{}, x...), nil
+	}
+	dx, dy := types.ArrayDims(x), types.ArrayDims(y)
+	incompatible := func(detail string) error {
+		return sqlerr.New("2202E", "cannot concatenate incompatible arrays").WithDetail(detail)
+	}
+	switch {
+	case len(dx) == len(dy):
+		if !slices.Equal(dx[1:], dy[1:]) {
+			return nil, incompatible("Arrays with differing element dimensions are not compatible for concatenation.")
+		}
+		return append(append(types.Array{}, x...), y...), nil
+	case len(dx) == len(dy)+1:
+		if !slices.Equal(dx[1:], dy) {
+			return nil, incompatible("Arrays with differing dimensions are not compatible for concatenation.")
+		}
+		return append(append(types.Array{}, x...), y), nil
+	case len(dy) == len(dx)+1:
+		if !slices.Equal(dy[1:], dx) {
+			return nil, incompatible("Arrays with differing dimensions are not compatible for concatenation.")
+		}
+		return append(types.Array{x}, y...), nil
+	}
+	return nil, incompatible(fmt.Sprintf("Arrays of %d and %d dimensions are not compatible for concatenation.", len(dx), len(dy)))
 }

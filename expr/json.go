@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
@@ -445,8 +446,13 @@ func (v *jv) contains(w *jv) bool {
 	return v.text() == w.text()
 }
 
-// datumToJSON converts a SQL value to jsonb (to_jsonb).
-func datumToJSON(d types.Datum, t types.Type) *jv {
+// datumToJSON converts a SQL value to jsonb (to_jsonb), timestamptz values
+// in UTC.
+func datumToJSON(d types.Datum, t types.Type) *jv { return datumToJSONIn(d, t, nil) }
+
+// datumToJSONIn converts a SQL value to jsonb, timestamptz values in the
+// session time zone loc (nil for UTC).
+func datumToJSONIn(d types.Datum, t types.Type, loc *time.Location) *jv {
 	switch x := d.(type) {
 	case nil:
 		return &jv{kind: 'n'}
@@ -477,15 +483,40 @@ func datumToJSON(d types.Datum, t types.Type) *jv {
 	case types.Array:
 		a := &jv{kind: 'a', arr: []*jv{}}
 		for _, e := range x {
-			a.arr = append(a.arr, datumToJSON(e, t.ElemType()))
+			a.arr = append(a.arr, datumToJSONIn(e, t.ElemType(), loc))
 		}
 		return a
 	case types.Timestamp:
 		return &jv{kind: 's', str: strings.Replace(types.FormatText(x), " ", "T", 1)}
 	case types.Timestamptz:
-		return &jv{kind: 's', str: strings.Replace(formatTimestamptz(x), " ", "T", 1)}
+		return &jv{kind: 's', str: jsonTimestamptz(x, loc)}
 	}
 	return &jv{kind: 's', str: types.FormatTextTyped(d, t)}
+}
+
+// jsonTimestamptz prints a timestamptz as Postgres's JSON does: ISO 8601 in
+// loc, the offset always with minutes ("2023-06-01T00:00:00+00:00").
+func jsonTimestamptz(x types.Timestamptz, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	lt := utcToLocal(x, loc)
+	off := (int64(lt) - int64(x)) / types.MicrosPerSecond
+	s := types.FormatText(lt)
+	bc := strings.HasSuffix(s, " BC")
+	s = strings.Replace(strings.TrimSuffix(s, " BC"), " ", "T", 1)
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s += sign + pad2(off/3600) + ":" + pad2(off/60%60)
+	if off%60 != 0 {
+		s += ":" + pad2(off%60)
+	}
+	if bc {
+		s += " BC"
+	}
+	return s
 }
 
 // formatTimestamptz prints a timestamptz the way Postgres does with the

@@ -209,6 +209,26 @@ func (p *arrayParser) bad() error {
 	return sqlerr.New(sqlerr.InvalidTextRepresentation, "malformed array literal: \"%s\"", p.s)
 }
 
+func (p *arrayParser) badDims() error {
+	return sqlerr.New(sqlerr.InvalidTextRepresentation, "malformed array literal: \"%s\"", p.s).
+		WithDetail("Multidimensional arrays must have sub-arrays with matching dimensions.")
+}
+
+// sameDims reports whether two (rectangular) array values have the same
+// dimensions.
+func sameDims(a, b types.Array) bool {
+	da, db := types.ArrayDims(a), types.ArrayDims(b)
+	if len(da) != len(db) {
+		return false
+	}
+	for i := range da {
+		if da[i] != db[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *arrayParser) skipSpace() {
 	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n' || p.s[p.i] == '\r') {
 		p.i++
@@ -233,9 +253,21 @@ func (p *arrayParser) parse() (types.Array, error) {
 		}
 		switch c := p.s[p.i]; {
 		case c == '{':
-			// Values are one-dimensional (types.Array of scalars):
-			// multidimensional arrays cannot be stored.
-			return nil, errMultiDim()
+			// A sub-array of a multidimensional array: elements and
+			// sub-arrays cannot be mixed at one level.
+			if len(out) > 0 {
+				if _, ok := out[0].(types.Array); !ok {
+					return nil, p.badDims()
+				}
+			}
+			sub, err := p.parse()
+			if err != nil {
+				return nil, err
+			}
+			if len(out) > 0 && !sameDims(out[0].(types.Array), sub) {
+				return nil, p.badDims()
+			}
+			out = append(out, sub)
 		case c == '"':
 			p.i++
 			var b strings.Builder
@@ -255,12 +287,22 @@ func (p *arrayParser) parse() (types.Array, error) {
 				}
 				b.WriteByte(c)
 			}
+			if len(out) > 0 {
+				if _, ok := out[0].(types.Array); ok {
+					return nil, p.badDims()
+				}
+			}
 			d, err := parseTextIn(b.String(), p.elem, p.loc)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, d)
 		default:
+			if len(out) > 0 {
+				if _, ok := out[0].(types.Array); ok {
+					return nil, p.badDims()
+				}
+			}
 			var b strings.Builder
 			for p.i < len(p.s) && p.s[p.i] != ',' && p.s[p.i] != '}' {
 				c := p.s[p.i]

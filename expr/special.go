@@ -130,8 +130,13 @@ func resolveSpecial(n string, args []Expr) (Expr, bool, error) {
 		e, err := NewCast(&Now{}, types.TimestampT, true)
 		return e, true, err
 	case "[]":
-		if len(args) != 2 {
+		if len(args) < 2 {
 			return nil, true, noFunction(n, args)
+		}
+		if len(args) > 2 {
+			// a[i][j]…, rebuilt from a hand-made Call.
+			e, err := subscript(&Call{Name: "[]", Args: args[:len(args)-1]}, args[len(args)-1])
+			return e, true, err
 		}
 		e, err := subscript(args[0], args[1])
 		return e, true, err
@@ -244,6 +249,11 @@ func greatestLeast(n string, args []Expr) (Expr, error) {
 }
 
 func subscript(arr, idx Expr) (Expr, error) {
+	var prev []Expr
+	// a[i][j]…: one subscript per dimension of a multidimensional array.
+	if inner, ok := arr.(*Call); ok && inner.Name == "[]" && len(inner.Args) >= 2 && inner.Args[0].Type().Kind == types.KindArray {
+		arr, prev = inner.Args[0], inner.Args[1:]
+	}
 	at := arr.Type()
 	if at.Kind == types.KindJSONB {
 		if idx.Type().IsInteger() {
@@ -258,17 +268,26 @@ func subscript(arr, idx Expr) (Expr, error) {
 	if err != nil {
 		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "array subscript must have type integer")
 	}
-	return &Call{Name: "[]", Args: []Expr{arr, i}, T: at.ElemType(), impl: &impl{
+	args := append(append([]Expr{arr}, prev...), i)
+	return &Call{Name: "[]", Args: args, T: at.ElemType(), impl: &impl{
 		row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			xs := a[0].(types.Array)
-			k := a[1].(int64)
-			if k < 1 || k > int64(len(xs)) {
+			var cur types.Datum = a[0]
+			for _, ix := range a[1:] {
+				xs, ok := cur.(types.Array)
+				if !ok || ix == nil {
+					return nil, nil
+				}
+				k := ix.(int64)
+				if k < 1 || k > int64(len(xs)) {
+					return nil, nil
+				}
+				cur = xs[k-1]
+			}
+			// Fewer subscripts than dimensions give NULL, as in Postgres.
+			if _, nested := cur.(types.Array); nested {
 				return nil, nil
 			}
-			if _, nested := xs[k-1].(types.Array); nested {
-				return nil, nil
-			}
-			return xs[k-1], nil
+			return cur, nil
 		}}}, nil
 }
 

@@ -22,6 +22,12 @@ const (
 	arrayEnd      = 0x01 // end of an array: sorts before any further element
 	arrayElem     = 0x02 // a non-NULL element follows
 	arrayElemNull = 0x03 // a NULL element
+	arrayElemSub  = 0x04 // a sub-array of a multidimensional array follows
+
+	// arrayMultiDim, in place of a value's element count, marks a
+	// multidimensional array: the dimensions follow, then the elements as
+	// one flat array. No real count can be this large.
+	arrayMultiDim = uint64(1) << 62
 
 	// Numeric classes, in sort order.
 	numNegInf  = 0x01
@@ -150,6 +156,11 @@ func appendKeyDatum(dst []byte, d types.Datum, k, elem types.Kind) []byte {
 		for _, e := range a {
 			if e == nil {
 				dst = append(dst, arrayElemNull)
+				continue
+			}
+			if sub, ok := e.(types.Array); ok {
+				dst = append(dst, arrayElemSub)
+				dst = appendKeyDatum(dst, sub, types.KindArray, elem)
 				continue
 			}
 			dst = append(dst, arrayElem)
@@ -533,6 +544,12 @@ func (r *keyReader) datum(k, elem types.Kind) (types.Datum, error) {
 				return a, nil
 			case arrayElemNull:
 				a = append(a, nil)
+			case arrayElemSub:
+				e, err := r.datum(types.KindArray, elem)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, e)
 			case arrayElem:
 				if elem == types.KindArray {
 					return nil, corrupt("nested array")
@@ -696,6 +713,14 @@ func appendValueDatum(dst []byte, d types.Datum, k, elem types.Kind) []byte {
 		a, ok := d.(types.Array)
 		if !ok {
 			panic(badDatum(d, k))
+		}
+		if dims, flat := types.FlattenArray(a); len(dims) > 1 {
+			dst = binary.AppendUvarint(dst, arrayMultiDim)
+			dst = binary.AppendUvarint(dst, uint64(len(dims)))
+			for _, n := range dims {
+				dst = binary.AppendUvarint(dst, uint64(n))
+			}
+			a = flat
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(a)))
 		start := len(dst)
@@ -897,6 +922,37 @@ func (r *valueReader) datum(k, elem types.Kind) (types.Datum, error) {
 		n, err := r.uvarint()
 		if err != nil {
 			return nil, err
+		}
+		if n == arrayMultiDim {
+			nd, err := r.uvarint()
+			if err != nil {
+				return nil, err
+			}
+			if nd < 2 || nd > 6 {
+				return nil, corrupt("bad array dimension count %d", nd)
+			}
+			dims := make([]int, nd)
+			total := uint64(1)
+			for i := range dims {
+				v, err := r.uvarint()
+				if err != nil {
+					return nil, err
+				}
+				if v == 0 || v > uint64(len(r.b)-r.pos)*8 {
+					return nil, corrupt("bad array dimension %d", v)
+				}
+				dims[i] = int(v)
+				total *= v
+			}
+			flat, err := r.datum(types.KindArray, elem)
+			if err != nil {
+				return nil, err
+			}
+			fa := flat.(types.Array)
+			if uint64(len(fa)) != total {
+				return nil, corrupt("array of %d elements does not fit its dimensions", len(fa))
+			}
+			return types.ReshapeArray(fa, dims), nil
 		}
 		if n > uint64(len(r.b)-r.pos)*8 {
 			return nil, corrupt("bad array length %d", n)

@@ -138,7 +138,12 @@ func ArrowType(t Type) arrow.DataType {
 	case KindInterval:
 		return arrow.FixedWidthTypes.MonthDayNanoInterval
 	case KindArray:
-		return arrow.ListOf(ArrowType(t.ElemType()))
+		// The elements in row-major order, and the dimensions of a
+		// multidimensional value (NULL for a one-dimensional one).
+		return arrow.StructOf(
+			arrow.Field{Name: "dims", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
+			arrow.Field{Name: "v", Type: arrow.ListOf(ArrowType(t.ElemType())), Nullable: true},
+		)
 	}
 	panic(fmt.Sprintf("types.ArrowType: unknown kind %d", t.Kind))
 }
@@ -188,15 +193,26 @@ func DatumAt(a arrow.Array, t Type, i int) Datum {
 	case *array.MonthDayNanoInterval:
 		v := x.Value(i)
 		return Interval{Months: v.Months, Days: v.Days, Micros: v.Nanoseconds / 1000}
-	case *array.List:
-		start, end := x.ValueOffsets(i)
-		elems := x.ListValues()
+	case *array.Struct:
+		vals := x.Field(1).(*array.List)
+		start, end := vals.ValueOffsets(i)
+		elems := vals.ListValues()
 		et := t.ElemType()
-		out := make(Array, 0, end-start)
+		flat := make(Array, 0, end-start)
 		for j := start; j < end; j++ {
-			out = append(out, DatumAt(elems, et, int(j)))
+			flat = append(flat, DatumAt(elems, et, int(j)))
 		}
-		return out
+		dl := x.Field(0).(*array.List)
+		if dl.IsNull(i) {
+			return flat
+		}
+		ds, de := dl.ValueOffsets(i)
+		dv := dl.ListValues().(*array.Int32)
+		dims := make([]int, 0, de-ds)
+		for j := ds; j < de; j++ {
+			dims = append(dims, int(dv.Value(int(j))))
+		}
+		return ReshapeArray(flat, dims)
 	}
 	panic(fmt.Sprintf("types.DatumAt: unsupported arrow array %T", a))
 }
@@ -247,11 +263,24 @@ func AppendDatum(b array.Builder, t Type, d Datum) {
 	case *array.MonthDayNanoIntervalBuilder:
 		v := d.(Interval)
 		x.Append(arrow.MonthDayNanoInterval{Months: v.Months, Days: v.Days, Nanoseconds: v.Micros * 1000})
-	case *array.ListBuilder:
+	case *array.StructBuilder:
 		x.Append(true)
-		vb := x.ValueBuilder()
+		db := x.FieldBuilder(0).(*array.ListBuilder)
+		lb := x.FieldBuilder(1).(*array.ListBuilder)
+		dims, flat := FlattenArray(d.(Array))
+		if len(dims) > 1 {
+			db.Append(true)
+			ib := db.ValueBuilder().(*array.Int32Builder)
+			for _, n := range dims {
+				ib.Append(int32(n))
+			}
+		} else {
+			db.AppendNull()
+		}
+		lb.Append(true)
+		vb := lb.ValueBuilder()
 		et := t.ElemType()
-		for _, e := range d.(Array) {
+		for _, e := range flat {
 			AppendDatum(vb, et, e)
 		}
 	default:

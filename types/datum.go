@@ -133,13 +133,7 @@ func Compare(a, b Datum) int {
 	case JSONB:
 		return strings.Compare(string(x), string(b.(JSONB)))
 	case Array:
-		y := b.(Array)
-		for i := 0; i < len(x) && i < len(y); i++ {
-			if c := Compare(x[i], y[i]); c != 0 {
-				return c
-			}
-		}
-		return cmp.Compare(len(x), len(y))
+		return compareArrays(x, b.(Array))
 	}
 	panic(fmt.Sprintf("types.Compare: incomparable datums %T and %T", a, b))
 }
