@@ -386,7 +386,8 @@ type WindowSpec struct {
 
 // Frame is a window frame. Mode is "ROWS", "RANGE" or "GROUPS"; End is nil
 // when the frame has no BETWEEN. Exclude is "", "CURRENT ROW", "GROUP",
-// "TIES" or "NO OTHERS".
+// "TIES" or "NO OTHERS". RisingWave's SESSION WITH GAP g is Mode "SESSION"
+// with Start {Kind: "GAP", Offset: g} and no End.
 type Frame struct {
 	Pos
 	Mode    string

@@ -491,7 +491,10 @@ func (w *printer) windowSpec(o *WindowSpec) {
 		w.orderList(o.OrderBy)
 		sep = " "
 	}
-	if f := o.Frame; f != nil {
+	if f := o.Frame; f != nil && f.Mode == "SESSION" && f.Start != nil {
+		w.s(sep, "SESSION WITH GAP ")
+		w.expr(f.Start.Offset, precOther)
+	} else if f != nil {
 		w.s(sep, f.Mode, " ")
 		if f.End != nil {
 			w.s("BETWEEN ")
