@@ -69,6 +69,19 @@ func (p *Project) Push(_ int, c *types.Chunk) error {
 	return p.Emit(out)
 }
 
+// DropUnchangedUpdates returns c without its update pairs whose two rows
+// are equal (after a projection dropped the columns that changed): c itself
+// when there are none, else a new chunk (c is released).
+func DropUnchangedUpdates(c *types.Chunk) *types.Chunk {
+	keep := unchangedUpdates(c)
+	if keep == nil {
+		return c
+	}
+	out := selectRows(c, keep, c.Ops)
+	c.Release()
+	return out
+}
+
 // unchangedUpdates returns a keep mask dropping the update pairs of c whose
 // two rows are equal, or nil when there are none.
 func unchangedUpdates(c *types.Chunk) []bool {

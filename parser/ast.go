@@ -64,6 +64,9 @@ type CTE struct {
 	Name    string
 	Columns []string
 	Query   *Query
+	// ChangelogFrom is set (and Query nil) for RisingWave's
+	// `name AS CHANGELOG FROM relation`: the relation's change stream.
+	ChangelogFrom []string
 }
 
 // SelectCore is a single SELECT ... FROM ... WHERE ... GROUP BY ... HAVING

@@ -616,6 +616,10 @@ func (w *printer) query(q *Query) {
 			if len(c.Columns) > 0 {
 				w.s(" (", identList(c.Columns), ")")
 			}
+			if c.ChangelogFrom != nil {
+				w.s(" AS CHANGELOG FROM ", qualNameText(c.ChangelogFrom))
+				continue
+			}
 			w.s(" AS (")
 			w.query(c.Query)
 			w.s(")")
@@ -1318,4 +1322,13 @@ func nodeString(n Node) string {
 		w.setExpr(n)
 	}
 	return w.String()
+}
+
+// qualNameText prints a dotted name, quoting parts as needed.
+func qualNameText(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = QuoteIdent(p)
+	}
+	return strings.Join(out, ".")
 }
