@@ -168,6 +168,13 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 		}
 		return t, b.input(n.Input, t, 0)
 
+	case *planner.StreamChangelog:
+		c, err := operators.NewChangelog(operators.ChangelogArgs{InputTypes: n.Input.Schema().Types(), Store: b.store, Table: n.Table})
+		if err != nil {
+			return nil, err
+		}
+		return c, b.input(n.Input, c, 0)
+
 	case *planner.StreamNowFilter:
 		f, err := operators.NewNowFilter(operators.NowFilterArgs{Cond: n.Cond, InputTypes: n.Input.Schema().Types(),
 			StreamKey: n.Input.StreamKey(), Store: b.store, Table: n.Table, Ctx: b.ctx})

@@ -227,6 +227,13 @@ func referencedNames(n any) []string {
 				}
 				return
 			}
+			if c, ok := v.Interface().(*parser.CTE); ok && c.ChangelogFrom != nil {
+				nm := planner.NormalizeName(strings.Join(c.ChangelogFrom, "."))
+				if !seen[nm] {
+					seen[nm] = true
+					names = append(names, nm)
+				}
+			}
 			if tf, ok := v.Interface().(*parser.TableFunc); ok && tf.Func != nil {
 				// TUMBLE(t, …)/HOP(t, …): the first argument names a table.
 				if len(tf.Func.Args) > 0 {

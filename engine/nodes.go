@@ -187,6 +187,12 @@ func (n *scanNode) Push(_ int, c *types.Chunk) error {
 		out.Cols[i] = a
 	}
 	c.Release()
+	// An update of only unselected columns is no change here.
+	out = operators.DropUnchangedUpdates(out)
+	if out.NumRows() == 0 {
+		out.Release()
+		return nil
+	}
 	return n.Emit(out)
 }
 

@@ -65,6 +65,12 @@ func windowFrame(f *planner.WindowFrame) (operators.Frame, error) {
 		fr.Mode = operators.FrameRange
 	case "GROUPS":
 		fr.Mode = operators.FrameGroups
+	case "SESSION":
+		// The gap bounds the frame on both sides.
+		fr.Mode = operators.FrameSession
+		fr.Start = operators.FrameBound{Kind: operators.BoundPreceding, Offset: f.Start.Offset}
+		fr.End = operators.FrameBound{Kind: operators.BoundFollowing, Offset: f.Start.Offset}
+		return fr, nil
 	default:
 		return fr, sqlerr.New(sqlerr.FeatureNotSupported, "window frame mode %s is not supported", f.Mode)
 	}

@@ -54,6 +54,8 @@ func watermarkColumns(n planner.StreamNode) []bool {
 		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamNowFilter:
 		copy(out, watermarkColumns(x.Input))
+	case *planner.StreamChangelog:
+		copy(out, watermarkColumns(x.Input))
 	case *planner.StreamHopWindow:
 		in := watermarkColumns(x.Input)
 		copy(out, in)

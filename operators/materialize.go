@@ -52,6 +52,11 @@ type MaterializeArgs struct {
 //
 // and an input update pair whose halves turn into Delete old, Insert new is
 // emitted as the update pair UpdateDelete old, UpdateInsert new.
+//
+// In both modes an update pair whose two rows are identical (same key, every
+// column the same value printed the same way) is a no-op: it is neither
+// applied nor forwarded, so a projection that drops the changed columns
+// does not show downstream (in a changelog, say) as an update.
 type Materialize struct {
 	Output
 	table    *state.Table
@@ -102,6 +107,13 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		return fmt.Errorf("materialize: table %q has %d columns, input has %d", m.layout.Name, len(m.layout.Cols), len(c.Types))
 	}
 	if m.conflict == ConflictNone {
+		if nc := dropNoopUpdates(c); nc != c {
+			c.Release()
+			if nc == nil {
+				return nil
+			}
+			c = nc
+		}
 		// No reads: each change is applied as it comes. Put encodes the row
 		// at once, so one row buffer serves the whole chunk.
 		r := make(types.Row, len(c.Cols))
@@ -143,6 +155,9 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		}
 		if pair && out.n == 2 && out.ops[0] == types.Delete && out.ops[1] == types.Insert {
 			out.ops[0], out.ops[1] = types.UpdateDelete, types.UpdateInsert
+			if owRowsIdentical(out.rows[0], out.rows[1]) {
+				out.reset() // a no-op update (the table holds the same row)
+			}
 		}
 		for k := range out.n {
 			b.Append(out.ops[k], out.rows[k])
@@ -153,6 +168,39 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		return nil
 	}
 	return m.Emit(b.Build())
+}
+
+// dropNoopUpdates returns c without its update pairs whose two rows are
+// identical: c itself when there are none, nil when nothing is left.
+func dropNoopUpdates(c *types.Chunk) *types.Chunk {
+	n := c.NumRows()
+	var drop []bool
+	for i := 0; i+1 < n; i++ {
+		if c.Ops[i] != types.UpdateDelete || c.Ops[i+1] != types.UpdateInsert {
+			continue
+		}
+		if owRowsIdentical(c.Row(i), c.Row(i+1)) {
+			if drop == nil {
+				drop = make([]bool, n)
+			}
+			drop[i], drop[i+1] = true, true
+		}
+		i++
+	}
+	if drop == nil {
+		return c
+	}
+	b := types.NewChunkBuilder(c.Types, n)
+	defer b.Release()
+	for i := 0; i < n; i++ {
+		if !drop[i] {
+			b.Append(c.Ops[i], c.Row(i))
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return b.Build()
 }
 
 // sameKey reports whether rows i and j of c have the same primary key.

@@ -66,17 +66,21 @@ func TestOverWindowEowcProperty(t *testing.T) {
 	rows1p1f := owFr(FrameRows, BoundPreceding, int64(1), BoundFollowing, int64(1), ExcludeCurrentRow)
 	range60f := owFr(FrameRange, BoundCurrentRow, nil, BoundFollowing, types.Interval{Micros: 60 * types.MicrosPerMinute}, ExcludeNoOthers)
 	groups1f := owFr(FrameGroups, BoundCurrentRow, nil, BoundFollowing, int64(1), ExcludeNoOthers)
+	gap := types.Interval{Micros: 45 * types.MicrosPerMinute}
+	session := Frame{Mode: FrameSession, Start: FrameBound{Kind: BoundPreceding, Offset: gap}, End: FrameBound{Kind: BoundFollowing, Offset: gap}}
 	cases := []struct {
-		name   string
-		calls  []WindowCall
-		ahead  int
-		rangeF int64 // micros; 0 = none
-		groups int
+		name    string
+		calls   []WindowCall
+		ahead   int
+		rangeF  int64 // micros; 0 = none
+		groups  int
+		session int64 // micros; 0 = none
 	}{
-		{"ranking", []WindowCall{owC("row_number"), owC("rank"), owC("dense_rank"), lag, owWithFrame(owC("sum", owV), rows2p), owC("first_value", owV)}, 0, 0, 0},
-		{"lead2", []WindowCall{owC("row_number"), lead2, owWithFrame(owC("max", owV), rows1p1f)}, 2, 0, 0},
-		{"range60", []WindowCall{owWithFrame(owC("count"), range60f), owWithFrame(owC("sum", owV), range60f)}, 0, 60 * types.MicrosPerMinute, 0},
-		{"groups1", []WindowCall{owWithFrame(owC("array_agg", owV), groups1f)}, 0, 0, 1},
+		{"ranking", []WindowCall{owC("row_number"), owC("rank"), owC("dense_rank"), lag, owWithFrame(owC("sum", owV), rows2p), owC("first_value", owV)}, 0, 0, 0, 0},
+		{"lead2", []WindowCall{owC("row_number"), lead2, owWithFrame(owC("max", owV), rows1p1f)}, 2, 0, 0, 0},
+		{"range60", []WindowCall{owWithFrame(owC("count"), range60f), owWithFrame(owC("sum", owV), range60f)}, 0, 60 * types.MicrosPerMinute, 0, 0},
+		{"groups1", []WindowCall{owWithFrame(owC("array_agg", owV), groups1f)}, 0, 0, 1, 0},
+		{"session", []WindowCall{owWithFrame(owC("first_value", owTS), session), owWithFrame(owC("last_value", owTS), session), owWithFrame(owC("count"), session)}, 0, 0, 0, 45 * types.MicrosPerMinute},
 	}
 	for ci, c := range cases {
 		for _, size := range []int{1, 3, 1024} {
@@ -119,7 +123,7 @@ func TestOverWindowEowcProperty(t *testing.T) {
 					}
 					h.out.Chunks = nil
 					want := map[string]int{}
-					final := owEowcFinalIDs(all, c.ahead, c.rangeF, c.groups)
+					final := owEowcFinalIDs(all, c.ahead, c.rangeF, c.groups, c.session)
 					for _, r := range owNaive(t, all, ts, c.calls) {
 						if final[r[owID].(int64)] {
 							want[owText(r)]++
@@ -150,8 +154,9 @@ func TestOverWindowEowcProperty(t *testing.T) {
 // owEowcFinalIDs returns the ids of the rows whose window values are final:
 // per partition in (ts, id) order, at least ahead rows follow the row, at
 // least groups more distinct timestamps follow its own, and with rangeF > 0
-// some row's ts exceeds the row's ts + rangeF.
-func owEowcFinalIDs(all []types.Row, ahead int, rangeF int64, groups int) map[int64]bool {
+// some row's ts exceeds the row's ts + rangeF, and with session > 0 two
+// neighbours after the row are session or more apart (its session ended).
+func owEowcFinalIDs(all []types.Row, ahead int, rangeF int64, groups int, session int64) map[int64]bool {
 	parts := map[int64][]types.Row{}
 	for _, r := range all {
 		parts[r[owP].(int64)] = append(parts[r[owP].(int64)], r)
@@ -179,6 +184,15 @@ func owEowcFinalIDs(all []types.Row, ahead int, rangeF int64, groups int) map[in
 			ok = ok && len(later) >= groups
 			if rangeF > 0 {
 				ok = ok && beyond
+			}
+			if session > 0 {
+				ended := false
+				for m := i + 1; m < len(rows); m++ {
+					if int64(rows[m][owTS].(types.Timestamp))-int64(rows[m-1][owTS].(types.Timestamp)) >= session {
+						ended = true
+					}
+				}
+				ok = ok && ended
 			}
 			if ok {
 				out[r[owID].(int64)] = true

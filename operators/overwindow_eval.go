@@ -217,15 +217,19 @@ func compileWindowCall(c WindowCall, orderBy []expr.SortKey, inputTypes []types.
 // owPartition is one partition's rows in window order, with peer groups.
 type owPartition struct {
 	rows   []types.Row
-	grp    []int // peer group of each row
-	gStart []int // first row of each group
-	gEnd   []int // one past the last row of each group
+	grp    []int                    // peer group of each row
+	gStart []int                    // first row of each group
+	gEnd   []int                    // one past the last row of each group
+	sess   map[*owFrame]*owSessions // SESSION frames, computed on first use
 }
 
 func (p *owPartition) n() int { return len(p.rows) }
 
 // bounds returns the frame [s, e) of row i (e >= s).
 func (f *owFrame) bounds(p *owPartition, i int) (int, int) {
+	if f.Mode == FrameSession {
+		return f.sessionBounds(p, i)
+	}
 	n := p.n()
 	g := p.grp[i]
 	ng := len(p.gStart)

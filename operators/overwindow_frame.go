@@ -19,6 +19,12 @@ const (
 	FrameRange  FrameMode = iota // RANGE: by ORDER BY value (peers move together)
 	FrameRows                    // ROWS: by physical row
 	FrameGroups                  // GROUPS: by peer group
+	// FrameSession is RisingWave's SESSION WITH GAP g: the frame is the
+	// row's session, the maximal run of rows (in window order) in which
+	// each row's ORDER BY value is less than the previous row's plus g
+	// (more than it minus g when descending). Start and End are
+	// BoundPreceding / BoundFollowing with Offset g.
+	FrameSession
 )
 
 // BoundKind is the kind of a frame start or end.
@@ -78,6 +84,8 @@ func (m FrameMode) String() string {
 		return "ROWS"
 	case FrameGroups:
 		return "GROUPS"
+	case FrameSession:
+		return "SESSION"
 	}
 	return "RANGE"
 }
@@ -111,6 +119,9 @@ func owOffsetText(d types.Datum) string {
 func (f Frame) String() string {
 	if f.IsDefault() {
 		f = DefaultFrame()
+	}
+	if f.Mode == FrameSession {
+		return "SESSION WITH GAP " + owOffsetText(f.Start.Offset)
 	}
 	s := fmt.Sprintf("%s BETWEEN %s AND %s", f.Mode, f.Start, f.End)
 	switch f.Exclude {
@@ -157,6 +168,9 @@ func compileFrame(f Frame, orderBy []expr.SortKey, inputTypes []types.Type) (owF
 	}
 	if f.End.Kind == BoundUnboundedPreceding {
 		return of, windowingError("frame end cannot be UNBOUNDED PRECEDING")
+	}
+	if f.Mode == FrameSession {
+		return compileSessionFrame(of, orderBy, inputTypes)
 	}
 	if f.Start.Kind > BoundUnboundedFollowing || f.End.Kind > BoundUnboundedFollowing || f.Mode > FrameGroups || f.Exclude > ExcludeTies {
 		return of, fmt.Errorf("over window: invalid frame %+v", f)
@@ -433,4 +447,73 @@ func (r *owInRange) tailIncludes(tv, cv, off types.Datum, sub bool) bool {
 		sub, less = !sub, false
 	}
 	return r.inRange(tv, cv, off, sub, less)
+}
+
+// compileSessionFrame checks a SESSION frame: one ORDER BY column and a gap
+// of a type RANGE offsets accept for it, not negative.
+func compileSessionFrame(of owFrame, orderBy []expr.SortKey, inputTypes []types.Type) (owFrame, error) {
+	f := of.Frame
+	if len(orderBy) != 1 {
+		return of, windowingError("SESSION frame requires exactly one ORDER BY column")
+	}
+	if f.Start.Offset == nil || f.Start.Kind != BoundPreceding || f.End.Kind != BoundFollowing {
+		return of, sqlerr.New(sqlerr.NullValueNotAllowed, "session gap must not be null")
+	}
+	if f.Exclude != ExcludeNoOthers {
+		return of, sqlerr.New(sqlerr.FeatureNotSupported, "EXCLUDE is not supported with a SESSION frame")
+	}
+	k := orderBy[0]
+	r := &owInRange{col: k.Col, t: inputTypes[k.Col], desc: k.Desc, nullsFirst: k.NullsFirst}
+	gap, err := owRangeOffset(r.t, f.Start.Offset)
+	if err != nil {
+		return of, err
+	}
+	r.start, r.end = gap, gap
+	of.rng = r
+	return of, nil
+}
+
+// owSessions are the sessions of one partition under one SESSION frame.
+type owSessions struct {
+	of         []int // session of each row
+	start, end []int // rows [start, end) of each session
+}
+
+// sessionBounds returns the session [s, e) of row i.
+func (f *owFrame) sessionBounds(p *owPartition, i int) (int, int) {
+	if p.sess == nil {
+		p.sess = map[*owFrame]*owSessions{}
+	}
+	ss := p.sess[f]
+	if ss == nil {
+		ss = &owSessions{of: make([]int, p.n())}
+		for j := range p.n() {
+			if j == 0 || f.sessionBreak(p.rows[j-1][f.rng.col], p.rows[j][f.rng.col]) {
+				if j > 0 {
+					ss.end = append(ss.end, j)
+				}
+				ss.start = append(ss.start, j)
+			}
+			ss.of[j] = len(ss.start) - 1
+		}
+		if p.n() > 0 {
+			ss.end = append(ss.end, p.n())
+		}
+		p.sess[f] = ss
+	}
+	id := ss.of[i]
+	return ss.start[id], ss.end[id]
+}
+
+// sessionBreak reports whether a row of ORDER BY value cur starts a new
+// session after a row of value prev (in window order).
+func (f *owFrame) sessionBreak(prev, cur types.Datum) bool {
+	if prev == nil || cur == nil {
+		return (prev == nil) != (cur == nil) // NULLs form one session
+	}
+	r := f.rng
+	if r.desc {
+		return r.inRange(cur, prev, r.start, true, true) // cur <= prev - gap
+	}
+	return r.inRange(cur, prev, r.start, false, false) // cur >= prev + gap
 }

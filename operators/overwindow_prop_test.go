@@ -134,6 +134,9 @@ func owNaive(t *testing.T, live []types.Row, order []expr.SortKey, calls []Windo
 }
 
 func owNaiveInFrame(rows []types.Row, grp []int, i, j int, order []expr.SortKey, f Frame) bool {
+	if f.Mode == FrameSession {
+		return owNaiveSameSession(rows, i, j, order[0], f.Start.Offset)
+	}
 	if f == (Frame{}) {
 		f = Frame{Mode: FrameRange, Start: FrameBound{Kind: BoundUnboundedPreceding}, End: FrameBound{Kind: BoundCurrentRow}}
 	}
@@ -555,7 +558,14 @@ func owCases() []owCase {
 		}
 	}
 	iv := func(min int64) types.Datum { return types.Interval{Micros: min * types.MicrosPerMinute} }
+	session := func(gap types.Datum) Frame {
+		return Frame{Mode: FrameSession, Start: FrameBound{Kind: BoundPreceding, Offset: gap}, End: FrameBound{Kind: BoundFollowing, Offset: gap}}
+	}
 	cases = append(cases,
+		owCase{"asc/session2", asc, owFrameCalls(session(I(2)))},
+		owCase{"descNL/session1", descNL, owFrameCalls(session(I(1)))},
+		owCase{"ascNF/session0", ascNF, owFrameCalls(session(I(0)))},
+		owCase{"ts/session45m", ts, owFrameCalls(session(iv(45)))},
 		owCase{"noorder/default", nil, append(owRankCalls(), owFrameCalls(Frame{})...)},
 		owCase{"noorder/rows1p1f", nil, owFrameCalls(owFr(FrameRows, BoundPreceding, I(1), BoundFollowing, I(1), ExcludeNoOthers))},
 		owCase{"ts/range60p90f", ts, owFrameCalls(owFr(FrameRange, BoundPreceding, iv(60), BoundFollowing, iv(90), ExcludeNoOthers))},
@@ -671,6 +681,37 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	for k, v := range a {
 		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// owNaiveSameSession: rows i and j (window order) share a session when no
+// pair of neighbours between them is gap or more apart (in the sort
+// direction); NULLs form one session of their own.
+func owNaiveSameSession(rows []types.Row, i, j int, k expr.SortKey, gap types.Datum) bool {
+	lo, hi := min(i, j), max(i, j)
+	for m := lo + 1; m <= hi; m++ {
+		a, b := rows[m-1][k.Col], rows[m][k.Col]
+		if a == nil || b == nil {
+			if (a == nil) != (b == nil) {
+				return false
+			}
+			continue
+		}
+		var dist, g int64
+		switch x := a.(type) {
+		case int64:
+			dist, g = b.(int64)-x, gap.(int64)
+		case types.Timestamp:
+			iv := gap.(types.Interval)
+			dist, g = int64(b.(types.Timestamp)-x), int64(iv.Days)*types.MicrosPerDay+iv.Micros
+		}
+		if k.Desc {
+			dist = -dist
+		}
+		if dist >= g {
 			return false
 		}
 	}

@@ -69,6 +69,19 @@ func (p *Project) Push(_ int, c *types.Chunk) error {
 	return p.Emit(out)
 }
 
+// DropUnchangedUpdates returns c without its update pairs whose two rows
+// are equal (after a projection dropped the columns that changed): c itself
+// when there are none, else a new chunk (c is released).
+func DropUnchangedUpdates(c *types.Chunk) *types.Chunk {
+	keep := unchangedUpdates(c)
+	if keep == nil {
+		return c
+	}
+	out := selectRows(c, keep, c.Ops)
+	c.Release()
+	return out
+}
+
 // unchangedUpdates returns a keep mask dropping the update pairs of c whose
 // two rows are equal, or nil when there are none.
 func unchangedUpdates(c *types.Chunk) []bool {
@@ -92,9 +105,12 @@ func unchangedUpdates(c *types.Chunk) []bool {
 }
 
 // rowsEqualAt reports whether rows i and j of c are equal (NULLs equal).
+// rowsEqualAt reports whether rows i and j of c are identical: equal and
+// printed the same way (numeric 1.0 and 1.00, or intervals of 1 day and 24
+// hours, are not: a view must show the new form).
 func rowsEqualAt(c *types.Chunk, i, j int) bool {
 	for k := range c.Cols {
-		if !types.Equal(c.Datum(k, i), c.Datum(k, j)) {
+		if !owIdentical(c.Datum(k, i), c.Datum(k, j)) {
 			return false
 		}
 	}

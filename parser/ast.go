@@ -64,6 +64,9 @@ type CTE struct {
 	Name    string
 	Columns []string
 	Query   *Query
+	// ChangelogFrom is set (and Query nil) for RisingWave's
+	// `name AS CHANGELOG FROM relation`: the relation's change stream.
+	ChangelogFrom []string
 }
 
 // SelectCore is a single SELECT ... FROM ... WHERE ... GROUP BY ... HAVING
@@ -386,7 +389,8 @@ type WindowSpec struct {
 
 // Frame is a window frame. Mode is "ROWS", "RANGE" or "GROUPS"; End is nil
 // when the frame has no BETWEEN. Exclude is "", "CURRENT ROW", "GROUP",
-// "TIES" or "NO OTHERS".
+// "TIES" or "NO OTHERS". RisingWave's SESSION WITH GAP g is Mode "SESSION"
+// with Start {Kind: "GAP", Offset: g} and no End.
 type Frame struct {
 	Pos
 	Mode    string

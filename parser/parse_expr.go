@@ -656,7 +656,7 @@ func (p *parser) parseFuncSuffix(f *FuncCall) {
 func (p *parser) parseWindowSpec() *WindowSpec {
 	w := &WindowSpec{Pos: p.pos()}
 	p.expectOp("(")
-	if p.isIdent() && !p.isKw("partition") && !p.isKw("order") && !p.isKw("rows") && !p.isKw("range") && !p.isKw("groups") {
+	if p.isIdent() && !p.isKw("partition") && !p.isKw("order") && !p.isKw("rows") && !p.isKw("range") && !p.isKw("groups") && !p.isKw("session") {
 		w.Name = p.ident()
 	}
 	if p.acceptKw("partition", "by") {
@@ -665,7 +665,17 @@ func (p *parser) parseWindowSpec() *WindowSpec {
 	if p.acceptKw("order", "by") {
 		w.OrderBy = p.parseOrderList()
 	}
-	if p.isKw("rows") || p.isKw("range") || p.isKw("groups") {
+	if p.isKw("session") {
+		// RisingWave: SESSION WITH GAP gap, a session-window frame.
+		fr := &Frame{Pos: p.pos(), Mode: "SESSION"}
+		p.next()
+		p.expectKw("with")
+		b := &FrameBound{Pos: p.pos(), Kind: "GAP"}
+		p.expectKw("gap")
+		b.Offset = p.parseExprPrec(precOther)
+		fr.Start = b
+		w.Frame = fr
+	} else if p.isKw("rows") || p.isKw("range") || p.isKw("groups") {
 		fr := &Frame{Pos: p.pos(), Mode: upperASCII(p.next().val)}
 		if p.acceptKw("between") {
 			fr.Start = p.parseFrameBound()

@@ -65,6 +65,16 @@ func (p *parser) parseWith() *With {
 			c.Columns = p.parenIdentList()
 		}
 		p.expectKw("as")
+		if p.acceptKw("changelog") {
+			// RisingWave: name AS CHANGELOG FROM relation.
+			p.expectKw("from")
+			c.ChangelogFrom = p.qualName()
+			w.CTEs = append(w.CTEs, c)
+			if !p.acceptOp(",") {
+				return w
+			}
+			continue
+		}
 		if !p.acceptKw("materialized") {
 			p.acceptKw("not", "materialized")
 		}

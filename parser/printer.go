@@ -491,7 +491,10 @@ func (w *printer) windowSpec(o *WindowSpec) {
 		w.orderList(o.OrderBy)
 		sep = " "
 	}
-	if f := o.Frame; f != nil {
+	if f := o.Frame; f != nil && f.Mode == "SESSION" && f.Start != nil {
+		w.s(sep, "SESSION WITH GAP ")
+		w.expr(f.Start.Offset, precOther)
+	} else if f != nil {
 		w.s(sep, f.Mode, " ")
 		if f.End != nil {
 			w.s("BETWEEN ")
@@ -612,6 +615,10 @@ func (w *printer) query(q *Query) {
 			w.s(QuoteIdent(c.Name))
 			if len(c.Columns) > 0 {
 				w.s(" (", identList(c.Columns), ")")
+			}
+			if c.ChangelogFrom != nil {
+				w.s(" AS CHANGELOG FROM ", qualNameText(c.ChangelogFrom))
+				continue
 			}
 			w.s(" AS (")
 			w.query(c.Query)
@@ -1315,4 +1322,13 @@ func nodeString(n Node) string {
 		w.setExpr(n)
 	}
 	return w.String()
+}
+
+// qualNameText prints a dotted name, quoting parts as needed.
+func qualNameText(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = QuoteIdent(p)
+	}
+	return strings.Join(out, ".")
 }

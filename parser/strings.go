@@ -75,6 +75,10 @@ func (n *CTE) String() string {
 	if len(n.Columns) > 0 {
 		w.s(" (", identList(n.Columns), ")")
 	}
+	if n.ChangelogFrom != nil {
+		w.s(" AS CHANGELOG FROM ", qualNameText(n.ChangelogFrom))
+		return w.String()
+	}
 	w.s(" AS (")
 	w.query(n.Query)
 	w.s(")")

@@ -483,6 +483,18 @@ func (b *binder) bindTableName(t *parser.TableName, parent *scope) (Node, *scope
 		qual = t.Alias.Name
 	}
 	if len(t.Name) == 1 {
+		if def := b.lookupCTE(t.Name[0]); def != nil && def.cte.ChangelogFrom != nil {
+			// name AS CHANGELOG FROM rel: rel's change stream (changelog.go).
+			saved := b.ctes
+			b.ctes = def.env
+			in, _ := b.bindTableName(&parser.TableName{Pos: def.cte.Pos, Name: def.cte.ChangelogFrom}, nil)
+			b.ctes = saved
+			n := Node(newLogicalChangelog(in))
+			if len(def.cte.Columns) > 0 {
+				n = renameCols(n, def.cte.Columns)
+			}
+			return n, relationScope(n.Schema(), qual, t.Alias)
+		}
 		if def := b.lookupCTE(t.Name[0]); def != nil {
 			saved := b.ctes
 			b.ctes = def.env

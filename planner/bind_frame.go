@@ -14,6 +14,12 @@ import (
 // A frame with only a start ("ROWS 3 PRECEDING") ends at the current row.
 func bindFrame(c *exprCtx, f *parser.Frame) *WindowFrame {
 	wf := &WindowFrame{Mode: strings.ToUpper(f.Mode), Exclude: strings.ToUpper(f.Exclude)}
+	if wf.Mode == "SESSION" {
+		// RisingWave's SESSION WITH GAP g: the gap is a RANGE-like offset.
+		wf.Start = bindFrameEdge(c, wf.Mode, f.Start, f.Pos)
+		wf.End = wf.Start
+		return wf
+	}
 	if wf.Exclude == "NO OTHERS" {
 		wf.Exclude = ""
 	}
@@ -41,7 +47,13 @@ func bindFrameEdge(c *exprCtx, mode string, b *parser.FrameBound, pos parser.Pos
 		return e
 	}
 	off := c.bind(b.Offset)
-	if mode != "RANGE" && off.Type().Kind != types.KindInt64 {
+	if mode == "SESSION" && off.Type() == types.Unknown {
+		// A quoted gap ('10 minutes') is an interval.
+		cast, err := expr.NewCast(off, types.IntervalT, false)
+		check(b.Offset.Position(), err)
+		off = cast
+	}
+	if mode != "RANGE" && mode != "SESSION" && off.Type().Kind != types.KindInt64 {
 		cast, err := expr.NewCast(off, types.Int64, false)
 		check(b.Offset.Position(), err)
 		off = cast
@@ -62,6 +74,9 @@ func bindFrameEdge(c *exprCtx, mode string, b *parser.FrameBound, pos parser.Pos
 
 // String prints the frame as SQL, for EXPLAIN.
 func (f *WindowFrame) String() string {
+	if f.Mode == "SESSION" {
+		return "SESSION WITH GAP " + types.FormatText(f.Start.Offset)
+	}
 	s := f.Mode + " BETWEEN " + f.Start.String() + " AND " + f.End.String()
 	if f.Exclude != "" {
 		s += " EXCLUDE " + f.Exclude

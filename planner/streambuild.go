@@ -101,6 +101,8 @@ func (sb *streamBuilder) build(n Node) StreamNode {
 		return moveTail(hw, lw, 2)
 	case *LogicalWindow:
 		return sb.overWindow(x) // stream_overwindow.go
+	case *LogicalChangelog:
+		return sb.changelog(x) // changelog.go
 	case *LogicalApply:
 		unsupported("this correlated subquery cannot be decorrelated")
 	}
