@@ -196,7 +196,7 @@ func (c *conn) sendRows(r *engine.Result, cols []int, formats []int16, from, to 
 		clear(vals)
 		c.rowBuf, c.rowEnds = buf, ends
 		if cap(buf) > 64<<10 {
-			c.rowBuf = nil // do not keep a huge row's buffer
+			c.rowBuf = make([]byte, 0, 256) // do not keep a huge row's buffer
 		}
 		c.pending++
 		if c.pending >= flushEvery {
