@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"sync"
 
@@ -92,9 +93,12 @@ func (e *Engine) runTemplate(ctx context.Context, s *Session, t *pointTemplate, 
 	}
 	for i, j := range t.keyParam {
 		kt := t.rel.Schema[t.rel.PK[i]].Type
-		v, err := castParam(params[j], paramType(paramTypes, j), kt)
-		if err != nil {
-			return nil, true, err
+		v, ok := sameTypeKey(params[j], paramType(paramTypes, j), kt)
+		if !ok {
+			var err error
+			if v, err = castParam(params[j], paramType(paramTypes, j), kt); err != nil {
+				return nil, true, err
+			}
 		}
 		if v == nil {
 			return nil, false, nil
@@ -134,6 +138,30 @@ func (e *Engine) runTemplate(ctx context.Context, s *Session, t *pointTemplate, 
 	res.rows[0] = out
 	res.r.Rows = res.rows[:]
 	return &res.r, true, nil
+}
+
+// sameTypeKey returns d as the key value when it already is one of type
+// kt: a parameter of the key's own type (an integer within the column's
+// range, or a string for varchar). ok is false when castParam has to
+// decide.
+func sameTypeKey(d types.Datum, from, kt types.Type) (types.Datum, bool) {
+	if from != kt {
+		return nil, false
+	}
+	switch x := d.(type) {
+	case int64:
+		switch kt.Kind {
+		case types.KindInt64:
+			return d, true
+		case types.KindInt32:
+			return d, x >= math.MinInt32 && x <= math.MaxInt32
+		case types.KindInt16:
+			return d, x >= math.MinInt16 && x <= math.MaxInt16
+		}
+	case string:
+		return d, kt.Kind == types.KindVarchar
+	}
+	return nil, false
 }
 
 // templateCurrent reports whether t's relation is still the catalog's.

@@ -206,6 +206,8 @@ func TestLookupParamsMatchesExecParams(t *testing.T) {
 		{`SELECT * FROM p WHERE id = $1`, []types.Datum{"3"}, nil},
 		{`SELECT * FROM p WHERE id = $1`, []types.Datum{"x"}, nil},
 		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(3000000000)}, []types.Type{i64}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(3000000000)}, []types.Type{i32}},
+		{`SELECT * FROM p WHERE id = $1`, []types.Datum{int64(-2147483648)}, []types.Type{i32}},
 		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(1)}, []types.Type{i32}},
 		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(3)}, []types.Type{i32}},
 		{`SELECT w2, id FROM mv WHERE id = $1`, []types.Datum{int64(3)}, []types.Type{i64}},

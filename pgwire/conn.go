@@ -63,6 +63,8 @@ type conn struct {
 	dataRow pgproto3.DataRow
 	rowBuf  []byte
 	rowEnds []int
+	rfq     pgproto3.ReadyForQuery
+	cc      pgproto3.CommandComplete
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -189,7 +191,7 @@ func (c *conn) handleSafely(ctx context.Context, msg pgproto3.FrontendMessage) (
 			c.srv.log.Error("pgwire: panic while handling a message", "remote", c.remote, "msg", fmt.Sprintf("%T", msg), "panic", r, "stack", string(debug.Stack()))
 			c.sendError(sqlerr.New(sqlerr.InternalError, "internal error: %v", r))
 			if _, sync := msg.(*pgproto3.Query); sync {
-				c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus})
+				c.readyForQuery()
 			} else {
 				c.ignoreTillSync = true
 			}
@@ -210,7 +212,7 @@ func (c *conn) handle(ctx context.Context, msg pgproto3.FrontendMessage) error {
 	switch m := msg.(type) {
 	case *pgproto3.Query:
 		c.simpleQuery(ctx, m.String)
-		c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus})
+		c.readyForQuery()
 		return c.flush()
 	case *pgproto3.Parse:
 		c.extended(c.parse(m))
@@ -226,7 +228,7 @@ func (c *conn) handle(ctx context.Context, msg pgproto3.FrontendMessage) error {
 		c.ignoreTillSync = false
 		// Sync ends the implicit transaction, which drops its portals.
 		clear(c.portals)
-		c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus})
+		c.readyForQuery()
 		return c.flush()
 	case *pgproto3.Flush:
 		return c.flush()
@@ -402,12 +404,30 @@ func (c *conn) noteTx(tag string, err error) {
 		}
 		return
 	}
-	switch strings.ToUpper(strings.Fields(tag + " x")[0]) {
-	case "BEGIN", "START":
+	word := strings.TrimLeft(tag, " \t\n")
+	if i := strings.IndexAny(word, " \t\n"); i >= 0 {
+		word = word[:i]
+	}
+	switch {
+	case strings.EqualFold(word, "BEGIN"), strings.EqualFold(word, "START"):
 		c.txStatus = 'T'
-	case "COMMIT", "ROLLBACK", "END", "ABORT":
+	case strings.EqualFold(word, "COMMIT"), strings.EqualFold(word, "ROLLBACK"), strings.EqualFold(word, "END"), strings.EqualFold(word, "ABORT"):
 		c.txStatus = 'I'
 	}
+}
+
+// readyForQuery queues ReadyForQuery with the transaction status (the
+// message is the connection's, reused).
+func (c *conn) readyForQuery() {
+	c.rfq.TxStatus = c.txStatus
+	c.be.Send(&c.rfq)
+}
+
+// commandComplete queues CommandComplete with tag (the message and its
+// buffer are the connection's, reused).
+func (c *conn) commandComplete(tag string) {
+	c.cc.CommandTag = append(c.cc.CommandTag[:0], tag...)
+	c.be.Send(&c.cc)
 }
 
 // startup runs the startup exchange: SSL/GSS negotiation, cancel requests,

@@ -140,6 +140,29 @@ type httpAPI struct {
 	infos  map[string]cachedInfo
 }
 
+// stmtCtx is a request's statement context, bounded by QueryTimeout. It
+// is made on first use: a lookup answered from a cached description and
+// plan never needs one (and its timer).
+type stmtCtx struct {
+	parent  context.Context
+	timeout time.Duration
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+func (s *stmtCtx) get() context.Context {
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithTimeout(s.parent, s.timeout)
+	}
+	return s.ctx
+}
+
+func (s *stmtCtx) done() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
 type cachedInfo struct {
 	info       *relationInfo
 	at         time.Time
@@ -238,7 +261,7 @@ func (h *httpAPI) exec(ctx context.Context, sql string) ([]*engine.Result, error
 	return rs, err
 }
 
-func (h *httpAPI) describe(ctx context.Context, name string) (*relationInfo, *httpError) {
+func (h *httpAPI) describe(sc *stmtCtx, name string) (*relationInfo, *httpError) {
 	lname := strings.ToLower(name)
 	h.infoMu.Lock()
 	ci, ok := h.infos[lname]
@@ -253,7 +276,7 @@ func (h *httpAPI) describe(ctx context.Context, name string) (*relationInfo, *ht
 	if ok {
 		return ci.info, nil
 	}
-	info, herr := h.describeUncached(ctx, lname)
+	info, herr := h.describeUncached(sc.get(), lname)
 	h.infoMu.Lock()
 	if herr == nil {
 		info.prepare(lname)
@@ -322,9 +345,9 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid relation name %q", name), sqlerr.InvalidParameterValue})
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.QueryTimeout)
-	defer cancel()
-	info, herr := h.describe(ctx, name)
+	sc := &stmtCtx{parent: r.Context(), timeout: h.cfg.QueryTimeout}
+	defer sc.done()
+	info, herr := h.describe(sc, name)
 	if herr != nil {
 		h.fail(w, *herr)
 		return
@@ -352,7 +375,7 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sql += " LIMIT " + strconv.Itoa(n)
-		h.answer(ctx, w, sql, info.cols, true)
+		h.answer(sc, w, sql, info.cols, true)
 		return
 	}
 	if len(keyCols) == 0 {
@@ -389,14 +412,14 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("unknown parameter(s) %s (the primary key is %s)", strings.Join(extra, ", "), strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
 		return
 	}
-	h.answerParams(ctx, w, info.pointSQL, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
+	h.answerParams(sc, w, info.pointSQL, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
 }
 
 // answerParams is answer for a statement with parameters: bound natively
 // when the engine supports it, else substituted as literals.
-func (h *httpAPI) answerParams(ctx context.Context, w http.ResponseWriter, sql string, vals []types.Datum, ts []types.Type, cols []types.Column, many bool) {
+func (h *httpAPI) answerParams(sc *stmtCtx, w http.ResponseWriter, sql string, vals []types.Datum, ts []types.Type, cols []types.Column, many bool) {
 	if pe, ok := h.cfg.Engine.(ParamExecutor); ok {
-		h.respond(ctx, w, func(ctx context.Context) ([]*engine.Result, error) {
+		h.respond(sc, w, func(sc *stmtCtx) ([]*engine.Result, error) {
 			if h.looker != nil {
 				if r, ok, err := h.looker.LookupParams(h.lookupSess, sql, vals, ts); ok {
 					if err != nil {
@@ -405,7 +428,7 @@ func (h *httpAPI) answerParams(ctx context.Context, w http.ResponseWriter, sql s
 					return []*engine.Result{r}, nil
 				}
 			}
-			return pe.ExecParams(ctx, engine.NewSession(), sql, vals, ts)
+			return pe.ExecParams(sc.get(), engine.NewSession(), sql, vals, ts)
 		}, many)
 		return
 	}
@@ -423,23 +446,23 @@ func (h *httpAPI) answerParams(ctx context.Context, w http.ResponseWriter, sql s
 		h.fail(w, httpError{http.StatusBadRequest, err.Error(), sqlerr.Code(err)})
 		return
 	}
-	h.answer(ctx, w, full, cols, many)
+	h.answer(sc, w, full, cols, many)
 }
 
 // answer runs sql and writes its rows: an array when many, else the one
 // row as an object (404 when none).
-func (h *httpAPI) answer(ctx context.Context, w http.ResponseWriter, sql string, cols []types.Column, many bool) {
-	h.respond(ctx, w, func(ctx context.Context) ([]*engine.Result, error) {
-		return h.cfg.Engine.Exec(ctx, engine.NewSession(), sql)
+func (h *httpAPI) answer(sc *stmtCtx, w http.ResponseWriter, sql string, cols []types.Column, many bool) {
+	h.respond(sc, w, func(sc *stmtCtx) ([]*engine.Result, error) {
+		return h.cfg.Engine.Exec(sc.get(), engine.NewSession(), sql)
 	}, many)
 }
 
-func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(ctx context.Context) ([]*engine.Result, error), many bool) {
+func (h *httpAPI) respond(sc *stmtCtx, w http.ResponseWriter, run func(sc *stmtCtx) ([]*engine.Result, error), many bool) {
 	if h.queries != nil {
 		h.queries.Inc()
 	}
 	start := time.Now()
-	rs, err := run(ctx)
+	rs, err := run(sc)
 	if h.cfg.Metrics != nil {
 		h.cfg.Metrics.observe(time.Since(start), err)
 	}
@@ -479,9 +502,13 @@ func (h *httpAPI) respond(ctx context.Context, w http.ResponseWriter, run func(c
 		writeJSONRow(buf, res.Columns, res.Rows[0])
 	}
 	buf.WriteByte('\n')
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	_, _ = w.Write(buf.Bytes())
 }
+
+// jsonContentType is the Content-Type header value of JSON answers, shared
+// by all of them (net/http only reads it).
+var jsonContentType = []string{"application/json"}
 
 // jsonBufs holds response buffers for reuse.
 var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

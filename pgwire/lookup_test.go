@@ -195,3 +195,37 @@ func TestHTTPLookupCached(t *testing.T) {
 		t.Errorf("malformed key: %d", code)
 	}
 }
+
+// TestReusedRowBufferAfterHugeRow checks that the row buffer a connection
+// drops after a huge row does not turn a following empty string into NULL.
+func TestReusedRowBufferAfterHugeRow(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		c := ts.connect(t, mode)
+		rows, err := c.Query(context.Background(), "SELECT s FROM (VALUES (1, repeat('x', 70000)), (2, ''), (3, 'y'), (4, NULL)) AS t(k, s) ORDER BY k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var s *string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case s == nil:
+				got = append(got, "NULL")
+			case len(*s) > 10:
+				got = append(got, fmt.Sprintf("x*%d", len(*s)))
+			default:
+				got = append(got, fmt.Sprintf("%q", *s))
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if want := `x*70000 "" "y" NULL`; strings.Join(got, " ") != want {
+			t.Errorf("mode %v: got %s, want %s", mode, strings.Join(got, " "), want)
+		}
+	}
+}

@@ -19,9 +19,13 @@ import (
 // decodeParams decodes Bind's parameters to datums of the statement's
 // parameter types. ok is false when a type is not one the engine knows
 // (the caller then substitutes literals).
-func decodeParams(m *pgproto3.Bind, ps *prepared) ([]types.Datum, []types.Type, bool, error) {
-	vals := make([]types.Datum, len(m.Parameters))
-	ts := make([]types.Type, len(m.Parameters))
+func decodeParams(m *pgproto3.Bind, ps *prepared, p *portal) ([]types.Datum, []types.Type, bool, error) {
+	vals, ts := p.paramBuf[:], p.typeBuf[:]
+	if len(m.Parameters) > len(vals) {
+		vals = make([]types.Datum, len(m.Parameters))
+		ts = make([]types.Type, len(m.Parameters))
+	}
+	vals, ts = vals[:len(m.Parameters)], ts[:len(m.Parameters)]
 	for i, p := range m.Parameters {
 		oid := ps.paramOIDs[i]
 		var t types.Type

@@ -62,7 +62,7 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 				c.sendError(err)
 				return
 			}
-			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+			c.commandComplete(r.Tag)
 		}
 		if err != nil {
 			c.noteTx("", err)
@@ -198,7 +198,7 @@ func (c *conn) sendRows(r *engine.Result, cols []int, formats []int16, from, to 
 		clear(vals)
 		c.rowBuf, c.rowEnds = buf, ends
 		if cap(buf) > 64<<10 {
-			c.rowBuf = nil // do not keep a huge row's buffer
+			c.rowBuf = make([]byte, 0, 256) // do not keep a huge row's buffer
 		}
 		c.pending++
 		if c.pending >= flushEvery {
@@ -238,6 +238,12 @@ type portal struct {
 	native     bool
 	params     []types.Datum
 	paramTypes []types.Type
+
+	// Room for the parameters and result formats of a typical lookup,
+	// so that Bind allocates the portal alone.
+	paramBuf  [2]types.Datum
+	typeBuf   [2]types.Type
+	formatBuf [4]int16
 
 	ran    bool
 	result *engine.Result
@@ -313,14 +319,14 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		return sqlerr.New(sqlerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters", n, len(m.Parameters))
 	}
 	if pe, ok := c.srv.cfg.Engine.(ParamExecutor); ok && ps.nParams > 0 && (ps.kind == kindRows || ps.kind == kindCommand) {
-		if vals, ts, ok, err := decodeParams(m, ps); err != nil {
+		p := &portal{stmt: ps, sql: ps.sql, native: true}
+		if vals, ts, ok, err := decodeParams(m, ps, p); err != nil {
 			return err
 		} else if ok {
 			_ = pe
-			c.portals[m.DestinationPortal] = &portal{
-				stmt: ps, sql: ps.sql, formats: append([]int16(nil), m.ResultFormatCodes...),
-				native: true, params: vals, paramTypes: ts,
-			}
+			p.params, p.paramTypes = vals, ts
+			p.formats = append(p.formatBuf[:0], m.ResultFormatCodes...)
+			c.portals[m.DestinationPortal] = p
 			c.be.Send(&pgproto3.BindComplete{})
 			return nil
 		}
@@ -460,10 +466,12 @@ func (c *conn) runPortal(ctx context.Context, p *portal) {
 	case kindUser:
 		p.result, p.err = c.userStatement(p.sql)
 	default:
-		var rs []*engine.Result
 		if r, ok := c.lookupFast(p); ok {
-			rs = r
-		} else if p.native {
+			p.result = r // nil when p.err is set
+			break
+		}
+		var rs []*engine.Result
+		if p.native {
 			pe := c.srv.cfg.Engine.(ParamExecutor)
 			rs, p.err = c.runFunc(ctx, p.sql, func(ctx context.Context) ([]*engine.Result, error) {
 				return pe.ExecParams(ctx, c.sess, p.sql, p.params, p.paramTypes)
@@ -495,7 +503,7 @@ func (c *conn) runPortal(ctx context.Context, p *portal) {
 // lookupFast answers a native portal through the engine's PointLooker,
 // when it has one and it knows the statement; ok is false otherwise.
 // p.err holds the statement's error.
-func (c *conn) lookupFast(p *portal) ([]*engine.Result, bool) {
+func (c *conn) lookupFast(p *portal) (*engine.Result, bool) {
 	if !p.native || c.srv.looker == nil {
 		return nil, false
 	}
@@ -509,7 +517,7 @@ func (c *conn) lookupFast(p *portal) ([]*engine.Result, bool) {
 		p.err = err
 		return nil, true
 	}
-	return []*engine.Result{r}, true
+	return r, true
 }
 
 func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
@@ -530,7 +538,7 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	}
 	r := p.result
 	if p.done {
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+		c.commandComplete(r.Tag)
 		return nil
 	}
 	cols := visible(r.Columns)
@@ -547,7 +555,7 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 		return nil
 	}
 	p.done = true
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+	c.commandComplete(r.Tag)
 	return nil
 }
 
