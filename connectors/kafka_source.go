@@ -76,12 +76,8 @@ type kafkaSource struct {
 	encode   string // JSON or CSV
 	csvDelim byte
 	csvHead  bool // CSV: the first message of each partition is a header
-	// valuesOnly: only message values are decoded (no key, header or
-	// timestamp is needed), so values are read into shared arenas instead
-	// of one allocation per message.
-	valuesOnly bool
-	payload    []int
-	include    []Include
+	payload  []int
+	include  []Include
 
 	offsets Offsets // after the last chunk Read returned (and CSV headers)
 	batches chan kafkaBatch
@@ -188,12 +184,8 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.valuesOnly = s.format != format.Upsert
 	for i := range s.include {
 		s.include[i].Kind = strings.ToLower(s.include[i].Kind)
-		if k := s.include[i].Kind; k == "key" || k == "header" || k == "timestamp" {
-			s.valuesOnly = false
-		}
 	}
 	// Build one decoder now so that configuration errors surface at CREATE.
 	if _, err := s.newDecoder(); err != nil {
@@ -493,7 +485,6 @@ func (s *kafkaSource) fetch(ctx context.Context, part int, offset int64, out cha
 		}
 	}
 	defer closeConn()
-	var arena valueArena
 	errs := 0
 	for ctx.Err() == nil {
 		if errs > 0 && !sleepCtx(ctx, kafkaBackoff(errs)) {
@@ -508,13 +499,10 @@ func (s *kafkaSource) fetch(ctx context.Context, part int, offset int64, out cha
 			conn = c
 			stop = context.AfterFunc(ctx, func() { c.Close() })
 		}
-		next, err := s.readBatch(ctx, conn, part, offset, out, &arena)
+		next, err := s.readBatch(ctx, conn, part, offset, out)
 		offset = next
 		switch {
 		case err == nil, errors.Is(err, io.EOF):
-			errs = 0
-		case errors.Is(err, io.ErrShortBuffer):
-			// A value did not fit the arena (which has grown): fetch again.
 			errs = 0
 		case ctx.Err() != nil:
 			return
@@ -553,8 +541,7 @@ func (s *kafkaSource) fetch(ctx context.Context, part int, offset int64, out cha
 // readBatch issues one fetch at offset and forwards its messages; it
 // returns the offset to fetch next and the error that ended the batch
 // (io.EOF when it was read to the end).
-func (s *kafkaSource) readBatch(ctx context.Context, conn *kafka.Conn, part int, offset int64, out chan<- []kafka.Message, arena *valueArena) (int64, error) {
-	start := offset
+func (s *kafkaSource) readBatch(ctx context.Context, conn *kafka.Conn, part int, offset int64, out chan<- []kafka.Message) (int64, error) {
 	if _, err := conn.Seek(offset, kafka.SeekAbsolute|kafka.SeekDontCheck); err != nil {
 		return offset, err
 	}
@@ -584,18 +571,7 @@ func (s *kafkaSource) readBatch(ctx context.Context, conn *kafka.Conn, part int,
 			_ = conn.SetReadDeadline(time.Now().Add(kafkaFetchTimeout))
 		}
 		var m kafka.Message
-		if s.valuesOnly {
-			var v []byte
-			if v, err = arena.read(batch); err != nil {
-				break
-			}
-			// A batch may begin before the requested offset.
-			if m.Offset = batch.Offset() - 1; m.Offset < start {
-				continue
-			}
-			arena.keep(len(v))
-			m.Topic, m.Partition, m.Value = s.topic, part, v
-		} else if m, err = batch.ReadMessage(); err != nil {
+		if m, err = batch.ReadMessage(); err != nil {
 			break
 		}
 		msgs = append(msgs, m)
@@ -615,40 +591,6 @@ func (s *kafkaSource) readBatch(ctx context.Context, conn *kafka.Conn, part int,
 	}
 	return offset, err
 }
-
-// valueArena holds message values read with Batch.Read: values are
-// appended to a large buffer and handed out as sub-slices, which are never
-// written again; a full buffer is replaced (the old one lives on as long as
-// its values do).
-type valueArena struct {
-	buf  []byte
-	size int // capacity of the next buffer
-}
-
-// read reads the next message's value into the free part of the buffer.
-// The value is not kept until keep is called. On io.ErrShortBuffer the
-// batch is unusable; the next buffer is twice as large.
-func (a *valueArena) read(batch *kafka.Batch) ([]byte, error) {
-	if a.size == 0 {
-		a.size = 1 << 20
-	}
-	if cap(a.buf)-len(a.buf) < a.size/16 {
-		a.buf = make([]byte, 0, a.size)
-	}
-	free := a.buf[len(a.buf):cap(a.buf)]
-	n, err := batch.Read(free)
-	if errors.Is(err, io.ErrShortBuffer) {
-		a.size *= 2
-		a.buf = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return free[:n:n], nil
-}
-
-// keep marks the last n bytes read as handed out.
-func (a *valueArena) keep(n int) { a.buf = a.buf[:len(a.buf)+n] }
 
 // msgSlice returns an empty message slice, recycled when one is free.
 func (s *kafkaSource) msgSlice() []kafka.Message {
