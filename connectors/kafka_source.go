@@ -46,8 +46,13 @@ func init() {
 	RegisterSource(Spec{
 		Name:    "kafka",
 		Summary: "Reads a Kafka topic, every partition at explicit offsets (no consumer group); offsets live in Eddy's checkpoints.",
-		Formats: []string{"PLAIN JSON", "UPSERT JSON", "DEBEZIUM JSON"},
+		Formats: []string{"PLAIN JSON", "UPSERT JSON", "DEBEZIUM JSON", "PLAIN CSV"},
 		Options: opts,
+		FormatOptions: []OptionSpec{
+			{Name: "delimiter", Default: ",", Doc: "ENCODE CSV: the field delimiter, one character (`\\t` for a tab)."},
+			{Name: "without_header", Kind: KindBool, Default: "false",
+				Doc: "ENCODE CSV: false takes the first message of each partition as a header naming the fields (kept in the checkpoint); true maps fields to columns by position."},
+		},
 	}, newKafkaSource)
 }
 
@@ -68,10 +73,13 @@ type kafkaSource struct {
 	maxChunk int
 	clientID string
 	format   string
+	encode   string // JSON or CSV
+	csvDelim byte
+	csvHead  bool // CSV: the first message of each partition is a header
 	payload  []int
 	include  []Include
 
-	offsets Offsets // after the last chunk Read returned
+	offsets Offsets // after the last chunk Read returned (and CSV headers)
 	batches chan kafkaBatch
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -83,9 +91,10 @@ type kafkaSource struct {
 }
 
 type kafkaBatch struct {
-	chunk *types.Chunk
-	next  map[int]int64 // partition → next offset
-	err   error
+	chunk   *types.Chunk
+	next    map[int]int64  // partition → next offset
+	headers map[int]string // CSV headers learned from these messages
+	err     error
 }
 
 // legacyFormat maps WITH (format='…') to a FORMAT.
@@ -141,12 +150,31 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	}
 	s.maxChunk = max(int(mc), 1)
 
+	s.encode = "JSON"
 	switch {
 	case cfg.Format.Format != "":
-		if !strings.EqualFold(cfg.Format.Encode, "JSON") {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "kafka source %q: ENCODE %s is not supported (use JSON)", cfg.Name, cfg.Format.Encode)
-		}
 		s.format = strings.ToUpper(cfg.Format.Format)
+		switch enc := strings.ToUpper(cfg.Format.Encode); {
+		case enc == "JSON":
+		case enc == "CSV" && s.format == format.Plain:
+			s.encode = enc
+			d := o.strOr("delimiter", ",")
+			if d == `\t` {
+				d = "\t"
+			}
+			if len(d) != 1 {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "kafka source %q: CSV delimiter must be one character, got %q", cfg.Name, d)
+			}
+			s.csvDelim = d[0]
+			noHeader, err := o.bool("without_header", false)
+			if err != nil {
+				return nil, err
+			}
+			s.csvHead = !noHeader
+		default:
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "kafka source %q: FORMAT %s ENCODE %s is not supported", cfg.Name, s.format, enc).
+				WithHint("Supported: FORMAT PLAIN|UPSERT|DEBEZIUM ENCODE JSON, FORMAT PLAIN ENCODE CSV.")
+		}
 	case o.str("format") != "":
 		s.format = legacyFormat(o.str("format"))
 	default:
@@ -202,11 +230,90 @@ func splitInclude(cfg SourceConfig) ([]Include, []int, error) {
 	return append([]Include(nil), cfg.Include...), payload, nil
 }
 
-func (s *kafkaSource) newDecoder() (*format.JSONDecoder, error) {
-	return format.NewJSONDecoder(s.cfg.Schema, format.JSONOptions{Format: s.format, Columns: s.payload, PK: s.cfg.PK})
+// recordDecoder turns one message into rows.
+type recordDecoder interface {
+	decode(m *kafka.Message) ([]*format.Row, error)
+}
+
+type jsonRecords struct{ dec *format.JSONDecoder }
+
+func (j jsonRecords) decode(m *kafka.Message) ([]*format.Row, error) {
+	return j.dec.Decode(m.Key, m.Value)
+}
+
+// csvRecords decodes CSV messages; with headers, the first message of each
+// partition names the fields of the partition's later messages.
+type csvRecords struct {
+	dec     *format.CSVDecoder
+	header  bool
+	headers map[int]*format.CSVHeader
+	learned map[int]string // headers read since the last take
+}
+
+func (c *csvRecords) decode(m *kafka.Message) ([]*format.Row, error) {
+	if !c.header {
+		return c.dec.Decode(m.Value, nil, 0)
+	}
+	h := c.headers[m.Partition]
+	if h == nil {
+		h, err := c.dec.Header(m.Value)
+		if err != nil {
+			return nil, fmt.Errorf("header: %w", err)
+		}
+		c.headers[m.Partition] = h
+		c.learned[m.Partition] = string(m.Value)
+		// Records after the header line in the same message are rows.
+		return c.dec.Decode(m.Value, h, 1)
+	}
+	return c.dec.Decode(m.Value, h, 0)
+}
+
+// takeHeaders returns the headers learned since the last call (nil if none).
+func takeHeaders(dec recordDecoder) map[int]string {
+	c, ok := dec.(*csvRecords)
+	if !ok || len(c.learned) == 0 {
+		return nil
+	}
+	out := c.learned
+	c.learned = map[int]string{}
+	return out
+}
+
+func (s *kafkaSource) newDecoder() (recordDecoder, error) {
+	if s.encode == "CSV" {
+		dec, err := format.NewCSVDecoder(s.cfg.Schema, format.CSVOptions{Delimiter: s.csvDelim, Columns: s.payload})
+		if err != nil {
+			return nil, err
+		}
+		c := &csvRecords{dec: dec, header: s.csvHead, headers: map[int]*format.CSVHeader{}, learned: map[int]string{}}
+		for k, v := range s.offsets { // headers kept in the checkpoint
+			if ps, ok := strings.CutPrefix(k, csvHeaderKeyPrefix); ok && s.csvHead {
+				p, err := strconv.Atoi(ps)
+				if err != nil {
+					continue
+				}
+				h, err := dec.Header([]byte(v))
+				if err != nil {
+					return nil, fmt.Errorf("stored CSV header of partition %d: %w", p, err)
+				}
+				c.headers[p] = h
+			}
+		}
+		return c, nil
+	}
+	dec, err := format.NewJSONDecoder(s.cfg.Schema, format.JSONOptions{Format: s.format, Columns: s.payload, PK: s.cfg.PK})
+	if err != nil {
+		return nil, err
+	}
+	return jsonRecords{dec}, nil
 }
 
 func partKey(p int) string { return "partition/" + strconv.Itoa(p) }
+
+// csvHeaderKeyPrefix prefixes the offsets entry that keeps a partition's CSV
+// header, so that a restart past the header message still maps fields by
+// name.
+const csvHeaderKeyPrefix = "csv.header/"
 
 // Open resolves the partitions and their start offsets (stored offsets win
 // over scan.startup.mode), then starts one reader per partition and the
@@ -537,7 +644,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // work decodes message slices into chunks of up to maxChunk rows: it blocks
 // for one slice, then takes whatever else is already queued.
-func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-chan []kafka.Message) {
+func (s *kafkaSource) work(ctx context.Context, dec recordDecoder, in <-chan []kafka.Message) {
 	defer s.wg.Done()
 	b := format.NewBuilder(s.cfg.Schema.Types())
 	defer b.Release()
@@ -574,7 +681,7 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 				break
 			}
 		}
-		batch := kafkaBatch{chunk: b.Build(), next: next, err: failErr}
+		batch := kafkaBatch{chunk: b.Build(), next: next, headers: takeHeaders(dec), err: failErr}
 		select {
 		case s.batches <- batch:
 		case <-ctx.Done():
@@ -593,7 +700,7 @@ func (s *kafkaSource) work(ctx context.Context, dec *format.JSONDecoder, in <-ch
 // in next the offset after each decoded message. It returns how many
 // messages it consumed and, under error.policy='fail', the error of the bad
 // message (which is not consumed).
-func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder, msgs []kafka.Message, next map[int]int64) (int, error) {
+func (s *kafkaSource) decodeMessages(dec recordDecoder, b *format.Builder, msgs []kafka.Message, next map[int]int64) (int, error) {
 	var rows, bytes int64
 	part, off := -1, int64(0) // the run of messages of one partition
 	defer func() {
@@ -627,8 +734,8 @@ func (s *kafkaSource) decodeMessages(dec *format.JSONDecoder, b *format.Builder,
 
 // decode appends the rows of one message and returns how many; a bad
 // message is counted and reported, and its error returned.
-func (s *kafkaSource) decode(dec *format.JSONDecoder, b *format.Builder, m *kafka.Message) (int, error) {
-	rows, err := dec.Decode(m.Key, m.Value)
+func (s *kafkaSource) decode(dec recordDecoder, b *format.Builder, m *kafka.Message) (int, error) {
+	rows, err := dec.decode(m)
 	if err != nil {
 		s.bad.Add(1)
 		if s.cfg.Errors != nil {
@@ -714,21 +821,27 @@ func (s *kafkaSource) Read(ctx context.Context) (*types.Chunk, error) {
 				// message, then stop. Offsets stop before the bad message.
 				// (next only covers the messages decoded before it).
 				s.failed = b.err
-				for p, n := range b.next {
-					s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
-				}
+				s.advance(b)
 				if b.chunk != nil {
 					return b.chunk, nil
 				}
 				return nil, b.err
 			}
-			for p, n := range b.next {
-				s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
-			}
+			s.advance(b)
 			if b.chunk != nil {
 				return b.chunk, nil
 			}
 		}
+	}
+}
+
+// advance moves the offsets (and CSV headers) past a batch's messages.
+func (s *kafkaSource) advance(b kafkaBatch) {
+	for p, n := range b.next {
+		s.offsets[partKey(p)] = strconv.FormatInt(n, 10)
+	}
+	for p, h := range b.headers {
+		s.offsets[csvHeaderKeyPrefix+strconv.Itoa(p)] = h
 	}
 }
 
