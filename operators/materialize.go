@@ -2,7 +2,10 @@ package operators
 
 import (
 	"fmt"
+	"math"
 	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
@@ -179,7 +182,7 @@ func dropNoopUpdates(c *types.Chunk) *types.Chunk {
 		if c.Ops[i] != types.UpdateDelete || c.Ops[i+1] != types.UpdateInsert {
 			continue
 		}
-		if owRowsIdentical(c.Row(i), c.Row(i+1)) {
+		if rowsIdenticalAt(c, i, i+1) {
 			if drop == nil {
 				drop = make([]bool, n)
 			}
@@ -201,6 +204,52 @@ func dropNoopUpdates(c *types.Chunk) *types.Chunk {
 		return nil
 	}
 	return b.Build()
+}
+
+// rowsIdenticalAt reports whether rows i and j of c hold identical values
+// (owIdentical per column), reading plain columns in place and stopping at
+// the first difference.
+func rowsIdenticalAt(c *types.Chunk, i, j int) bool {
+	for k, col := range c.Cols {
+		ni, nj := col.IsNull(i), col.IsNull(j)
+		if ni || nj {
+			if ni != nj {
+				return false
+			}
+			continue
+		}
+		switch a := col.(type) {
+		case *array.Int64:
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+		case *array.Int32:
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+		case *array.Int16:
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+		case *array.String:
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+		case *array.Boolean:
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+		case *array.Float64:
+			if math.Float64bits(a.Value(i)) != math.Float64bits(a.Value(j)) {
+				return false
+			}
+		default:
+			if !owIdentical(types.DatumAt(col, c.Types[k], i), types.DatumAt(col, c.Types[k], j)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // sameKey reports whether rows i and j of c have the same primary key.
