@@ -429,10 +429,7 @@ func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan,
 	p = &UpdatePlan{Table: rel}
 	// The new value of each assigned column, as AST (nil: unchanged).
 	values := make([]parser.Expr, len(rel.Schema))
-	for _, a := range stmt.Set {
-		if len(a.Columns) > 0 {
-			failAt(a.Pos, sqlerr.FeatureNotSupported, "multiple-column assignments in UPDATE are not supported")
-		}
+	for _, a := range expandAssignments(b, sc, stmt.Set) {
 		i := rel.Schema.Index(a.Column)
 		if i < 0 || rel.Schema[i].Hidden {
 			failAt(a.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, rel.Name)
@@ -488,6 +485,52 @@ func PlanDelete(cat Catalog, stmt *parser.Delete, alloc IDAlloc) (p *DeletePlan,
 	}
 	p.Filter, p.Key = dmlWhere(b, rel, sc, stmt.Where)
 	return p, nil
+}
+
+// expandAssignments turns the multiple-column assignments of UPDATE SET,
+// (a, b) = (x, y) or ROW(x, y) or (SELECT x, y …), into one assignment per
+// column; a sub-SELECT becomes one scalar subquery per column, each reading
+// its column of the sub-SELECT.
+func expandAssignments(b *binder, sc *scope, set []*parser.Assignment) []*parser.Assignment {
+	var out []*parser.Assignment
+	for _, a := range set {
+		if len(a.Columns) == 0 {
+			out = append(out, a)
+			continue
+		}
+		var vals []parser.Expr
+		switch v := a.Value.(type) {
+		case *parser.RowExpr:
+			vals = v.Elems
+		case *parser.Subquery:
+			bq := b.bindQuery(v.Query, sc, false)
+			n := bq.visible
+			if n != len(a.Columns) {
+				failAt(a.Pos, sqlerr.SyntaxError, "number of columns does not match number of values")
+			}
+			cols := make([]string, n)
+			for i := range cols {
+				cols[i] = fmt.Sprintf("c%d", i+1)
+			}
+			for i := range cols {
+				vals = append(vals, &parser.Subquery{Pos: v.Pos, Query: &parser.Query{Pos: v.Pos, Body: &parser.SelectCore{
+					Pos:   v.Pos,
+					Items: []*parser.SelectItem{{Pos: v.Pos, Expr: &parser.ColumnRef{Pos: v.Pos, Parts: []string{"eddy_multiassign", cols[i]}}}},
+					From: []parser.TableExpr{&parser.DerivedTable{Pos: v.Pos, Query: v.Query,
+						Alias: &parser.Alias{Pos: v.Pos, Name: "eddy_multiassign", Columns: cols}}},
+				}}})
+			}
+		default:
+			failAt(a.Value.Position(), sqlerr.SyntaxError, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
+		}
+		if len(vals) != len(a.Columns) {
+			failAt(a.Pos, sqlerr.SyntaxError, "number of columns does not match number of values")
+		}
+		for i, c := range a.Columns {
+			out = append(out, &parser.Assignment{Pos: a.Pos, Column: c, Value: vals[i]})
+		}
+	}
+	return out
 }
 
 // hasSubquery reports whether an AST expression contains a subquery.
