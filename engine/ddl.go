@@ -240,10 +240,25 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WATERMARK FOR needs an APPEND ONLY table").
 			WithHint("Declare the table APPEND ONLY: late rows are dropped, so updates and deletes could not be applied.").WithPosition(int(st.Watermark.Pos) + 1)
 	}
+	var defaults []parser.Expr
+	for _, c := range st.Columns {
+		if c.Default == nil {
+			continue
+		}
+		if defaults == nil {
+			defaults = make([]parser.Expr, len(schema))
+		}
+		if i := schema.Index(strings.ToLower(c.Name)); i >= 0 {
+			defaults[i] = c.Default
+		}
+	}
+	if err := planner.CheckDefaults(catalogView{e}, name, schema, defaults); err != nil {
+		return nil, err
+	}
 	o, alloc := e.newObject(KindTable, name, text, replay)
 	id := alloc.alloc()
 	layout := types.TableLayout{ID: id, Name: name, Cols: schema.Types(), PK: pk}
-	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly}
+	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly, Defaults: defaults}
 	o.tables = []types.TableLayout{layout}
 	o.src, o.wm = d, wm
 	var wmID uint32

@@ -340,7 +340,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	fill := func(vals []expr.Expr) []expr.Expr {
 		row := make([]expr.Expr, len(visible))
 		for i, v := range visible {
-			row[i] = &expr.Literal{Value: nil, T: rel.Schema[v].Type}
+			row[i] = columnDefault(b, rel, v)
 			for j, t := range targets {
 				if t == v && j < len(vals) {
 					row[i] = vals[j]
@@ -355,6 +355,19 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	} else if v, ok := stmt.Source.Body.(*parser.ValuesClause); ok && stmt.Source.With == nil && len(stmt.Source.OrderBy) == 0 && stmt.Source.Limit == nil && stmt.Source.Offset == nil {
 		ctx := &exprCtx{b: b, sc: &scope{}, clause: "VALUES"}
 		var rows [][]expr.Expr
+		if len(stmt.Columns) == 0 && len(v.Rows) > 0 {
+			// Without a column list, fewer values fill the leading
+			// columns (the rest take their defaults).
+			n := len(v.Rows[0])
+			for _, r := range v.Rows {
+				if len(r) != n {
+					failAt(r[0].Position(), sqlerr.SyntaxError, "VALUES lists must all be the same length")
+				}
+			}
+			if n < len(targets) {
+				targets = targets[:n]
+			}
+		}
 		for _, r := range v.Rows {
 			if len(r) > len(targets) {
 				failAt(r[len(targets)].Position(), sqlerr.SyntaxError, "INSERT has more expressions than target columns")
@@ -366,7 +379,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 			for j, e := range r {
 				col := rel.Schema[targets[j]]
 				if _, ok := e.(*parser.Default); ok {
-					vals[j] = &expr.Literal{Value: nil, T: col.Type}
+					vals[j] = columnDefault(b, rel, targets[j])
 					continue
 				}
 				vals[j] = assignCast(e.Position(), ctx.bind(e), col.Type, col.Name)
@@ -382,6 +395,9 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 		}
 		node = stripHidden(node, src.visible)
 		s := node.Schema()
+		if len(stmt.Columns) == 0 && len(s) < len(targets) {
+			targets = targets[:len(s)]
+		}
 		if len(s) > len(targets) {
 			failAt(stmt.Source.Pos, sqlerr.SyntaxError, "INSERT has more expressions than target columns")
 		}
@@ -397,6 +413,34 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	}
 	ret := bindReturning(b, rel, dmlScope(rel, ""), stmt.Returning)
 	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc), Returning: ret}, nil
+}
+
+// columnDefault binds the value a column takes when INSERT leaves it out or
+// names DEFAULT: its DEFAULT expression converted to its type, else NULL.
+func columnDefault(b *binder, rel *Relation, i int) expr.Expr {
+	col := rel.Schema[i]
+	if i >= len(rel.Defaults) || rel.Defaults[i] == nil {
+		return &expr.Literal{Value: nil, T: col.Type}
+	}
+	d := rel.Defaults[i]
+	ctx := &exprCtx{b: b, sc: &scope{}, clause: "DEFAULT expressions", winErr: "DEFAULT expressions"}
+	if hasSubquery(d) {
+		failAt(d.Position(), sqlerr.FeatureNotSupported, "cannot use subquery in DEFAULT expression")
+	}
+	return assignCast(d.Position(), ctx.bind(d), col.Type, col.Name)
+}
+
+// CheckDefaults checks the DEFAULT expressions of a new table's columns
+// (defaults as in Relation.Defaults): they bind without column references
+// and convert to their column's type.
+func CheckDefaults(cat Catalog, name string, schema types.Schema, defaults []parser.Expr) (err error) {
+	defer catchBindError(&err)
+	rel := &Relation{Name: name, Schema: schema, Defaults: defaults}
+	b := newBinder(cat)
+	for i := range defaults {
+		columnDefault(b, rel, i)
+	}
+	return nil
 }
 
 // dmlScope binds expressions over a table row.
@@ -460,7 +504,7 @@ func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan,
 		}
 		col := rel.Schema[i]
 		if _, ok := v.(*parser.Default); ok {
-			p.Set[i] = &expr.Literal{Value: nil, T: col.Type}
+			p.Set[i] = columnDefault(b, rel, i)
 			continue
 		}
 		p.Set[i] = assignCast(v.Position(), ctx.bind(v), col.Type, col.Name)
@@ -579,6 +623,9 @@ func dmlQuery(b *binder, rel *Relation, table, alias string, from []parser.Table
 				v = ref(c)
 			case *parser.Default:
 				v = &parser.Literal{Pos: pos, Kind: parser.LitNull}
+				if i < len(rel.Defaults) && rel.Defaults[i] != nil {
+					v = rel.Defaults[i]
+				}
 			}
 			core.Items = append(core.Items, &parser.SelectItem{Pos: pos, Expr: v})
 		}
