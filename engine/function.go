@@ -69,14 +69,42 @@ func (e *Engine) registerFunction(ctx context.Context, o *object, f *planner.SQL
 	return &Result{Tag: "CREATE_FUNCTION"}, nil
 }
 
-// dropFunction runs DROP FUNCTION [IF EXISTS] name, … [CASCADE]: every
-// overload of each name goes (argument types after the name are accepted
-// and not used to choose among overloads).
+// dropFunction runs DROP FUNCTION [IF EXISTS] name[(argtypes)], …
+// [CASCADE]: the overload with the given argument types, or every overload
+// of a name given without them.
 func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, error) {
 	res := &Result{Tag: "DROP_FUNCTION"}
-	for _, raw := range st.Names {
+	for k, raw := range st.Names {
 		name := planner.NormalizeName(raw)
 		fns := e.functionsNamed(name)
+		if k < len(st.FuncArgs) && st.FuncArgs[k] != nil {
+			var ts []string
+			for _, tn := range st.FuncArgs[k] {
+				t, err := resolveType(tn)
+				if err != nil {
+					return nil, err
+				}
+				ts = append(ts, t.String())
+			}
+			sig := name + "(" + strings.Join(ts, ",") + ")"
+			var match []*object
+			for _, o := range fns {
+				if o.Name == sig {
+					match = append(match, o)
+				}
+			}
+			if len(match) == 0 {
+				if st.IfExists {
+					res.Notices = append(res.Notices, fmt.Sprintf("function %s(%s) does not exist, skipping", name, strings.Join(ts, ", ")))
+					continue
+				}
+				return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).WithPosition(int(st.Pos) + 1)
+			}
+			fns = match
+		} else if len(fns) > 1 {
+			return nil, sqlerr.New(sqlerr.AmbiguousFunction, "function name %q is not unique", name).
+				WithHint("Specify the argument list to select the function unambiguously.").WithPosition(int(st.Pos) + 1)
+		}
 		if len(fns) == 0 {
 			if st.IfExists {
 				res.Notices = append(res.Notices, fmt.Sprintf("function %s() does not exist, skipping", name))
