@@ -168,7 +168,14 @@ func (b *binder) constInt(e parser.Expr, what string) int64 {
 	if hasColumnRef(x) {
 		failAt(e.Position(), sqlerr.InvalidColumnReference, "argument of %s must not contain variables", what)
 	}
-	x = b.coerce(e.Position(), x, types.Int64, what)
+	if x.Type().IsNumeric() && x.Type() != types.Int64 {
+		// As in Postgres, by assignment: numeric and float values round.
+		c, err := expr.NewCast(x, types.Int64, true)
+		check(e.Position(), err)
+		x = c
+	} else {
+		x = b.coerce(e.Position(), x, types.Int64, what)
+	}
 	v, err := x.EvalRow(&expr.Context{TimeZone: "UTC"}, nil)
 	check(e.Position(), err)
 	if v == nil {
