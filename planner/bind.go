@@ -398,6 +398,7 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 	if len(items) == 0 {
 		return &LogicalValues{Rows: [][]expr.Expr{{}}}, &scope{parent: parent}
 	}
+	items = reassociateLateral(items)
 	node, sc := b.bindTableExpr(items[0], parent)
 	for _, it := range items[1:] {
 		if tf, ok := isSetTableFunc(it); ok {
@@ -667,6 +668,70 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		out.cols = append(out.cols, c)
 	}
 	return node, out
+}
+
+// reassociateLateral rewrites FROM a, (b JOIN LATERAL c) as FROM (a CROSS
+// JOIN b) JOIN LATERAL c, so that lateral items inside a later join tree
+// see the FROM items before it, as in Postgres. It applies when that join
+// tree holds a lateral item (a LATERAL subquery or a function in FROM) and
+// the joins down its left spine are inner, cross or left joins without
+// NATURAL or USING, for which the two forms are equal.
+func reassociateLateral(items []parser.TableExpr) []parser.TableExpr {
+	out := []parser.TableExpr{items[0]}
+	for _, it := range items[1:] {
+		j, ok := it.(*parser.Join)
+		if !ok || !hasLateralItem(j) || !leftSpineReassociable(j) {
+			out = append(out, it)
+			continue
+		}
+		var acc parser.TableExpr = out[0]
+		for _, o := range out[1:] {
+			acc = &parser.Join{Pos: o.Position(), Kind: "CROSS", Left: acc, Right: o}
+		}
+		out = []parser.TableExpr{withLeftmost(j, acc)}
+	}
+	return out
+}
+
+func hasLateralItem(te parser.TableExpr) bool {
+	switch x := te.(type) {
+	case *parser.DerivedTable:
+		return x.Lateral
+	case *parser.TableFunc:
+		_, ok := isSetTableFunc(x)
+		return ok
+	case *parser.Join:
+		return hasLateralItem(x.Left) || hasLateralItem(x.Right)
+	}
+	return false
+}
+
+func leftSpineReassociable(te parser.TableExpr) bool {
+	j, ok := te.(*parser.Join)
+	if !ok {
+		return true
+	}
+	switch j.Kind {
+	case "", "INNER", "CROSS", "LEFT":
+	default:
+		return false
+	}
+	if j.Natural || len(j.Using) > 0 || j.Asof {
+		return false
+	}
+	return leftSpineReassociable(j.Left)
+}
+
+// withLeftmost returns a copy of the join tree te with its leftmost leaf
+// L replaced by acc CROSS JOIN L.
+func withLeftmost(te parser.TableExpr, acc parser.TableExpr) parser.TableExpr {
+	j, ok := te.(*parser.Join)
+	if !ok {
+		return &parser.Join{Pos: te.Position(), Kind: "CROSS", Left: acc, Right: te}
+	}
+	c := *j
+	c.Left = withLeftmost(j.Left, acc)
+	return &c
 }
 
 // bindLateral binds [LEFT] JOIN LATERAL (query) [ON cond] (or a LATERAL
