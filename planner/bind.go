@@ -398,6 +398,7 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 	if len(items) == 0 {
 		return &LogicalValues{Rows: [][]expr.Expr{{}}}, &scope{parent: parent}
 	}
+	checkRefNames(items)
 	items = reassociateLateral(items)
 	node, sc := b.bindTableExpr(items[0], parent)
 	for _, it := range items[1:] {
@@ -668,6 +669,52 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		out.cols = append(out.cols, c)
 	}
 	return node, out
+}
+
+// checkRefNames raises Postgres's 42712 when two items of one FROM clause
+// (join trees included) have the same name: alias, else table name.
+func checkRefNames(items []parser.TableExpr) {
+	seen := map[string]bool{}
+	var walk func(te parser.TableExpr)
+	note := func(pos parser.Pos, name string) {
+		if name == "" {
+			return
+		}
+		if seen[name] {
+			failAt(pos, "42712", "table name %q specified more than once", name)
+		}
+		seen[name] = true
+	}
+	walk = func(te parser.TableExpr) {
+		switch x := te.(type) {
+		case *parser.TableName:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name)
+			} else if len(x.Name) > 0 {
+				note(x.Pos, strings.ToLower(x.Name[len(x.Name)-1]))
+			}
+		case *parser.DerivedTable:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name)
+			}
+		case *parser.TableFunc:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name)
+			}
+		case *parser.ParenTable:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name)
+			} else {
+				walk(x.Table)
+			}
+		case *parser.Join:
+			walk(x.Left)
+			walk(x.Right)
+		}
+	}
+	for _, it := range items {
+		walk(it)
+	}
 }
 
 // reassociateLateral rewrites FROM a, (b JOIN LATERAL c) as FROM (a CROSS

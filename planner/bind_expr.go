@@ -307,7 +307,7 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 			}
 		}
 		if len(found) > 1 {
-			failAt(x.Pos, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", strings.Join(x.Parts, "."))
+			failAt(x.Pos, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", name)
 		}
 		if len(found) == 1 {
 			f := found[0]
