@@ -87,6 +87,9 @@ type binder struct {
 	phs     map[int]expr.Expr // resolved placeholders
 	views   int               // view inlining depth (guards cycles)
 	fnDepth int               // SQL function inlining depth
+	// setOpLeaf is set while binding a SELECT that is an operand of a set
+	// operation: its untyped literal outputs stay untyped.
+	setOpLeaf bool
 }
 
 func newBinder(cat Catalog) *binder {
@@ -307,8 +310,8 @@ func (b *binder) coerce(pos parser.Pos, e expr.Expr, t types.Type, what string) 
 
 // bindSetOp binds UNION, INTERSECT and EXCEPT.
 func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
-	l := b.bindSetExpr(op.Left, parent)
-	r := b.bindSetExpr(op.Right, parent)
+	l := b.bindSetExprLeaf(op.Left, parent)
+	r := b.bindSetExprLeaf(op.Right, parent)
 	ln, rn := stripHidden(l.node, l.visible), stripHidden(r.node, r.visible)
 	if op.Corresponding {
 		ln, rn = b.corresponding(op, ln, rn)
@@ -325,8 +328,16 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 		if t.Kind == types.KindUnknown {
 			t = types.Varchar
 		}
-		lex[i] = b.coerce(op.Left.Position(), lex[i], t, op.Op)
-		rex[i] = b.coerce(op.Right.Position(), rex[i], t, op.Op)
+		// An untyped literal of a SELECT leaf (NULL, 'x') takes the
+		// column's type, as in Postgres.
+		if ls[i].Type.Kind == types.KindUnknown {
+			ln = retypeLiteral(op.Left.Position(), ln, i, t)
+		}
+		if rs[i].Type.Kind == types.KindUnknown {
+			rn = retypeLiteral(op.Right.Position(), rn, i, t)
+		}
+		lex[i] = b.coerce(op.Left.Position(), colRef(i, ln.Schema()[i].Type, ls[i].Name), t, op.Op)
+		rex[i] = b.coerce(op.Right.Position(), colRef(i, rn.Schema()[i].Type, rs[i].Name), t, op.Op)
 		cols[i] = types.Column{Name: ls[i].Name, Type: t}
 	}
 	ln = &LogicalProject{Input: ln, Exprs: lex, Cols: cols}
@@ -373,6 +384,38 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	}
 	failAt(op.Pos, sqlerr.FeatureNotSupported, "set operation %s is not supported", op.Op)
 	return boundQuery{}
+}
+
+// bindSetExprLeaf binds an operand of a set operation; a plain SELECT
+// leaves its untyped literal outputs untyped for the set operation to type.
+func (b *binder) bindSetExprLeaf(s parser.SetExpr, parent *scope) boundQuery {
+	if core, ok := s.(*parser.SelectCore); ok {
+		b.setOpLeaf = true
+		bq, _ := b.bindSelect(core, nil, parent)
+		return bq
+	}
+	return b.bindSetExpr(s, parent)
+}
+
+// retypeLiteral gives column i of a set operation's operand n, an untyped
+// literal of its projection, the type t.
+func retypeLiteral(pos parser.Pos, n Node, i int, t types.Type) Node {
+	p, ok := n.(*LogicalProject)
+	if !ok {
+		failAt(pos, sqlerr.InternalError, "an untyped set-operation column is not a literal")
+	}
+	lit, ok := p.Exprs[i].(*expr.Literal)
+	if !ok {
+		failAt(pos, sqlerr.InternalError, "an untyped set-operation column is not a literal")
+	}
+	c, err := expr.NewCast(lit, t, false)
+	check(pos, err)
+	q := *p
+	q.Exprs = append([]expr.Expr(nil), p.Exprs...)
+	q.Exprs[i] = c
+	q.Cols = append(types.Schema(nil), p.Cols...)
+	q.Cols[i].Type = t
+	return &q
 }
 
 func seq(n int) []int {

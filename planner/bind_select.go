@@ -56,6 +56,8 @@ type pendingSub struct {
 
 // bindSelect binds a SELECT block together with the ORDER BY of its query.
 func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem, parent *scope) (boundQuery, []expr.SortKey) {
+	keepUnknown := b.setOpLeaf && !core.Distinct && len(core.DistinctOn) == 0
+	b.setOpLeaf = false
 	node, sc := b.bindFrom(core.From, parent)
 	if core.Where != nil {
 		node = b.bindWhere(core.Where, node, sc)
@@ -239,7 +241,9 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 	}
 	for i := range outs {
 		outs[i] = b.resolvePH(outs[i])
-		if outs[i].Type().Kind == types.KindUnknown {
+		if _, isLit := outs[i].(*expr.Literal); keepUnknown && isLit && i < visible {
+			// Typed by the set operation (bindSetOp).
+		} else if outs[i].Type().Kind == types.KindUnknown {
 			outs[i] = b.coerce(core.Pos, outs[i], types.Varchar, "SELECT")
 		}
 		cols[i].Type = outs[i].Type()
