@@ -38,9 +38,14 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createSink(ctx, s, st, text, replay)
 	case *parser.CreateFunction:
 		return e.createFunction(ctx, st, text, replay)
+	case *parser.CreateSchema:
+		return e.createSchema(ctx, st, text, replay)
 	case *parser.Drop:
 		if st.Kind == "FUNCTION" {
 			return e.dropFunction(ctx, st)
+		}
+		if st.Kind == "SCHEMA" {
+			return e.dropSchema(ctx, st)
 		}
 		return e.drop(ctx, st)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/eddysql/eddy/parser"
@@ -131,6 +132,100 @@ func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, er
 					res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
 				}
 			}
+		}
+	}
+	if err := e.ddlDone(ctx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// schemaKey is the catalog name of a schema object: it cannot collide with
+// a relation's name (which has no space).
+func schemaKey(name string) string { return "schema " + name }
+
+// createSchema runs CREATE SCHEMA [IF NOT EXISTS] name. A schema is a name
+// space only by convention: its relations are the catalog objects named
+// "name.relation".
+func (e *Engine) createSchema(ctx context.Context, st *parser.CreateSchema, text string, replay *object) (*Result, error) {
+	name := strings.ToLower(st.Name)
+	if name == "public" || name == "pg_catalog" || name == "information_schema" {
+		if st.IfNotExists {
+			return &Result{Tag: "CREATE_SCHEMA", Notices: []string{fmt.Sprintf("schema %q already exists, skipping", name)}}, nil
+		}
+		return nil, sqlerr.New(sqlerr.DuplicateSchema, "schema %q already exists", name).WithPosition(int(st.Pos) + 1)
+	}
+	if replay == nil && e.lookup(schemaKey(name)) != nil {
+		if st.IfNotExists {
+			return &Result{Tag: "CREATE_SCHEMA", Notices: []string{fmt.Sprintf("schema %q already exists, skipping", name)}}, nil
+		}
+		return nil, sqlerr.New(sqlerr.DuplicateSchema, "schema %q already exists", name).WithPosition(int(st.Pos) + 1)
+	}
+	o, _ := e.newObject(KindSchema, schemaKey(name), text, replay)
+	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.ddlDone(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_SCHEMA"}, nil
+}
+
+// dropSchema runs DROP SCHEMA [IF EXISTS] name, … [CASCADE]: with CASCADE
+// the schema's relations (objects named "name.…") and their dependents go
+// too; without it, a schema that holds any is refused.
+func (e *Engine) dropSchema(ctx context.Context, st *parser.Drop) (*Result, error) {
+	res := &Result{Tag: "DROP_SCHEMA"}
+	for _, raw := range st.Names {
+		name := strings.ToLower(raw)
+		o := e.lookup(schemaKey(name))
+		if o == nil {
+			if st.IfExists {
+				res.Notices = append(res.Notices, fmt.Sprintf("schema %q does not exist, skipping", name))
+				continue
+			}
+			return nil, sqlerr.New(sqlerr.UndefinedSchema, "schema %q does not exist", name).WithPosition(int(st.Pos) + 1)
+		}
+		var members []*object
+		e.catMu.RLock()
+		for n, m := range e.objects {
+			if strings.HasPrefix(n, name+".") {
+				members = append(members, m)
+			}
+		}
+		e.catMu.RUnlock()
+		if len(members) > 0 && !st.Cascade {
+			var detail []string
+			for _, m := range members {
+				detail = append(detail, fmt.Sprintf("%s %s depends on schema %s", m.Kind, m.Name, name))
+			}
+			return nil, sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot drop schema %s because other objects depend on it", name).
+				WithDetail(strings.Join(detail, "\n")).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		// Drop the members newest first, each with its dependents.
+		sort.Slice(members, func(i, j int) bool { return members[i].Seq > members[j].Seq })
+		gone := map[string]bool{}
+		for _, m := range members {
+			if gone[m.Name] {
+				continue
+			}
+			for _, d := range append(e.dependents(m.Name), m) {
+				if gone[d.Name] {
+					continue
+				}
+				gone[d.Name] = true
+				if err := e.dropObject(ctx, d); err != nil {
+					return nil, err
+				}
+				res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
+			}
+		}
+		if err := e.dropObject(ctx, o); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.ddlDone(ctx); err != nil {

@@ -63,6 +63,10 @@ type scopeCol struct {
 	hidden   bool // hidden column: resolvable by name, not expanded by *
 	noUnqual bool // a USING/NATURAL input column: only reachable qualified
 	noQual   bool // a merged USING/NATURAL column: only reachable unqualified
+	// schema is the schema of an unaliased table or view reference
+	// ("public" when unqualified), so that schema.table.column resolves;
+	// "" for other columns.
+	schema string
 }
 
 // scope is the set of columns an expression can name, with a link to the
@@ -441,7 +445,7 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 	if len(items) == 0 {
 		return &LogicalValues{Rows: [][]expr.Expr{{}}}, &scope{parent: parent}
 	}
-	checkRefNames(items)
+	b.checkRefNames(items)
 	items = reassociateLateral(items)
 	node, sc := b.bindTableExpr(items[0], parent)
 	for _, it := range items[1:] {
@@ -574,10 +578,26 @@ func (b *binder) bindTableName(t *parser.TableName, parent *scope) (Node, *scope
 		if len(names) == len(n.Schema()) {
 			n = renameCols(n, names)
 		}
-		return n, relationScope(n.Schema(), qual, t.Alias)
+		return n, withSchema(relationScope(n.Schema(), qual, t.Alias), t)
 	}
 	scan := &LogicalScan{Relation: rel, Cols: seq(len(rel.Schema)), Alias: qual, Proctime: t.ForSystemTimeAsOfProctime}
-	return scan, relationScope(scan.Schema(), qual, t.Alias)
+	return scan, withSchema(relationScope(scan.Schema(), qual, t.Alias), t)
+}
+
+// withSchema records the schema of an unaliased table reference in its
+// scope's columns.
+func withSchema(sc *scope, t *parser.TableName) *scope {
+	if t.Alias != nil {
+		return sc
+	}
+	schema := "public"
+	if len(t.Name) > 1 {
+		schema = strings.ToLower(t.Name[len(t.Name)-2])
+	}
+	for i := range sc.cols {
+		sc.cols[i].schema = schema
+	}
+	return sc
 }
 
 // renameCols renames the leading columns of n.
@@ -715,38 +735,45 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 }
 
 // checkRefNames raises Postgres's 42712 when two items of one FROM clause
-// (join trees included) have the same name: alias, else table name.
-func checkRefNames(items []parser.TableExpr) {
-	seen := map[string]bool{}
+// (join trees included) have the same name (alias, else table name),
+// unless both are unaliased tables that are different relations
+// (s1.t, s2.t).
+func (b *binder) checkRefNames(items []parser.TableExpr) {
+	relOf := map[string]string{} // refname -> relation ("" = not an unaliased table)
 	var walk func(te parser.TableExpr)
-	note := func(pos parser.Pos, name string) {
+	note := func(pos parser.Pos, name, rel string) {
 		if name == "" {
 			return
 		}
-		if seen[name] {
+		if prev, ok := relOf[name]; ok && (prev == "" || rel == "" || prev == rel) {
 			failAt(pos, "42712", "table name %q specified more than once", name)
 		}
-		seen[name] = true
+		relOf[name] = rel
 	}
 	walk = func(te parser.TableExpr) {
 		switch x := te.(type) {
 		case *parser.TableName:
 			if x.Alias != nil {
-				note(x.Pos, x.Alias.Name)
+				note(x.Pos, x.Alias.Name, "")
 			} else if len(x.Name) > 0 {
-				note(x.Pos, strings.ToLower(x.Name[len(x.Name)-1]))
+				full := NormalizeName(strings.Join(x.Name, "."))
+				rel := full
+				if len(x.Name) == 1 && b.lookupCTE(full) != nil {
+					rel = ""
+				}
+				note(x.Pos, strings.ToLower(x.Name[len(x.Name)-1]), rel)
 			}
 		case *parser.DerivedTable:
 			if x.Alias != nil {
-				note(x.Pos, x.Alias.Name)
+				note(x.Pos, x.Alias.Name, "")
 			}
 		case *parser.TableFunc:
 			if x.Alias != nil {
-				note(x.Pos, x.Alias.Name)
+				note(x.Pos, x.Alias.Name, "")
 			}
 		case *parser.ParenTable:
 			if x.Alias != nil {
-				note(x.Pos, x.Alias.Name)
+				note(x.Pos, x.Alias.Name, "")
 			} else {
 				walk(x.Table)
 			}

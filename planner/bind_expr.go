@@ -290,11 +290,18 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 	if len(x.Parts) > 1 {
 		qual = x.Parts[len(x.Parts)-2]
 	}
+	schemaQual := ""
+	if len(x.Parts) > 2 {
+		schemaQual = strings.ToLower(x.Parts[len(x.Parts)-3])
+	}
 	depth := 0
 	qualSeen := false
 	for sc := c.sc; sc != nil; sc = sc.parent {
 		var found []scopeCol
 		for _, col := range sc.cols {
+			if schemaQual != "" && col.schema != schemaQual {
+				continue // schema.table.column names a table of that schema
+			}
 			if qual != "" {
 				if col.table == qual {
 					qualSeen = true
