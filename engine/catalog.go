@@ -26,6 +26,8 @@ const (
 	// KindFunction is a user-defined SQL function; its object name is its
 	// signature, name(argtypes), so that it never collides with a relation.
 	KindFunction ObjectKind = "function"
+	// KindSchema is a schema; its object name is "schema <name>".
+	KindSchema ObjectKind = "schema"
 )
 
 // object is a catalog entry. The persisted part (exported fields) is the

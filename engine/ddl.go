@@ -38,9 +38,14 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createSink(ctx, s, st, text, replay)
 	case *parser.CreateFunction:
 		return e.createFunction(ctx, st, text, replay)
+	case *parser.CreateSchema:
+		return e.createSchema(ctx, st, text, replay)
 	case *parser.Drop:
 		if st.Kind == "FUNCTION" {
 			return e.dropFunction(ctx, st)
+		}
+		if st.Kind == "SCHEMA" {
+			return e.dropSchema(ctx, st)
 		}
 		return e.drop(ctx, st)
 	}
@@ -240,13 +245,28 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WATERMARK FOR needs an APPEND ONLY table").
 			WithHint("Declare the table APPEND ONLY: late rows are dropped, so updates and deletes could not be applied.").WithPosition(int(st.Watermark.Pos) + 1)
 	}
+	var defaults []parser.Expr
+	for _, c := range st.Columns {
+		if c.Default == nil {
+			continue
+		}
+		if defaults == nil {
+			defaults = make([]parser.Expr, len(schema))
+		}
+		if i := schema.Index(strings.ToLower(c.Name)); i >= 0 {
+			defaults[i] = c.Default
+		}
+	}
+	if err := planner.CheckDefaults(catalogView{e}, name, schema, defaults); err != nil {
+		return nil, err
+	}
 	o, alloc := e.newObject(KindTable, name, text, replay)
 	id := alloc.alloc()
 	layout := types.TableLayout{ID: id, Name: name, Cols: schema.Types(), PK: pk}
 	// An APPEND ONLY table keyed by its hidden row id gets its rows in id
 	// order (the loop assigns the ids): the store packs them in blocks.
 	layout.AppendBlocks = st.AppendOnly && len(pk) == 1 && schema[pk[0]].Hidden && schema[pk[0]].Name == RowIDColumn
-	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly}
+	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly, Defaults: defaults}
 	o.tables = []types.TableLayout{layout}
 	o.src, o.wm = d, wm
 	var wmID uint32

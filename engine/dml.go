@@ -500,6 +500,11 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 			return nil, 0, false
 		}
 	}
+	for _, d := range rel.Defaults {
+		if d != nil {
+			return nil, 0, false // the planner fills in the defaults
+		}
+	}
 	ts := rel.Layout.Cols
 	rowIDCol := rowIDColumn(rel)
 	isKey := make([]bool, len(ts))

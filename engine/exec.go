@@ -100,7 +100,7 @@ func toSQLError(err error) error {
 func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, text string) (*Result, error) {
 	switch st := st.(type) {
 	case *parser.CreateTable, *parser.CreateMaterializedView, *parser.CreateView, *parser.CreateIndex,
-		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.Drop:
+		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.Drop:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:
 		return e.execQuery(ctx, s, rewriteArraySubqueries(st, text))
@@ -133,10 +133,6 @@ func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, 
 		return &Result{Tag: "ROLLBACK", Notices: []string{"transactions are not supported: nothing was rolled back"}}, nil
 	case *parser.Discard:
 		return &Result{Tag: "DISCARD " + st.What}, nil
-	case *parser.CreateSchema:
-		if st.Name == "public" || st.IfNotExists {
-			return &Result{Tag: "CREATE_SCHEMA"}, nil
-		}
 	case *parser.CreateDatabase:
 		if st.Name == "dev" && st.IfNotExists {
 			return &Result{Tag: "CREATE_DATABASE"}, nil

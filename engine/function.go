@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/eddysql/eddy/parser"
@@ -69,14 +70,42 @@ func (e *Engine) registerFunction(ctx context.Context, o *object, f *planner.SQL
 	return &Result{Tag: "CREATE_FUNCTION"}, nil
 }
 
-// dropFunction runs DROP FUNCTION [IF EXISTS] name, … [CASCADE]: every
-// overload of each name goes (argument types after the name are accepted
-// and not used to choose among overloads).
+// dropFunction runs DROP FUNCTION [IF EXISTS] name[(argtypes)], …
+// [CASCADE]: the overload with the given argument types, or every overload
+// of a name given without them.
 func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, error) {
 	res := &Result{Tag: "DROP_FUNCTION"}
-	for _, raw := range st.Names {
+	for k, raw := range st.Names {
 		name := planner.NormalizeName(raw)
 		fns := e.functionsNamed(name)
+		if k < len(st.FuncArgs) && st.FuncArgs[k] != nil {
+			var ts []string
+			for _, tn := range st.FuncArgs[k] {
+				t, err := resolveType(tn)
+				if err != nil {
+					return nil, err
+				}
+				ts = append(ts, t.String())
+			}
+			sig := name + "(" + strings.Join(ts, ",") + ")"
+			var match []*object
+			for _, o := range fns {
+				if o.Name == sig {
+					match = append(match, o)
+				}
+			}
+			if len(match) == 0 {
+				if st.IfExists {
+					res.Notices = append(res.Notices, fmt.Sprintf("function %s(%s) does not exist, skipping", name, strings.Join(ts, ", ")))
+					continue
+				}
+				return nil, sqlerr.New(sqlerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(ts, ", ")).WithPosition(int(st.Pos) + 1)
+			}
+			fns = match
+		} else if len(fns) > 1 {
+			return nil, sqlerr.New(sqlerr.AmbiguousFunction, "function name %q is not unique", name).
+				WithHint("Specify the argument list to select the function unambiguously.").WithPosition(int(st.Pos) + 1)
+		}
 		if len(fns) == 0 {
 			if st.IfExists {
 				res.Notices = append(res.Notices, fmt.Sprintf("function %s() does not exist, skipping", name))
@@ -103,6 +132,100 @@ func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, er
 					res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
 				}
 			}
+		}
+	}
+	if err := e.ddlDone(ctx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// schemaKey is the catalog name of a schema object: it cannot collide with
+// a relation's name (which has no space).
+func schemaKey(name string) string { return "schema " + name }
+
+// createSchema runs CREATE SCHEMA [IF NOT EXISTS] name. A schema is a name
+// space only by convention: its relations are the catalog objects named
+// "name.relation".
+func (e *Engine) createSchema(ctx context.Context, st *parser.CreateSchema, text string, replay *object) (*Result, error) {
+	name := strings.ToLower(st.Name)
+	if name == "public" || name == "pg_catalog" || name == "information_schema" {
+		if st.IfNotExists {
+			return &Result{Tag: "CREATE_SCHEMA", Notices: []string{fmt.Sprintf("schema %q already exists, skipping", name)}}, nil
+		}
+		return nil, sqlerr.New(sqlerr.DuplicateSchema, "schema %q already exists", name).WithPosition(int(st.Pos) + 1)
+	}
+	if replay == nil && e.lookup(schemaKey(name)) != nil {
+		if st.IfNotExists {
+			return &Result{Tag: "CREATE_SCHEMA", Notices: []string{fmt.Sprintf("schema %q already exists, skipping", name)}}, nil
+		}
+		return nil, sqlerr.New(sqlerr.DuplicateSchema, "schema %q already exists", name).WithPosition(int(st.Pos) + 1)
+	}
+	o, _ := e.newObject(KindSchema, schemaKey(name), text, replay)
+	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+		return nil, err
+	}
+	e.register(o)
+	if replay == nil {
+		if err := e.ddlDone(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE_SCHEMA"}, nil
+}
+
+// dropSchema runs DROP SCHEMA [IF EXISTS] name, … [CASCADE]: with CASCADE
+// the schema's relations (objects named "name.…") and their dependents go
+// too; without it, a schema that holds any is refused.
+func (e *Engine) dropSchema(ctx context.Context, st *parser.Drop) (*Result, error) {
+	res := &Result{Tag: "DROP_SCHEMA"}
+	for _, raw := range st.Names {
+		name := strings.ToLower(raw)
+		o := e.lookup(schemaKey(name))
+		if o == nil {
+			if st.IfExists {
+				res.Notices = append(res.Notices, fmt.Sprintf("schema %q does not exist, skipping", name))
+				continue
+			}
+			return nil, sqlerr.New(sqlerr.UndefinedSchema, "schema %q does not exist", name).WithPosition(int(st.Pos) + 1)
+		}
+		var members []*object
+		e.catMu.RLock()
+		for n, m := range e.objects {
+			if strings.HasPrefix(n, name+".") {
+				members = append(members, m)
+			}
+		}
+		e.catMu.RUnlock()
+		if len(members) > 0 && !st.Cascade {
+			var detail []string
+			for _, m := range members {
+				detail = append(detail, fmt.Sprintf("%s %s depends on schema %s", m.Kind, m.Name, name))
+			}
+			return nil, sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot drop schema %s because other objects depend on it", name).
+				WithDetail(strings.Join(detail, "\n")).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		// Drop the members newest first, each with its dependents.
+		sort.Slice(members, func(i, j int) bool { return members[i].Seq > members[j].Seq })
+		gone := map[string]bool{}
+		for _, m := range members {
+			if gone[m.Name] {
+				continue
+			}
+			for _, d := range append(e.dependents(m.Name), m) {
+				if gone[d.Name] {
+					continue
+				}
+				gone[d.Name] = true
+				if err := e.dropObject(ctx, d); err != nil {
+					return nil, err
+				}
+				res.Notices = append(res.Notices, fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name))
+			}
+		}
+		if err := e.dropObject(ctx, o); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.ddlDone(ctx); err != nil {

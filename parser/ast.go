@@ -697,6 +697,9 @@ type Drop struct {
 	Names    []string
 	IfExists bool
 	Cascade  bool
+	// FuncArgs holds, for DROP FUNCTION/AGGREGATE, the argument types
+	// given after each name (a nil entry: none given); nil otherwise.
+	FuncArgs [][]*TypeName
 }
 
 // Insert is INSERT INTO Table [(Columns)] Source [RETURNING ...]. Source is

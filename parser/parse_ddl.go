@@ -517,21 +517,30 @@ func (p *parser) parseDrop() Statement {
 		}
 	}
 	d.IfExists = p.acceptKw("if", "exists")
-	d.Names = p.objNames()
 	if d.Kind == "FUNCTION" || d.Kind == "AGGREGATE" {
-		if p.isOp("(") {
-			// argument types are accepted and ignored
-			p.next()
-			if !p.isOp(")") {
-				for {
-					p.parseTypeName()
-					if !p.acceptOp(",") {
-						break
+		// name [(argtypes)], …
+		for {
+			d.Names = append(d.Names, p.objName())
+			var args []*TypeName
+			if p.acceptOp("(") {
+				args = []*TypeName{}
+				if !p.isOp(")") {
+					for {
+						args = append(args, p.parseTypeName())
+						if !p.acceptOp(",") {
+							break
+						}
 					}
 				}
+				p.expectOp(")")
 			}
-			p.expectOp(")")
+			d.FuncArgs = append(d.FuncArgs, args)
+			if !p.acceptOp(",") {
+				break
+			}
 		}
+	} else {
+		d.Names = p.objNames()
 	}
 	if p.acceptKw("cascade") {
 		d.Cascade = true

@@ -1172,6 +1172,16 @@ func (w *printer) stmt(s Statement) {
 				w.s(", ")
 			}
 			w.s(quoteName(n))
+			if i < len(s.FuncArgs) && s.FuncArgs[i] != nil {
+				w.s("(")
+				for j, t := range s.FuncArgs[i] {
+					if j > 0 {
+						w.s(", ")
+					}
+					w.typeName(t)
+				}
+				w.s(")")
+			}
 		}
 		if s.Cascade {
 			w.s(" CASCADE")

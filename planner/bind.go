@@ -63,6 +63,10 @@ type scopeCol struct {
 	hidden   bool // hidden column: resolvable by name, not expanded by *
 	noUnqual bool // a USING/NATURAL input column: only reachable qualified
 	noQual   bool // a merged USING/NATURAL column: only reachable unqualified
+	// schema is the schema of an unaliased table or view reference
+	// ("public" when unqualified), so that schema.table.column resolves;
+	// "" for other columns.
+	schema string
 }
 
 // scope is the set of columns an expression can name, with a link to the
@@ -87,6 +91,9 @@ type binder struct {
 	phs     map[int]expr.Expr // resolved placeholders
 	views   int               // view inlining depth (guards cycles)
 	fnDepth int               // SQL function inlining depth
+	// setOpLeaf is set while binding a SELECT that is an operand of a set
+	// operation: its untyped literal outputs stay untyped.
+	setOpLeaf bool
 }
 
 func newBinder(cat Catalog) *binder {
@@ -168,7 +175,14 @@ func (b *binder) constInt(e parser.Expr, what string) int64 {
 	if hasColumnRef(x) {
 		failAt(e.Position(), sqlerr.InvalidColumnReference, "argument of %s must not contain variables", what)
 	}
-	x = b.coerce(e.Position(), x, types.Int64, what)
+	if x.Type().IsNumeric() && x.Type() != types.Int64 {
+		// As in Postgres, by assignment: numeric and float values round.
+		c, err := expr.NewCast(x, types.Int64, true)
+		check(e.Position(), err)
+		x = c
+	} else {
+		x = b.coerce(e.Position(), x, types.Int64, what)
+	}
 	v, err := x.EvalRow(&expr.Context{TimeZone: "UTC"}, nil)
 	check(e.Position(), err)
 	if v == nil {
@@ -300,8 +314,8 @@ func (b *binder) coerce(pos parser.Pos, e expr.Expr, t types.Type, what string) 
 
 // bindSetOp binds UNION, INTERSECT and EXCEPT.
 func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
-	l := b.bindSetExpr(op.Left, parent)
-	r := b.bindSetExpr(op.Right, parent)
+	l := b.bindSetExprLeaf(op.Left, parent)
+	r := b.bindSetExprLeaf(op.Right, parent)
 	ln, rn := stripHidden(l.node, l.visible), stripHidden(r.node, r.visible)
 	if op.Corresponding {
 		ln, rn = b.corresponding(op, ln, rn)
@@ -318,8 +332,16 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 		if t.Kind == types.KindUnknown {
 			t = types.Varchar
 		}
-		lex[i] = b.coerce(op.Left.Position(), lex[i], t, op.Op)
-		rex[i] = b.coerce(op.Right.Position(), rex[i], t, op.Op)
+		// An untyped literal of a SELECT leaf (NULL, 'x') takes the
+		// column's type, as in Postgres.
+		if ls[i].Type.Kind == types.KindUnknown {
+			ln = retypeLiteral(op.Left.Position(), ln, i, t)
+		}
+		if rs[i].Type.Kind == types.KindUnknown {
+			rn = retypeLiteral(op.Right.Position(), rn, i, t)
+		}
+		lex[i] = b.coerce(op.Left.Position(), colRef(i, ln.Schema()[i].Type, ls[i].Name), t, op.Op)
+		rex[i] = b.coerce(op.Right.Position(), colRef(i, rn.Schema()[i].Type, rs[i].Name), t, op.Op)
 		cols[i] = types.Column{Name: ls[i].Name, Type: t}
 	}
 	ln = &LogicalProject{Input: ln, Exprs: lex, Cols: cols}
@@ -368,6 +390,38 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	return boundQuery{}
 }
 
+// bindSetExprLeaf binds an operand of a set operation; a plain SELECT
+// leaves its untyped literal outputs untyped for the set operation to type.
+func (b *binder) bindSetExprLeaf(s parser.SetExpr, parent *scope) boundQuery {
+	if core, ok := s.(*parser.SelectCore); ok {
+		b.setOpLeaf = true
+		bq, _ := b.bindSelect(core, nil, parent)
+		return bq
+	}
+	return b.bindSetExpr(s, parent)
+}
+
+// retypeLiteral gives column i of a set operation's operand n, an untyped
+// literal of its projection, the type t.
+func retypeLiteral(pos parser.Pos, n Node, i int, t types.Type) Node {
+	p, ok := n.(*LogicalProject)
+	if !ok {
+		failAt(pos, sqlerr.InternalError, "an untyped set-operation column is not a literal")
+	}
+	lit, ok := p.Exprs[i].(*expr.Literal)
+	if !ok {
+		failAt(pos, sqlerr.InternalError, "an untyped set-operation column is not a literal")
+	}
+	c, err := expr.NewCast(lit, t, false)
+	check(pos, err)
+	q := *p
+	q.Exprs = append([]expr.Expr(nil), p.Exprs...)
+	q.Exprs[i] = c
+	q.Cols = append(types.Schema(nil), p.Cols...)
+	q.Cols[i].Type = t
+	return &q
+}
+
 func seq(n int) []int {
 	out := make([]int, n)
 	for i := range out {
@@ -391,6 +445,8 @@ func (b *binder) bindFrom(items []parser.TableExpr, parent *scope) (Node, *scope
 	if len(items) == 0 {
 		return &LogicalValues{Rows: [][]expr.Expr{{}}}, &scope{parent: parent}
 	}
+	b.checkRefNames(items)
+	items = reassociateLateral(items)
 	node, sc := b.bindTableExpr(items[0], parent)
 	for _, it := range items[1:] {
 		if tf, ok := isSetTableFunc(it); ok {
@@ -534,10 +590,26 @@ func (b *binder) bindTableName(t *parser.TableName, parent *scope) (Node, *scope
 		if len(names) == len(n.Schema()) {
 			n = renameCols(n, names)
 		}
-		return n, relationScope(n.Schema(), qual, t.Alias)
+		return n, withSchema(relationScope(n.Schema(), qual, t.Alias), t)
 	}
 	scan := &LogicalScan{Relation: rel, Cols: seq(len(rel.Schema)), Alias: qual, Proctime: t.ForSystemTimeAsOfProctime}
-	return scan, relationScope(scan.Schema(), qual, t.Alias)
+	return scan, withSchema(relationScope(scan.Schema(), qual, t.Alias), t)
+}
+
+// withSchema records the schema of an unaliased table reference in its
+// scope's columns.
+func withSchema(sc *scope, t *parser.TableName) *scope {
+	if t.Alias != nil {
+		return sc
+	}
+	schema := "public"
+	if len(t.Name) > 1 {
+		schema = strings.ToLower(t.Name[len(t.Name)-2])
+	}
+	for i := range sc.cols {
+		sc.cols[i].schema = schema
+	}
+	return sc
 }
 
 // renameCols renames the leading columns of n.
@@ -672,6 +744,123 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		out.cols = append(out.cols, c)
 	}
 	return node, out
+}
+
+// checkRefNames raises Postgres's 42712 when two items of one FROM clause
+// (join trees included) have the same name (alias, else table name),
+// unless both are unaliased tables that are different relations
+// (s1.t, s2.t).
+func (b *binder) checkRefNames(items []parser.TableExpr) {
+	relOf := map[string]string{} // refname -> relation ("" = not an unaliased table)
+	var walk func(te parser.TableExpr)
+	note := func(pos parser.Pos, name, rel string) {
+		if name == "" {
+			return
+		}
+		if prev, ok := relOf[name]; ok && (prev == "" || rel == "" || prev == rel) {
+			failAt(pos, "42712", "table name %q specified more than once", name)
+		}
+		relOf[name] = rel
+	}
+	walk = func(te parser.TableExpr) {
+		switch x := te.(type) {
+		case *parser.TableName:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name, "")
+			} else if len(x.Name) > 0 {
+				full := NormalizeName(strings.Join(x.Name, "."))
+				rel := full
+				if len(x.Name) == 1 && b.lookupCTE(full) != nil {
+					rel = ""
+				}
+				note(x.Pos, strings.ToLower(x.Name[len(x.Name)-1]), rel)
+			}
+		case *parser.DerivedTable:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name, "")
+			}
+		case *parser.TableFunc:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name, "")
+			}
+		case *parser.ParenTable:
+			if x.Alias != nil {
+				note(x.Pos, x.Alias.Name, "")
+			} else {
+				walk(x.Table)
+			}
+		case *parser.Join:
+			walk(x.Left)
+			walk(x.Right)
+		}
+	}
+	for _, it := range items {
+		walk(it)
+	}
+}
+
+// reassociateLateral rewrites FROM a, (b JOIN LATERAL c) as FROM (a CROSS
+// JOIN b) JOIN LATERAL c, so that lateral items inside a later join tree
+// see the FROM items before it, as in Postgres. It applies when that join
+// tree holds a lateral item (a LATERAL subquery or a function in FROM) and
+// the joins down its left spine are inner, cross or left joins without
+// NATURAL or USING, for which the two forms are equal.
+func reassociateLateral(items []parser.TableExpr) []parser.TableExpr {
+	out := []parser.TableExpr{items[0]}
+	for _, it := range items[1:] {
+		j, ok := it.(*parser.Join)
+		if !ok || !hasLateralItem(j) || !leftSpineReassociable(j) {
+			out = append(out, it)
+			continue
+		}
+		var acc parser.TableExpr = out[0]
+		for _, o := range out[1:] {
+			acc = &parser.Join{Pos: o.Position(), Kind: "CROSS", Left: acc, Right: o}
+		}
+		out = []parser.TableExpr{withLeftmost(j, acc)}
+	}
+	return out
+}
+
+func hasLateralItem(te parser.TableExpr) bool {
+	switch x := te.(type) {
+	case *parser.DerivedTable:
+		return x.Lateral
+	case *parser.TableFunc:
+		_, ok := isSetTableFunc(x)
+		return ok
+	case *parser.Join:
+		return hasLateralItem(x.Left) || hasLateralItem(x.Right)
+	}
+	return false
+}
+
+func leftSpineReassociable(te parser.TableExpr) bool {
+	j, ok := te.(*parser.Join)
+	if !ok {
+		return true
+	}
+	switch j.Kind {
+	case "", "INNER", "CROSS", "LEFT":
+	default:
+		return false
+	}
+	if j.Natural || len(j.Using) > 0 || j.Asof {
+		return false
+	}
+	return leftSpineReassociable(j.Left)
+}
+
+// withLeftmost returns a copy of the join tree te with its leftmost leaf
+// L replaced by acc CROSS JOIN L.
+func withLeftmost(te parser.TableExpr, acc parser.TableExpr) parser.TableExpr {
+	j, ok := te.(*parser.Join)
+	if !ok {
+		return &parser.Join{Pos: te.Position(), Kind: "CROSS", Left: acc, Right: te}
+	}
+	c := *j
+	c.Left = withLeftmost(j.Left, acc)
+	return &c
 }
 
 // bindLateral binds [LEFT] JOIN LATERAL (query) [ON cond] (or a LATERAL

@@ -113,6 +113,26 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		}
 		return r
 	case *parser.InList:
+		if row, ok := x.Expr.(*parser.RowExpr); ok {
+			// (a, b) IN ((1, 2), …): an OR of row equalities.
+			var r parser.Expr
+			for _, l := range x.List {
+				lr, ok := l.(*parser.RowExpr)
+				if !ok {
+					failAt(l.Position(), sqlerr.SyntaxError, "the items of an IN list compared with a row must be rows")
+				}
+				eq := rowCompare(pos, "=", row, lr)
+				if r == nil {
+					r = eq
+				} else {
+					r = &parser.BinaryExpr{Pos: pos, Op: "OR", Left: r, Right: eq}
+				}
+			}
+			if x.Not {
+				r = &parser.UnaryExpr{Pos: pos, Op: "NOT", Expr: r}
+			}
+			return c.bind(r)
+		}
 		arg := c.bind(x.Expr)
 		list := make([]expr.Expr, len(x.List))
 		for i, l := range x.List {
@@ -276,11 +296,18 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 	if len(x.Parts) > 1 {
 		qual = x.Parts[len(x.Parts)-2]
 	}
+	schemaQual := ""
+	if len(x.Parts) > 2 {
+		schemaQual = strings.ToLower(x.Parts[len(x.Parts)-3])
+	}
 	depth := 0
 	qualSeen := false
 	for sc := c.sc; sc != nil; sc = sc.parent {
 		var found []scopeCol
 		for _, col := range sc.cols {
+			if schemaQual != "" && col.schema != schemaQual {
+				continue // schema.table.column names a table of that schema
+			}
 			if qual != "" {
 				if col.table == qual {
 					qualSeen = true
@@ -293,7 +320,7 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 			}
 		}
 		if len(found) > 1 {
-			failAt(x.Pos, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", strings.Join(x.Parts, "."))
+			failAt(x.Pos, sqlerr.AmbiguousColumn, "column reference %q is ambiguous", name)
 		}
 		if len(found) == 1 {
 			f := found[0]
@@ -330,6 +357,11 @@ func (c *exprCtx) binary(x *parser.BinaryExpr) expr.Expr {
 		}
 		return &expr.Or{Args: []expr.Expr{l, r}}
 	}
+	if lr, ok := x.Left.(*parser.RowExpr); ok {
+		if rr, ok := x.Right.(*parser.RowExpr); ok {
+			return c.bind(rowCompare(x.Pos, x.Op, lr, rr))
+		}
+	}
 	l, r := c.bind(x.Left), c.bind(x.Right)
 	op := strings.ToLower(x.Op)
 	not := false
@@ -350,6 +382,55 @@ func (c *exprCtx) binary(x *parser.BinaryExpr) expr.Expr {
 		return &expr.Not{Arg: res}
 	}
 	return res
+}
+
+// rowCompare rewrites a comparison of two rows as Postgres defines it: =
+// and IS NOT DISTINCT FROM hold when every pair does, <> and IS DISTINCT
+// FROM when some pair does, and <, <=, >, >= compare lexicographically
+// (the first unequal pair decides; NULL when it is NULL).
+func rowCompare(pos parser.Pos, op string, l, r *parser.RowExpr) parser.Expr {
+	if len(l.Elems) != len(r.Elems) {
+		failAt(pos, sqlerr.SyntaxError, "unequal number of entries in row expressions")
+	}
+	if len(l.Elems) == 0 {
+		failAt(pos, sqlerr.FeatureNotSupported, "cannot compare rows of zero length")
+	}
+	bin := func(op string, a, b parser.Expr) parser.Expr {
+		return &parser.BinaryExpr{Pos: pos, Op: op, Left: a, Right: b}
+	}
+	fold := func(join, op string) parser.Expr {
+		var out parser.Expr
+		for i := range l.Elems {
+			c := bin(op, l.Elems[i], r.Elems[i])
+			if out == nil {
+				out = c
+			} else {
+				out = bin(join, out, c)
+			}
+		}
+		return out
+	}
+	switch strings.ToUpper(op) {
+	case "=", "IS NOT DISTINCT FROM":
+		return fold("AND", strings.ToUpper(op))
+	case "<>", "!=", "IS DISTINCT FROM":
+		o := strings.ToUpper(op)
+		if o == "!=" {
+			o = "<>"
+		}
+		return fold("OR", o)
+	case "<", "<=", ">", ">=":
+		strict := op[:1] // the comparison of the leading pairs
+		n := len(l.Elems)
+		out := bin(op, l.Elems[n-1], r.Elems[n-1])
+		for i := n - 2; i >= 0; i-- {
+			out = bin("OR", bin(strict, l.Elems[i], r.Elems[i]),
+				bin("AND", bin("=", l.Elems[i], r.Elems[i]), out))
+		}
+		return out
+	}
+	failAt(pos, sqlerr.FeatureNotSupported, "operator %s is not supported for row comparisons", op)
+	return nil
 }
 
 // aggHook binds, above an aggregation, the expressions that are grouped or

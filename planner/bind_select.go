@@ -56,6 +56,8 @@ type pendingSub struct {
 
 // bindSelect binds a SELECT block together with the ORDER BY of its query.
 func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem, parent *scope) (boundQuery, []expr.SortKey) {
+	keepUnknown := b.setOpLeaf && !core.Distinct && len(core.DistinctOn) == 0
+	b.setOpLeaf = false
 	node, sc := b.bindFrom(core.From, parent)
 	if core.Where != nil {
 		node = b.bindWhere(core.Where, node, sc)
@@ -239,7 +241,9 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 	}
 	for i := range outs {
 		outs[i] = b.resolvePH(outs[i])
-		if outs[i].Type().Kind == types.KindUnknown {
+		if _, isLit := outs[i].(*expr.Literal); keepUnknown && isLit && i < visible {
+			// Typed by the set operation (bindSetOp).
+		} else if outs[i].Type().Kind == types.KindUnknown {
 			outs[i] = b.coerce(core.Pos, outs[i], types.Varchar, "SELECT")
 		}
 		cols[i].Type = outs[i].Type()
@@ -495,8 +499,53 @@ func (a *aggState) groupedColumn(x expr.Expr, c scopeCol, pos parser.Pos) expr.E
 	return nil
 }
 
-// starCols returns the columns * or t.* expands to.
+// starCols returns the columns * or t.* expands to, without those its
+// EXCEPT (…) list names (RisingWave).
 func starCols(sc *scope, it *parser.SelectItem) []scopeCol {
+	out := allStarCols(sc, it)
+	if len(it.Except) == 0 {
+		return out
+	}
+	// EXCEPT is RisingWave's: its errors read as RisingWave's.
+	drop := map[int]bool{}
+	for _, e := range it.Except {
+		cr, ok := e.(*parser.ColumnRef)
+		if !ok {
+			failAt(e.Position(), sqlerr.SyntaxError, "Only support column name in except list")
+		}
+		name := cr.Parts[len(cr.Parts)-1]
+		qual := ""
+		if len(cr.Parts) > 1 {
+			qual = cr.Parts[len(cr.Parts)-2]
+		}
+		var found []scopeCol
+		for _, c := range sc.cols {
+			if c.name == name && ((qual == "" && !c.noUnqual) || (qual != "" && c.table == qual && !c.noQual)) {
+				found = append(found, c)
+			}
+		}
+		if len(found) == 0 {
+			failAt(e.Position(), sqlerr.UndefinedColumn, "Item not found: Invalid column: %s", strings.Join(cr.Parts, "."))
+		}
+		if len(found) > 1 {
+			failAt(e.Position(), sqlerr.AmbiguousColumn, "Ambiguous column name: %s", strings.Join(cr.Parts, "."))
+		}
+		ref := found[0]
+		if drop[ref.idx] {
+			failAt(e.Position(), sqlerr.DuplicateColumn, "Duplicate entry in except list: %s", strings.Join(cr.Parts, "."))
+		}
+		drop[ref.idx] = true
+	}
+	kept := out[:0:0]
+	for _, c := range out {
+		if !drop[c.idx] {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+func allStarCols(sc *scope, it *parser.SelectItem) []scopeCol {
 	var out []scopeCol
 	if it.StarTable == "" {
 		for _, c := range sc.cols {

@@ -60,6 +60,9 @@ type Relation struct {
 	ViewQuery *parser.Query
 	// Watermark is the optional WATERMARK FOR clause of a source.
 	Watermark *Watermark
+	// Defaults holds the DEFAULT expression of each column of a table (nil
+	// when no column has one; nil entries for columns without).
+	Defaults []parser.Expr
 }
 
 // Watermark is a source's WATERMARK FOR Col AS Expr; Expr is evaluated over

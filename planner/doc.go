@@ -20,7 +20,19 @@
 // where their outer references move to the group columns) become scalar
 // applies; EXISTS / IN / ANY / ALL used as values become scalar applies of
 // a "mark" subquery that computes the three-valued result with bool_or
-// (decorrelate.go, markSubquery).
+// (decorrelate.go, markSubquery). LATERAL subqueries in FROM become lateral
+// applies, decorrelated like the others. A scalar subquery that may yield
+// several rows is joined with its row count (per correlation key) and
+// checked: a query raises 21000 "more than one row returned by a subquery
+// used as an expression" as Postgres does; in a materialized view the
+// check's error is a row error, so the outer rows concerned are withheld
+// (never duplicated) until the subquery is back to at most one row.
+// (RisingWave instead refuses such a materialized view; Postgres accepts
+// it and fails at refresh time.) GROUPING SETS, ROLLUP and CUBE expand the
+// aggregation input once per grouping set with a set number that
+// grouping() reads. User-defined SQL functions (SQLFunction) are inlined
+// where they are called: their body is bound with the arguments in place
+// of the parameters, so they cost nothing at run time.
 //
 // The logical plan is plain data. Rules (DefaultRules, see rules.go) are
 // small named rewrites run bottom-up to a fixpoint; each can be disabled

@@ -340,7 +340,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	fill := func(vals []expr.Expr) []expr.Expr {
 		row := make([]expr.Expr, len(visible))
 		for i, v := range visible {
-			row[i] = &expr.Literal{Value: nil, T: rel.Schema[v].Type}
+			row[i] = columnDefault(b, rel, v)
 			for j, t := range targets {
 				if t == v && j < len(vals) {
 					row[i] = vals[j]
@@ -355,6 +355,19 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	} else if v, ok := stmt.Source.Body.(*parser.ValuesClause); ok && stmt.Source.With == nil && len(stmt.Source.OrderBy) == 0 && stmt.Source.Limit == nil && stmt.Source.Offset == nil {
 		ctx := &exprCtx{b: b, sc: &scope{}, clause: "VALUES"}
 		var rows [][]expr.Expr
+		if len(stmt.Columns) == 0 && len(v.Rows) > 0 {
+			// Without a column list, fewer values fill the leading
+			// columns (the rest take their defaults).
+			n := len(v.Rows[0])
+			for _, r := range v.Rows {
+				if len(r) != n {
+					failAt(r[0].Position(), sqlerr.SyntaxError, "VALUES lists must all be the same length")
+				}
+			}
+			if n < len(targets) {
+				targets = targets[:n]
+			}
+		}
 		for _, r := range v.Rows {
 			if len(r) > len(targets) {
 				failAt(r[len(targets)].Position(), sqlerr.SyntaxError, "INSERT has more expressions than target columns")
@@ -366,7 +379,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 			for j, e := range r {
 				col := rel.Schema[targets[j]]
 				if _, ok := e.(*parser.Default); ok {
-					vals[j] = &expr.Literal{Value: nil, T: col.Type}
+					vals[j] = columnDefault(b, rel, targets[j])
 					continue
 				}
 				vals[j] = assignCast(e.Position(), ctx.bind(e), col.Type, col.Name)
@@ -382,6 +395,9 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 		}
 		node = stripHidden(node, src.visible)
 		s := node.Schema()
+		if len(stmt.Columns) == 0 && len(s) < len(targets) {
+			targets = targets[:len(s)]
+		}
 		if len(s) > len(targets) {
 			failAt(stmt.Source.Pos, sqlerr.SyntaxError, "INSERT has more expressions than target columns")
 		}
@@ -397,6 +413,34 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 	}
 	ret := bindReturning(b, rel, dmlScope(rel, ""), stmt.Returning)
 	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc), Returning: ret}, nil
+}
+
+// columnDefault binds the value a column takes when INSERT leaves it out or
+// names DEFAULT: its DEFAULT expression converted to its type, else NULL.
+func columnDefault(b *binder, rel *Relation, i int) expr.Expr {
+	col := rel.Schema[i]
+	if i >= len(rel.Defaults) || rel.Defaults[i] == nil {
+		return &expr.Literal{Value: nil, T: col.Type}
+	}
+	d := rel.Defaults[i]
+	ctx := &exprCtx{b: b, sc: &scope{}, clause: "DEFAULT expressions", winErr: "DEFAULT expressions"}
+	if hasSubquery(d) {
+		failAt(d.Position(), sqlerr.FeatureNotSupported, "cannot use subquery in DEFAULT expression")
+	}
+	return assignCast(d.Position(), ctx.bind(d), col.Type, col.Name)
+}
+
+// CheckDefaults checks the DEFAULT expressions of a new table's columns
+// (defaults as in Relation.Defaults): they bind without column references
+// and convert to their column's type.
+func CheckDefaults(cat Catalog, name string, schema types.Schema, defaults []parser.Expr) (err error) {
+	defer catchBindError(&err)
+	rel := &Relation{Name: name, Schema: schema, Defaults: defaults}
+	b := newBinder(cat)
+	for i := range defaults {
+		columnDefault(b, rel, i)
+	}
+	return nil
 }
 
 // dmlScope binds expressions over a table row.
@@ -429,10 +473,7 @@ func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan,
 	p = &UpdatePlan{Table: rel}
 	// The new value of each assigned column, as AST (nil: unchanged).
 	values := make([]parser.Expr, len(rel.Schema))
-	for _, a := range stmt.Set {
-		if len(a.Columns) > 0 {
-			failAt(a.Pos, sqlerr.FeatureNotSupported, "multiple-column assignments in UPDATE are not supported")
-		}
+	for _, a := range expandAssignments(b, sc, stmt.Set) {
 		i := rel.Schema.Index(a.Column)
 		if i < 0 || rel.Schema[i].Hidden {
 			failAt(a.Pos, sqlerr.UndefinedColumn, "column %q of relation %q does not exist", a.Column, rel.Name)
@@ -463,7 +504,7 @@ func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan,
 		}
 		col := rel.Schema[i]
 		if _, ok := v.(*parser.Default); ok {
-			p.Set[i] = &expr.Literal{Value: nil, T: col.Type}
+			p.Set[i] = columnDefault(b, rel, i)
 			continue
 		}
 		p.Set[i] = assignCast(v.Position(), ctx.bind(v), col.Type, col.Name)
@@ -488,6 +529,52 @@ func PlanDelete(cat Catalog, stmt *parser.Delete, alloc IDAlloc) (p *DeletePlan,
 	}
 	p.Filter, p.Key = dmlWhere(b, rel, sc, stmt.Where)
 	return p, nil
+}
+
+// expandAssignments turns the multiple-column assignments of UPDATE SET,
+// (a, b) = (x, y) or ROW(x, y) or (SELECT x, y …), into one assignment per
+// column; a sub-SELECT becomes one scalar subquery per column, each reading
+// its column of the sub-SELECT.
+func expandAssignments(b *binder, sc *scope, set []*parser.Assignment) []*parser.Assignment {
+	var out []*parser.Assignment
+	for _, a := range set {
+		if len(a.Columns) == 0 {
+			out = append(out, a)
+			continue
+		}
+		var vals []parser.Expr
+		switch v := a.Value.(type) {
+		case *parser.RowExpr:
+			vals = v.Elems
+		case *parser.Subquery:
+			bq := b.bindQuery(v.Query, sc, false)
+			n := bq.visible
+			if n != len(a.Columns) {
+				failAt(a.Pos, sqlerr.SyntaxError, "number of columns does not match number of values")
+			}
+			cols := make([]string, n)
+			for i := range cols {
+				cols[i] = fmt.Sprintf("c%d", i+1)
+			}
+			for i := range cols {
+				vals = append(vals, &parser.Subquery{Pos: v.Pos, Query: &parser.Query{Pos: v.Pos, Body: &parser.SelectCore{
+					Pos:   v.Pos,
+					Items: []*parser.SelectItem{{Pos: v.Pos, Expr: &parser.ColumnRef{Pos: v.Pos, Parts: []string{"eddy_multiassign", cols[i]}}}},
+					From: []parser.TableExpr{&parser.DerivedTable{Pos: v.Pos, Query: v.Query,
+						Alias: &parser.Alias{Pos: v.Pos, Name: "eddy_multiassign", Columns: cols}}},
+				}}})
+			}
+		default:
+			failAt(a.Value.Position(), sqlerr.SyntaxError, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
+		}
+		if len(vals) != len(a.Columns) {
+			failAt(a.Pos, sqlerr.SyntaxError, "number of columns does not match number of values")
+		}
+		for i, c := range a.Columns {
+			out = append(out, &parser.Assignment{Pos: a.Pos, Column: c, Value: vals[i]})
+		}
+	}
+	return out
 }
 
 // hasSubquery reports whether an AST expression contains a subquery.
@@ -536,6 +623,9 @@ func dmlQuery(b *binder, rel *Relation, table, alias string, from []parser.Table
 				v = ref(c)
 			case *parser.Default:
 				v = &parser.Literal{Pos: pos, Kind: parser.LitNull}
+				if i < len(rel.Defaults) && rel.Defaults[i] != nil {
+					v = rel.Defaults[i]
+				}
 			}
 			core.Items = append(core.Items, &parser.SelectItem{Pos: pos, Expr: v})
 		}

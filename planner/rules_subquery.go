@@ -258,14 +258,15 @@ func isScalarAgg(n Node) bool {
 }
 
 // atMostOneRow reports whether a plan provably yields at most one row: an
-// aggregate without GROUP BY, a one-row VALUES, LIMIT 0 or 1, and
-// projections or filters over those.
+// aggregate without GROUP BY, a one-row VALUES, LIMIT 0 or 1, a filter
+// pinning a table's whole primary key to constants, and projections or
+// filters over those.
 func atMostOneRow(n Node) bool {
 	switch x := n.(type) {
 	case *LogicalProject:
 		return atMostOneRow(x.Input)
 	case *LogicalFilter:
-		return atMostOneRow(x.Input)
+		return atMostOneRow(x.Input) || pointLookup(x, 0) != nil
 	case *LogicalAgg:
 		return len(x.GroupBy) == 0 || atMostOneRow(x.Input)
 	case *LogicalValues:

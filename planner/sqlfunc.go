@@ -116,23 +116,30 @@ func (c *exprCtx) sqlFunctionCall(pos parser.Pos, x *parser.FuncCall, args []exp
 	if !ok || len(x.Name) > 2 || (len(x.Name) == 2 && !strings.EqualFold(x.Name[0], "public")) {
 		return nil, false
 	}
+	// The candidate with the most exactly matching arguments wins; then
+	// the one taking untyped literals as text (Postgres prefers the string
+	// category for them); then the first signature, for determinism.
 	var best *SQLFunction
-	bestExact := -1
+	bestExact, bestText := -1, -1
 	for _, f := range fc.Functions(funcName(x)) {
 		if len(f.ArgTypes) != len(args) {
 			continue
 		}
-		exact, fits := 0, true
+		exact, text, fits := 0, 0, true
 		for i, a := range args {
 			switch {
 			case a.Type() == f.ArgTypes[i]:
 				exact++
+			case a.Type().Kind == types.KindUnknown && f.ArgTypes[i].Kind == types.KindVarchar:
+				text++
 			case !expr.CanCast(a.Type(), f.ArgTypes[i], false):
 				fits = false
 			}
 		}
-		if fits && exact > bestExact {
-			best, bestExact = f, exact
+		better := exact > bestExact || (exact == bestExact && text > bestText) ||
+			(exact == bestExact && text == bestText && best != nil && f.Signature() < best.Signature())
+		if fits && better {
+			best, bestExact, bestText = f, exact, text
 		}
 	}
 	if best == nil {

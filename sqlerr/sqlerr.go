@@ -45,6 +45,8 @@ const (
 	AmbiguousColumn              = "42702"
 	AmbiguousFunction            = "42725"
 	DuplicateFunction            = "42723"
+	DuplicateSchema              = "42P06"
+	UndefinedSchema              = "3F000"
 	InvalidFunctionDefinition    = "42P13"
 	GroupingError                = "42803"
 	WindowingError               = "42P20"
