@@ -158,6 +158,21 @@ func (e *Engine) persist(o *object, replay *object) {
 	}
 }
 
+// addCatalogObject stores a new catalog object that has no dataflow of its
+// own (function, schema, index, source): the entry is staged on the loop,
+// the object becomes visible to lookups, and a new object (not a replay)
+// is made durable before the statement returns.
+func (e *Engine) addCatalogObject(ctx context.Context, o *object, replay *object) error {
+	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+		return err
+	}
+	e.register(o)
+	if replay == nil {
+		return e.ddlDone(ctx)
+	}
+	return nil
+}
+
 // ddlDone ends a DDL statement: with a data directory, a checkpoint makes
 // the catalog change durable; in memory there is nothing to wait for (the
 // next barrier seals it).
@@ -412,14 +427,8 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 	}
 	o, _ := e.newObject(KindIndex, name, text, replay)
 	o.On = table
-	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+	if err := e.addCatalogObject(ctx, o, replay); err != nil {
 		return nil, err
-	}
-	e.register(o)
-	if replay == nil {
-		if err := e.ddlDone(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return &Result{Tag: "CREATE_INDEX", Notices: []string{fmt.Sprintf("index %q is accepted but not used: queries scan %q (primary-key lookups are fast already)", name, table)}}, nil
 }

@@ -58,14 +58,8 @@ func (e *Engine) registerFunction(ctx context.Context, o *object, f *planner.SQL
 			break
 		}
 	}
-	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+	if err := e.addCatalogObject(ctx, o, replay); err != nil {
 		return nil, err
-	}
-	e.register(o)
-	if replay == nil {
-		if err := e.ddlDone(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return &Result{Tag: "CREATE_FUNCTION"}, nil
 }
@@ -162,14 +156,8 @@ func (e *Engine) createSchema(ctx context.Context, st *parser.CreateSchema, text
 		return nil, sqlerr.New(sqlerr.DuplicateSchema, "schema %q already exists", name).WithPosition(int(st.Pos) + 1)
 	}
 	o, _ := e.newObject(KindSchema, schemaKey(name), text, replay)
-	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+	if err := e.addCatalogObject(ctx, o, replay); err != nil {
 		return nil, err
-	}
-	e.register(o)
-	if replay == nil {
-		if err := e.ddlDone(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return &Result{Tag: "CREATE_SCHEMA"}, nil
 }

@@ -339,14 +339,8 @@ func (e *Engine) createSource(ctx context.Context, st *parser.CreateSource, text
 	if wm != nil {
 		o.rel.Watermark = &planner.Watermark{Col: wm.col, Expr: wm.expr}
 	}
-	if err := e.onLoop(ctx, func() error { e.persist(o, replay); return nil }); err != nil {
+	if err := e.addCatalogObject(ctx, o, replay); err != nil {
 		return nil, err
-	}
-	e.register(o)
-	if replay == nil {
-		if err := e.ddlDone(ctx); err != nil {
-			return nil, err
-		}
 	}
 	return &Result{Tag: "CREATE_SOURCE"}, nil
 }

@@ -439,41 +439,13 @@ func formatTemplate(tm *fmtTm, f string, interval bool) (string, error) {
 			if tm.mon == 0 {
 				break
 			}
-			s := monthsFull[tm.mon-1]
-			full := strings.EqualFold(n.raw, "month")
-			if !full {
-				s = s[:3]
-			}
-			switch n.raw {
-			case "MONTH", "MON":
-				s = strings.ToUpper(s)
-			case "month", "mon":
-				s = strings.ToLower(s)
-			}
-			if full && !n.fm && !n.tm {
-				s = padRightTo(s, 9)
-			}
-			b.WriteString(s)
+			b.WriteString(nameField(monthsFull[tm.mon-1], n.raw, "month", n.fm || n.tm))
 		case "DAY", "Day", "day", "DY", "Dy", "dy":
 			if interval {
 				return "", errInterval()
 			}
 			isNum = false
-			s := daysFull[tm.wday]
-			full := strings.EqualFold(n.raw, "day")
-			if !full {
-				s = s[:3]
-			}
-			switch n.raw {
-			case "DAY", "DY":
-				s = strings.ToUpper(s)
-			case "day", "dy":
-				s = strings.ToLower(s)
-			}
-			if full && !n.fm && !n.tm {
-				s = padRightTo(s, 9)
-			}
-			b.WriteString(s)
+			b.WriteString(nameField(daysFull[tm.wday], n.raw, "day", n.fm || n.tm))
 		case "MM", "mm":
 			num = padInt(int64(tm.mon), width(signWidth(tm.mon, 2)))
 		case "DDD", "ddd":
@@ -1306,4 +1278,26 @@ func init() {
 		}
 		return dateFromYMD(y, m, d), nil
 	}))
+}
+
+// nameField formats a month or day name for the template keyword raw
+// (MONTH/Month/month/MON/…, DAY/…/DY/…): the full name when raw spells
+// fullKw in any case, else its first three letters; upper or lower case
+// when raw is all one case, capitalised otherwise; a full name is padded
+// to 9 characters unless fill mode (FM/TM) is on.
+func nameField(name, raw, fullKw string, fill bool) string {
+	full := strings.EqualFold(raw, fullKw)
+	if !full {
+		name = name[:3]
+	}
+	switch raw {
+	case strings.ToUpper(raw):
+		name = strings.ToUpper(name)
+	case strings.ToLower(raw):
+		name = strings.ToLower(name)
+	}
+	if full && !fill {
+		name = padRightTo(name, 9)
+	}
+	return name
 }
