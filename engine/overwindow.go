@@ -29,7 +29,7 @@ func buildOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWi
 func newOverWindow(b *builder, n *planner.StreamOverWindow) (*operators.OverWindow, error) {
 	calls := make([]operators.WindowCall, len(n.Funcs))
 	for i, f := range n.Funcs {
-		c := operators.WindowCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, Filter: -1, Type: f.Type}
+		c := operators.WindowCall{Name: f.Name, Args: f.Args, Distinct: f.Distinct, IgnoreNulls: f.IgnoreNulls, Filter: -1, Type: f.Type}
 		if (f.Name == "lag" || f.Name == "lead") && len(f.Args) == 1 {
 			c.Offset = 1
 		}

@@ -672,7 +672,7 @@ func (c *exprCtx) windowCall(x *parser.FuncCall) expr.Expr {
 	inner := *c
 	inner.win = nil
 	inner.winErr = "window function calls"
-	call := winCall{name: name, distinct: x.Distinct}
+	call := winCall{name: name, distinct: x.Distinct, ignoreNul: x.IgnoreNulls}
 	var argTypes []types.Type
 	for _, a := range x.Args {
 		e := inner.bind(a)

@@ -32,6 +32,7 @@ type winCall struct {
 	name      string
 	args      []expr.Expr
 	distinct  bool
+	ignoreNul bool // IGNORE NULLS
 	partition []expr.Expr
 	order     []expr.Expr
 	items     []*parser.OrderItem
@@ -730,7 +731,7 @@ func (b *binder) buildWindow(node Node, calls []winCall) Node {
 	funcs := make([]WindowFunc, len(calls))
 	names := make([]string, len(calls))
 	for i, c := range calls {
-		f := WindowFunc{Name: c.name, Distinct: c.distinct, Type: c.typ, Frame: c.frame, FrameSpec: c.frameSpec}
+		f := WindowFunc{Name: c.name, Distinct: c.distinct, IgnoreNulls: c.ignoreNul, Type: c.typ, Frame: c.frame, FrameSpec: c.frameSpec}
 		for _, a := range c.args {
 			f.Args = append(f.Args, slot(a))
 		}

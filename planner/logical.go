@@ -138,6 +138,7 @@ type WindowFunc struct {
 	Name        string // row_number, rank, dense_rank, or an aggregate
 	Args        []int
 	Distinct    bool
+	IgnoreNulls bool // lag/lead/first_value/last_value/nth_value … IGNORE NULLS
 	PartitionBy []int
 	OrderBy     []expr.SortKey
 	Type        types.Type
