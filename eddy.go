@@ -97,7 +97,7 @@ func (db *DB) Query(ctx context.Context, sql string, args ...any) (*Rows, error)
 		return &Rows{i: -1}, nil
 	}
 	r := rs[len(rs)-1]
-	return &Rows{cols: r.Columns, rows: r.Rows, i: -1}, nil
+	return &Rows{cols: r.Columns, rows: r.Rows, i: -1, sess: db.sess}, nil
 }
 
 // Rows is the result of Query, iterated with Next:
@@ -113,6 +113,7 @@ type Rows struct {
 	rows []types.Row
 	i    int
 	err  error
+	sess *engine.Session // prints timestamptz in the session's TimeZone
 }
 
 // Columns returns the result columns.
@@ -149,9 +150,17 @@ func (r *Rows) Text() []string {
 		if i < len(r.cols) {
 			t = r.cols[i].Type
 		}
-		out[i] = types.FormatTextTyped(v, t)
+		out[i] = r.format(v, t)
 	}
 	return out
+}
+
+// format prints a value as the session that ran the query would.
+func (r *Rows) format(v types.Datum, t types.Type) string {
+	if r.sess != nil {
+		return r.sess.FormatValue(v, t)
+	}
+	return types.FormatTextTyped(v, t)
 }
 
 // All returns every row.
@@ -170,6 +179,10 @@ func (r *Rows) Scan(dest ...any) error {
 		return fmt.Errorf("eddy: Scan expects %d destinations, got %d", len(vals), len(dest))
 	}
 	for i, d := range dest {
+		if p, ok := d.(*string); ok && vals[i] != nil {
+			*p = r.format(vals[i], r.cols[i].Type)
+			continue
+		}
 		if err := scanOne(d, vals[i], r.cols[i].Type); err != nil {
 			return fmt.Errorf("eddy: column %q: %w", r.cols[i].Name, err)
 		}

@@ -273,3 +273,25 @@ func TestWaitFor(t *testing.T) {
 }
 
 var _ = sort.Strings
+
+// TestSessionTimeZone: SET TIME ZONE on a DB changes how its queries read
+// and print timestamptz values (Text and Scan into a string), as in
+// Postgres.
+func TestSessionTimeZone(t *testing.T) {
+	db, _ := eddytest.Open(t)
+	exec(t, db, "SET TIME ZONE 'America/New_York'")
+	rows, err := db.Query(context.Background(), "SELECT '2020-06-01 12:00:00'::timestamptz, '2020-01-15 12:00:00+00'::timestamptz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatal("no row")
+	}
+	if got, want := rows.Text(), []string{"2020-06-01 12:00:00-04", "2020-01-15 07:00:00-05"}; !slices.Equal(got, want) {
+		t.Fatalf("Text() = %q, want %q", got, want)
+	}
+	var a, b string
+	if err := rows.Scan(&a, &b); err != nil || a != "2020-06-01 12:00:00-04" || b != "2020-01-15 07:00:00-05" {
+		t.Fatalf("Scan: %q %q %v", a, b, err)
+	}
+}
