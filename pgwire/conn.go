@@ -33,9 +33,10 @@ var errTerminate = errors.New("terminate")
 
 // conn is one client connection.
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	be  *pgproto3.Backend
+	reportedTZ string // the TimeZone last sent in a ParameterStatus
+	srv        *Server
+	nc         net.Conn
+	be         *pgproto3.Backend
 
 	pid    uint32
 	secret [4]byte
@@ -426,6 +427,14 @@ func (c *conn) readyForQuery() {
 // commandComplete queues CommandComplete with tag (the message and its
 // buffer are the connection's, reused).
 func (c *conn) commandComplete(tag string) {
+	if tag == "SET" {
+		// A changed TimeZone is reported, as Postgres reports GUC_REPORT
+		// settings, so clients print timestamptz values accordingly.
+		if tz := c.sess.TimeZone(); tz != c.reportedTZ {
+			c.reportedTZ = tz
+			c.be.Send(&pgproto3.ParameterStatus{Name: "TimeZone", Value: tz})
+		}
+	}
 	c.cc.CommandTag = append(c.cc.CommandTag[:0], tag...)
 	c.be.Send(&c.cc)
 }
@@ -561,6 +570,7 @@ func parseOptions(s string) map[string]string {
 func (c *conn) parameterStatus(params map[string]string) [][2]string {
 	app := params["application_name"]
 	tz := c.sess.TimeZone()
+	c.reportedTZ = tz
 	return [][2]string{
 		{"server_version", c.srv.cfg.ServerVersion},
 		{"server_encoding", "UTF8"},

@@ -445,3 +445,24 @@ func TestParameterInference(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeZoneReported: SET TIME ZONE is reported to the client in a
+// ParameterStatus, and timestamptz values print in that zone.
+func TestTimeZoneReported(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
+	ctx := context.Background()
+	if got := c.PgConn().ParameterStatus("TimeZone"); got != "UTC" {
+		t.Fatalf("TimeZone at startup %q", got)
+	}
+	if _, err := c.Exec(ctx, "SET TIME ZONE 'Asia/Kolkata'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.PgConn().ParameterStatus("TimeZone"); got != "Asia/Kolkata" {
+		t.Fatalf("TimeZone after SET %q", got)
+	}
+	var s string
+	if err := c.QueryRow(ctx, "SELECT '2020-06-01 03:00:00+00'::timestamptz::text").Scan(&s); err != nil || s != "2020-06-01 08:30:00+05:30" {
+		t.Fatalf("timestamptz as text: %q %v", s, err)
+	}
+}
