@@ -121,7 +121,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 	rt.leaves = b.leaves
 	rt.readers = readers
 	e.opstats.registerJob(o, root, b)
-	e.rels[o.Name] = rt
+	e.setRel(o.Name, rt)
 	for _, r := range readers {
 		r.rt = rt
 		e.startReader(r)

@@ -296,11 +296,11 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		if err != nil {
 			return err
 		}
-		e.rels[name] = rt
+		e.setRel(name, rt)
 		if d != nil {
 			r, err := e.newReader("src/"+name, name, d, rt.input, schema.Types())
 			if err != nil {
-				delete(e.rels, name)
+				e.deleteRel(name)
 				return err
 			}
 			r.rt = rt
@@ -500,7 +500,7 @@ func (e *Engine) dropObject(ctx context.Context, o *object) error {
 	err := e.onLoop(ctx, func() error {
 		if rt := e.rels[o.Name]; rt != nil {
 			e.stopDataflow(rt)
-			delete(e.rels, o.Name)
+			e.deleteRel(o.Name)
 		}
 		if o.Kind == KindSink {
 			e.dropSink(o.Name)

@@ -71,6 +71,12 @@ type Engine struct {
 	visible atomic.Uint64
 	durable atomic.Uint64
 	commits *committer // checkpoints, off the loop
+
+	// relsVer counts changes of rels; relsSorted is rels in creation order
+	// as of relsSortedVer (relsInOrder).
+	relsVer       uint64
+	relsSorted    []*relRuntime
+	relsSortedVer uint64
 	closing bool       // on the loop: the final barrier commits inline
 	visMu   sync.Mutex
 	visCh   chan struct{} // closed and replaced at every new visible epoch
@@ -439,12 +445,28 @@ func (e *Engine) afterDurable(epoch uint64, meta map[string][]byte) {
 }
 
 func (e *Engine) relsInOrder() []*relRuntime {
+	if e.relsSorted != nil && e.relsSortedVer == e.relsVer {
+		return e.relsSorted
+	}
 	out := make([]*relRuntime, 0, len(e.rels))
 	for _, rt := range e.rels {
 		out = append(out, rt)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].obj.Seq < out[j].obj.Seq })
+	e.relsSorted, e.relsSortedVer = out, e.relsVer
 	return out
+}
+
+// setRel and deleteRel change the running dataflows (on the loop); the
+// creation-order list relsInOrder keeps is rebuilt after a change only.
+func (e *Engine) setRel(name string, rt *relRuntime) {
+	e.rels[name] = rt
+	e.relsVer++
+}
+
+func (e *Engine) deleteRel(name string) {
+	delete(e.rels, name)
+	e.relsVer++
 }
 
 func (e *Engine) publishVisible(epoch uint64) {

@@ -106,6 +106,7 @@ func (t *Table) putBlocked(key, val []byte) {
 	}
 	if td.blk == nil {
 		td.blk = &blockBuf{first: string(key), buf: make([]byte, 0, 4096)}
+		t.s.markLocked(td)
 	}
 	td.blk.buf = appendBlockRow(td.blk.buf, key, val)
 	td.blk.n++
@@ -164,6 +165,7 @@ func (t *Table) rewriteBlock(key, val []byte, del bool) {
 		if !del {
 			t.td.mu.Lock()
 			t.td.staged.set(entry{key: ks, val: appendBlockRow(nil, key, val)})
+			t.s.markLocked(t.td)
 			t.td.mu.Unlock()
 		}
 		return
@@ -202,6 +204,7 @@ func (t *Table) rewriteBlock(key, val []byte, del bool) {
 	}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
+	t.s.markLocked(t.td)
 	t.td.mu.Unlock()
 }
 

@@ -53,6 +53,11 @@ type Store struct {
 
 	codecs sync.Map // uint32 → *tableCodec, for Snapshot reads
 
+	// dirty lists the tables written since the last Seal, so that a Seal
+	// looks at those only (an engine holds thousands of idle tables).
+	dirtyMu sync.Mutex
+	dirty   []*tableData
+
 	viewMu    sync.Mutex
 	views     map[*readView]struct{}
 	discardTs uint64
@@ -71,6 +76,7 @@ type tableData struct {
 	// lastKnown says lastKey is up to date with the stored rows (it is
 	// found at the first put after the store opens).
 	lastKnown bool
+	listed    bool // in Store.dirty: the next Seal looks at it
 }
 
 // layer is the immutable write set of one sealed epoch.
@@ -481,6 +487,17 @@ func (s *Store) tableData(id uint32) *tableData {
 	return td
 }
 
+// markLocked lists td for the next Seal (td.mu held).
+func (s *Store) markLocked(td *tableData) {
+	if td.listed {
+		return
+	}
+	td.listed = true
+	s.dirtyMu.Lock()
+	s.dirty = append(s.dirty, td)
+	s.dirtyMu.Unlock()
+}
+
 // Seal makes all staged writes (of every table and the meta space) the
 // immutable layer of epoch. Snapshots at epoch or later see it; Table reads
 // keep seeing it until it is committed. Epochs start at 1 and must
@@ -497,8 +514,14 @@ func (s *Store) sealLocked(epoch uint64) {
 		panic(fmt.Sprintf("state: Seal(%d): epochs must increase (latest sealed %d)", epoch, s.lastSealed))
 	}
 	ly := &layer{epoch: epoch, tables: map[uint32]*tableLayer{}}
-	for id, td := range s.tables {
+	s.dirtyMu.Lock()
+	list := s.dirty
+	s.dirty = nil
+	s.dirtyMu.Unlock()
+	for _, td := range list {
+		id := td.id
 		td.mu.Lock()
+		td.listed = false
 		td.flushBlockLocked()
 		if td.staged.n > 0 || td.dropped {
 			ly.tables[id] = &tableLayer{entries: td.staged.entries(), dropped: td.dropped}
@@ -705,6 +728,7 @@ func (s *Store) DropTable(id uint32) error {
 	td.mu.Lock()
 	td.staged = newSkiplist()
 	td.dropped = true
+	s.markLocked(td)
 	td.blk, td.lastKey, td.lastKnown = nil, "", true
 	td.mu.Unlock()
 	return nil
@@ -716,6 +740,7 @@ func (s *Store) PutMeta(key string, value []byte) {
 	td := s.tableData(metaID)
 	td.mu.Lock()
 	td.staged.set(entry{key: metaKey(key), val: append([]byte{}, value...)})
+	s.markLocked(td)
 	td.mu.Unlock()
 }
 
@@ -724,6 +749,7 @@ func (s *Store) DeleteMeta(key string) {
 	td := s.tableData(metaID)
 	td.mu.Lock()
 	td.staged.set(entry{key: metaKey(key), del: true})
+	s.markLocked(td)
 	td.mu.Unlock()
 }
 

@@ -153,6 +153,7 @@ func (t *Table) Put(row types.Row) {
 	e := entry{key: bytesToString(t.tc.rowKey(row)), val: t.tc.value(row)}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
+	t.s.markLocked(t.td)
 	t.td.mu.Unlock()
 }
 
@@ -166,6 +167,7 @@ func (t *Table) Delete(pk types.Row) {
 	e := entry{key: bytesToString(t.tc.pkKey(pk)), del: true}
 	t.td.mu.Lock()
 	t.td.staged.set(e)
+	t.s.markLocked(t.td)
 	t.td.mu.Unlock()
 }
 
