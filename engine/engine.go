@@ -77,9 +77,9 @@ type Engine struct {
 	relsVer       uint64
 	relsSorted    []*relRuntime
 	relsSortedVer uint64
-	closing bool       // on the loop: the final barrier commits inline
-	visMu   sync.Mutex
-	visCh   chan struct{} // closed and replaced at every new visible epoch
+	closing       bool // on the loop: the final barrier commits inline
+	visMu         sync.Mutex
+	visCh         chan struct{} // closed and replaced at every new visible epoch
 
 	// Catalog: catMu guards objects; ddlMu serialises DDL (and nextID, seq).
 	catMu   sync.RWMutex

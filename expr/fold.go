@@ -49,8 +49,22 @@ func FoldValue(x Expr) (v types.Datum, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if !sameInOtherZones(v, func(c *Context) (types.Datum, error) { return x.EvalRow(c, nil) }) {
+	if touchesTimestamptz(x) && !sameInOtherZones(v, func(c *Context) (types.Datum, error) { return x.EvalRow(c, nil) }) {
 		return nil, false, nil
 	}
 	return v, true, nil
+}
+
+// touchesTimestamptz reports whether x or any subexpression is of type
+// timestamptz: only those can depend on the session time zone.
+func touchesTimestamptz(x Expr) bool {
+	if x.Type().Kind == types.KindTimestamptz {
+		return true
+	}
+	for _, c := range Children(x) {
+		if touchesTimestamptz(c) {
+			return true
+		}
+	}
+	return false
 }

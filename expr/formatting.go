@@ -738,6 +738,17 @@ func errNoMatch(s string, n fmtNode) error {
 }
 
 // setField records a parsed field, rejecting a conflicting second value.
+// nameField reads one of words (a month or day name) at the front of *s
+// into dst as its 1-based position.
+func (fc *fromChar) nameField(s *string, words []string, dst *int, n fmtNode) error {
+	idx, l := seqSearch(*s, words)
+	if idx < 0 {
+		return errNoMatch(*s, n)
+	}
+	*s = (*s)[l:]
+	return fc.setField(dst, idx+1, n)
+}
+
 func (fc *fromChar) setField(dst *int, v int, n fmtNode) error {
 	if *dst != 0 && *dst != v {
 		return errFormat("conflicting values for \"%s\" field in formatting string", n.raw).
@@ -920,31 +931,15 @@ func (fc *fromChar) field(s *string, nodes []fmtNode, i int, fx *bool, extraSkip
 	case "MONTH", "MON":
 		words := monthsFull
 		if strings.ToUpper(n.raw) == "MON" {
-			words = make([]string, 12)
-			for k, m := range monthsFull {
-				words[k] = m[:3]
-			}
+			words = monthsAbbrev
 		}
-		idx, l := seqSearch(*s, words)
-		if idx < 0 {
-			return errNoMatch(*s, n)
-		}
-		*s = (*s)[l:]
-		return fc.setField(&fc.mm, idx+1, n)
+		return fc.nameField(s, words, &fc.mm, n)
 	case "DAY", "DY":
 		words := daysFull
 		if strings.ToUpper(n.raw) == "DY" {
-			words = make([]string, 7)
-			for k, d := range daysFull {
-				words[k] = d[:3]
-			}
+			words = daysAbbrev
 		}
-		idx, l := seqSearch(*s, words)
-		if idx < 0 {
-			return errNoMatch(*s, n)
-		}
-		*s = (*s)[l:]
-		return fc.setField(&fc.d, idx+1, n)
+		return fc.nameField(s, words, &fc.d, n)
 	case "MM":
 		_, err := intField(&fc.mm, 2)
 		return err
@@ -1300,4 +1295,18 @@ func nameField(name, raw, fullKw string, fill bool) string {
 		name = padRightTo(name, 9)
 	}
 	return name
+}
+
+// monthsAbbrev and daysAbbrev are the three-letter names MON and DY read.
+var (
+	monthsAbbrev = abbreviate(monthsFull)
+	daysAbbrev   = abbreviate(daysFull)
+)
+
+func abbreviate(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n[:3]
+	}
+	return out
 }
