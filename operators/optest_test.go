@@ -529,6 +529,39 @@ func (h *harness) take() zset.ZSet {
 	return z
 }
 
+// takeKeyed applies the output changes since the last take, in order, to m,
+// a view keyed by the output columns key (as a materialized view with that
+// primary key applies them), and returns them as a Z-set as take does. It
+// fails the test when the order is wrong for a keyed consumer: a delete of
+// a key that is absent or holds another row, or an insert of a key that is
+// present.
+func (h *harness) takeKeyed(key []int, m map[string]types.Row) zset.ZSet {
+	h.t.Helper()
+	z := zset.New()
+	for _, c := range h.out.Chunks {
+		for i := 0; i < c.NumRows(); i++ {
+			r := c.Row(i)
+			k := fmt.Sprint(r.Project(key))
+			old, ok := m[k]
+			if c.Ops[i].IsInsert() {
+				if ok {
+					h.t.Fatalf("keyed output: %v %v while key %s holds %v", c.Ops[i], r, k, old)
+				}
+				m[k] = r
+			} else {
+				if !ok || !types.RowsEqual(old, r) {
+					h.t.Fatalf("keyed output: %v %v but key %s holds %v (present %v)", c.Ops[i], r, k, old, ok)
+				}
+				delete(m, k)
+			}
+		}
+		z.AddChunk(c)
+		c.Release()
+	}
+	h.out.Chunks = nil
+	return z
+}
+
 // render prints and clears what the operator emitted (see the file comment).
 func (h *harness) render(raw bool) string {
 	var lines []string

@@ -481,15 +481,19 @@ func (op *GroupTopN) flush() error {
 	if len(op.dirty) == 0 {
 		return nil
 	}
-	b := types.NewChunkBuilder(op.outTypes, 16)
-	defer b.Release()
+	// The old and new selections of every dirty partition are diffed
+	// together: a row that moved to another partition (an UPDATE of a
+	// partition column) must leave before it enters, or as one U-/U+ pair,
+	// never as an insert followed by the delete of the same key.
+	var olds, curs []tnOut
 	for _, key := range op.dirty {
 		p := op.cache[key]
 		sel, end, err := op.currentSelection(p)
 		if err != nil {
 			return err
 		}
-		op.diff(b, p.prev, sel)
+		olds = append(olds, p.prev...)
+		curs = append(curs, sel...)
 		p.prev, p.dirty = nil, false
 		if op.args.AppendOnly && end < len(p.rows) {
 			for _, r := range p.rows[end:] {
@@ -502,6 +506,9 @@ func (op *GroupTopN) flush() error {
 		}
 	}
 	op.dirty = op.dirty[:0]
+	b := types.NewChunkBuilder(op.outTypes, 16)
+	defer b.Release()
+	op.diff(b, olds, curs)
 	return op.Emit(b.Build())
 }
 

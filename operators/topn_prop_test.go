@@ -108,6 +108,7 @@ func TestTopNProperty(t *testing.T) {
 				live := map[int64]types.Row{}
 				nextID := int64(1)
 				got := zset.New()
+				keyed := map[string]types.Row{} // the output applied by stream key (id)
 				for epoch := uint64(1); epoch <= 40; epoch++ {
 					var ops []types.Op
 					var rows []types.Row
@@ -126,7 +127,11 @@ func TestTopNProperty(t *testing.T) {
 								rows = append(rows, old)
 								delete(live, id)
 							} else {
-								nr := types.Row{old[0], id, topnRandV(rng)}
+								part := old[0]
+								if rng.IntN(3) == 0 {
+									part = int64(rng.IntN(3)) // moves to another partition
+								}
+								nr := types.Row{part, id, topnRandV(rng)}
 								ops = append(ops, types.UpdateDelete, types.UpdateInsert)
 								rows = append(rows, old, nr)
 								live[id] = nr
@@ -144,7 +149,7 @@ func TestTopNProperty(t *testing.T) {
 						h.push(0, ch)
 					}
 					h.barrier(epoch)
-					got.AddAll(h.take(), 1)
+					got.AddAll(h.takeKeyed([]int{1}, keyed), 1)
 					var all []types.Row
 					for _, r := range live {
 						all = append(all, r)

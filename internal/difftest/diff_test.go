@@ -15,7 +15,8 @@ import (
 )
 
 // batches returns how many random batches to run: 1,000 by default
-// (the target), DIFFTEST_BATCHES to change it.
+// (the target), DIFFTEST_BATCHES to change it. On a failure,
+// DIFFTEST_DUMP=FILE writes the schema and every statement so far to FILE.
 func batches() int {
 	if s := os.Getenv("DIFFTEST_BATCHES"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil {
@@ -182,6 +183,13 @@ func TestDifferentialPostgres(t *testing.T) {
 			tail := history
 			if len(tail) > 20 {
 				tail = tail[len(tail)-20:]
+			}
+			if path := os.Getenv("DIFFTEST_DUMP"); path != "" {
+				// The whole history, to replay the failure elsewhere.
+				script := strings.Join(append(append([]string{}, Schema...), history...), ";\n") + ";\n"
+				if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+					t.Errorf("DIFFTEST_DUMP: %v", err)
+				}
 			}
 			t.Fatalf("stopping at batch %d; last statements:\n  %s", b, strings.Join(tail, "\n  "))
 		}

@@ -51,6 +51,34 @@ var Queries = []string{
 	"SELECT DISTINCT a, c FROM t1",
 	// Expressions.
 	"SELECT id, CASE WHEN b IS NULL THEN -1 WHEN b > 5 THEN b * 2 ELSE coalesce(a, 0) - b END AS e, c || '!' AS s FROM t1 WHERE b BETWEEN 1 AND 8 OR a IS NULL",
+	// Window functions (each ORDER BY is total where the function needs it).
+	"SELECT id, a, row_number() OVER (PARTITION BY a ORDER BY b, id) AS rn FROM t1",
+	"SELECT * FROM (SELECT id, a, b, rank() OVER (PARTITION BY a ORDER BY b DESC NULLS LAST) AS r FROM t1) x WHERE r <= 2",
+	"SELECT id, a, dense_rank() OVER (PARTITION BY a ORDER BY b) AS dr FROM t1",
+	"SELECT id, lag(b) OVER (PARTITION BY a ORDER BY id) AS pb, lead(c, 1, 'z') OVER (PARTITION BY a ORDER BY id) AS nc FROM t1",
+	"SELECT id, sum(b) OVER (PARTITION BY a ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2 FROM t1",
+	"SELECT id, count(*) OVER (PARTITION BY a) AS n, max(b) OVER (PARTITION BY a ORDER BY id) AS runmax FROM t1",
+	"SELECT id, k, sum(v) OVER (ORDER BY id) AS run FROM t3",
+	"SELECT id, first_value(id) OVER (PARTITION BY a ORDER BY b NULLS FIRST, id) AS f FROM t1",
+	// Top-N and DISTINCT ON.
+	"SELECT DISTINCT ON (a) a, id, b FROM t1 ORDER BY a, b DESC NULLS LAST, id",
+	"SELECT id, b FROM t1 ORDER BY b DESC NULLS LAST, id LIMIT 5",
+	// More aggregates and grouping.
+	"SELECT a, avg(b) AS av, max(b) - min(b) AS spread FROM t1 GROUP BY a",
+	"SELECT a, b, count(*) AS n FROM t1 GROUP BY GROUPING SETS ((a), (b), ())",
+	"SELECT a, count(*) AS n FROM (SELECT DISTINCT a, b FROM t1) s GROUP BY a",
+	"SELECT t1.a, count(t2.id) AS n, coalesce(sum(t2.b), 0) AS s FROM t1 LEFT JOIN t2 ON t1.a = t2.a GROUP BY t1.a",
+	"SELECT k, count(*) AS n, sum(v) AS s, avg(v) AS av FROM t3 GROUP BY k HAVING sum(v) > 0",
+	// CTEs, three-way joins, set operations.
+	"WITH x AS (SELECT a, sum(b) AS s FROM t1 GROUP BY a) SELECT x.a, x.s, t2.id FROM x LEFT JOIN t2 ON x.a = t2.a AND x.s > t2.b",
+	"SELECT t1.id AS i1, t2.id AS i2, t3.id AS i3 FROM t1 JOIN t2 ON t1.a = t2.a JOIN t3 ON t2.b = t3.k",
+	"SELECT a FROM t1 INTERSECT SELECT a FROM t2",
+	"SELECT a FROM t1 EXCEPT SELECT a FROM t2",
+	// Scalar functions and NULL handling.
+	"SELECT id, upper(c) AS u, length(c) AS l, substr(c, 2) AS s, position('1' IN c) AS p FROM t1",
+	"SELECT id, a / NULLIF(b, 0) AS q, a % NULLIF(b, 0) AS m, abs(a - b) AS d, greatest(a, b) AS g, least(a, b) AS l FROM t1",
+	"SELECT id FROM t1 WHERE b = ANY (SELECT b FROM t2 WHERE t2.a = t1.a)",
+	"SELECT id, a FROM t1 WHERE (a, b) IN (SELECT a, b FROM t2)",
 }
 
 // Gen produces random DML batches over a small domain so that keys collide,
