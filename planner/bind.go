@@ -355,9 +355,6 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 		}
 		return boundQuery{node: u, visible: n}
 	case "INTERSECT", "EXCEPT":
-		if op.All {
-			failAt(op.Pos, sqlerr.FeatureNotSupported, "%s ALL is not supported", op.Op)
-		}
 		mark := func(in Node, left bool) Node {
 			ex := identityExprs(in.Schema())
 			one := &expr.Literal{Value: int64(1), T: types.Int32}
@@ -376,6 +373,9 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 			toAggCall(aggSpec{Name: "count", Args: []int{n + 1}, ArgTypes: []types.Type{types.Int32}, Filter: -1, Type: types.Int64}),
 		}}
 		zero := &expr.Literal{Value: int64(0), T: types.Int64}
+		if op.All {
+			return boundQuery{node: b.setOpAll(op, agg, n), visible: n}
+		}
 		lpos := b.resolve(op.Pos, ">", colRef(n, types.Int64, "l"), zero)
 		var rcond expr.Expr
 		if op.Op == "INTERSECT" {
@@ -388,6 +388,29 @@ func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	}
 	failAt(op.Pos, sqlerr.FeatureNotSupported, "set operation %s is not supported", op.Op)
 	return boundQuery{}
+}
+
+// setOpAll finishes INTERSECT ALL and EXCEPT ALL over agg, which counts
+// each distinct row (NULLs equal, as set operations compare) on the left
+// (column n) and on the right (column n+1). A row appears min(l, r) times
+// in INTERSECT ALL and max(l - r, 0) times in EXCEPT ALL, as in Postgres:
+// generate_series(1, times) repeats it, and its ordinal keeps the copies
+// apart in the stream key.
+func (b *binder) setOpAll(op *parser.SetOp, agg Node, n int) Node {
+	l, r := colRef(n, types.Int64, "l"), colRef(n+1, types.Int64, "r")
+	var times expr.Expr
+	if op.Op == "INTERSECT" {
+		e, err := expr.Resolve("least", []expr.Expr{l, r})
+		check(op.Pos, err)
+		times = e
+	} else {
+		times = b.resolve(op.Pos, "-", l, r) // generate_series(1, t ≤ 0) is empty
+	}
+	one := &expr.Literal{Value: int64(1), T: types.Int64}
+	f, err := expr.ResolveSetFunc("generate_series", []expr.Expr{one, times})
+	check(op.Pos, err)
+	ps := &LogicalProjectSet{Input: agg, Funcs: []*expr.SetFunc{f}}
+	return stripHidden(ps, n)
 }
 
 // bindSetExprLeaf binds an operand of a set operation; a plain SELECT

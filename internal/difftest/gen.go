@@ -74,6 +74,8 @@ var Queries = []string{
 	"SELECT t1.id AS i1, t2.id AS i2, t3.id AS i3 FROM t1 JOIN t2 ON t1.a = t2.a JOIN t3 ON t2.b = t3.k",
 	"SELECT a FROM t1 INTERSECT SELECT a FROM t2",
 	"SELECT a FROM t1 EXCEPT SELECT a FROM t2",
+	"SELECT a, b FROM t1 EXCEPT ALL SELECT a, b FROM t2",
+	"SELECT a, c FROM t1 INTERSECT ALL SELECT a, d FROM t2",
 	// Scalar functions and NULL handling.
 	"SELECT id, upper(c) AS u, length(c) AS l, substr(c, 2) AS s, position('1' IN c) AS p FROM t1",
 	"SELECT id, a / NULLIF(b, 0) AS q, a % NULLIF(b, 0) AS m, abs(a - b) AS d, greatest(a, b) AS g, least(a, b) AS l FROM t1",
