@@ -151,7 +151,7 @@ func TestDifferentialPostgres(t *testing.T) {
 				t.Fatalf("batch %d: eddy: %s: %v", b, s, err)
 			}
 		}
-		for _, table := range []string{"t1", "t2", "t3"} {
+		for _, table := range []string{"t1", "t2", "t3", "t4"} {
 			ids, err := pgRows(ctx, conn, "SELECT id FROM "+table)
 			if err != nil {
 				t.Fatal(err)

@@ -15,6 +15,7 @@ var Schema = []string{
 	"CREATE TABLE t1 (id INT PRIMARY KEY, a INT, b INT, c VARCHAR)",
 	"CREATE TABLE t2 (id INT PRIMARY KEY, a INT, b INT, d VARCHAR)",
 	"CREATE TABLE t3 (id INT PRIMARY KEY, k INT, v BIGINT)",
+	"CREATE TABLE t4 (id INT PRIMARY KEY, g INT, n NUMERIC(10,2), ts TIMESTAMP, s TEXT)",
 }
 
 // Queries are the view definitions under test: joins of every kind,
@@ -81,6 +82,15 @@ var Queries = []string{
 	"SELECT id, a / NULLIF(b, 0) AS q, a % NULLIF(b, 0) AS m, abs(a - b) AS d, greatest(a, b) AS g, least(a, b) AS l FROM t1",
 	"SELECT id FROM t1 WHERE b = ANY (SELECT b FROM t2 WHERE t2.a = t1.a)",
 	"SELECT id, a FROM t1 WHERE (a, b) IN (SELECT a, b FROM t2)",
+	// Numeric, timestamps and text (t4).
+	"SELECT g, sum(n) AS s, avg(n) AS av, min(ts) AS first, max(ts) AS last, count(s) AS ns FROM t4 GROUP BY g",
+	"SELECT date_trunc('hour', ts) AS h, count(*) AS c, sum(n) AS total FROM t4 GROUP BY date_trunc('hour', ts)",
+	"SELECT id, n * 3 - 1.5 AS x, round(n / 7, 3) AS r, n::int AS i, extract(dow FROM ts) AS dow, ts + interval '90 minutes' AS later FROM t4",
+	"SELECT id, s, lower(s) || '-' || g AS t, split_part(s, 'b', 1) AS sp, replace(s, 'a', 'A') AS rp FROM t4 WHERE s LIKE '%b%' OR s IS NULL",
+	"SELECT g, string_agg(s, '|' ORDER BY s DESC, id) AS ss, array_agg(n ORDER BY n NULLS FIRST, id) AS ns FROM t4 GROUP BY g",
+	"SELECT t4.id, t1.id AS t1id, t4.n FROM t4 JOIN t1 ON t4.g = t1.a AND t4.n > t1.b",
+	"SELECT id, ts, rank() OVER (PARTITION BY g ORDER BY ts DESC) AS r, sum(n) OVER (PARTITION BY g ORDER BY ts, id) AS run FROM t4",
+	"SELECT g, count(*) AS c FROM t4 WHERE ts >= TIMESTAMP '2024-01-01 06:00' AND ts < TIMESTAMP '2024-01-02' GROUP BY g",
 }
 
 // Gen produces random DML batches over a small domain so that keys collide,
@@ -92,7 +102,7 @@ type Gen struct {
 
 // NewGen returns a generator seeded with seed.
 func NewGen(seed int64) *Gen {
-	return &Gen{r: rand.New(rand.NewSource(seed)), live: map[string]map[int]bool{"t1": {}, "t2": {}, "t3": {}}}
+	return &Gen{r: rand.New(rand.NewSource(seed)), live: map[string]map[int]bool{"t1": {}, "t2": {}, "t3": {}, "t4": {}}}
 }
 
 func (g *Gen) smallInt() string {
@@ -109,8 +119,32 @@ func (g *Gen) str() string {
 	return fmt.Sprintf("'%c%d'", 'a'+rune(g.r.Intn(3)), g.r.Intn(3))
 }
 
+func (g *Gen) numeric() string {
+	if g.r.Intn(8) == 0 {
+		return "NULL"
+	}
+	return fmt.Sprintf("%d.%02d", g.r.Intn(200)-100, g.r.Intn(100))
+}
+
+func (g *Gen) timestamp() string {
+	if g.r.Intn(8) == 0 {
+		return "NULL"
+	}
+	return fmt.Sprintf("'2024-01-%02d %02d:%02d:%02d'", 1+g.r.Intn(3), g.r.Intn(24), g.r.Intn(60), g.r.Intn(60))
+}
+
+func (g *Gen) text() string {
+	if g.r.Intn(8) == 0 {
+		return "NULL"
+	}
+	words := []string{"abc", "bab", "Cab", "b", "", "zz top", "ab ba"}
+	return "'" + words[g.r.Intn(len(words))] + "'"
+}
+
 func (g *Gen) row(table string, id int) string {
 	switch table {
+	case "t4":
+		return fmt.Sprintf("(%d, %s, %s, %s, %s)", id, g.smallInt(), g.numeric(), g.timestamp(), g.text())
 	case "t3":
 		return fmt.Sprintf("(%d, %s, %d)", id, g.smallInt(), g.r.Int63n(1_000_000_000_000)-500_000_000_000)
 	default:
@@ -132,7 +166,7 @@ func (g *Gen) Batch() []string {
 	var out []string
 	n := 1 + g.r.Intn(4)
 	for i := 0; i < n; i++ {
-		table := []string{"t1", "t2", "t3"}[g.r.Intn(3)]
+		table := []string{"t1", "t2", "t3", "t4"}[g.r.Intn(4)]
 		live := g.liveIDs(table)
 		switch k := g.r.Intn(10); {
 		case k < 5 || len(live) == 0:
@@ -150,17 +184,17 @@ func (g *Gen) Batch() []string {
 			}
 		case k < 8:
 			id := live[g.r.Intn(len(live))]
-			if table == "t3" {
+			switch table {
+			case "t4":
+				out = append(out, fmt.Sprintf("UPDATE t4 SET g = %s, n = %s, ts = %s WHERE id = %d", g.smallInt(), g.numeric(), g.timestamp(), id))
+			case "t3":
 				out = append(out, fmt.Sprintf("UPDATE t3 SET k = %s, v = v + 1 WHERE id = %d", g.smallInt(), id))
-			} else {
+			default:
 				out = append(out, fmt.Sprintf("UPDATE %s SET a = %s, b = %s WHERE id = %d", table, g.smallInt(), g.smallInt(), id))
 			}
 		default:
 			if g.r.Intn(4) == 0 {
-				col := "a"
-				if table == "t3" {
-					col = "k"
-				}
+				col := map[string]string{"t1": "a", "t2": "a", "t3": "k", "t4": "g"}[table]
 				v := g.r.Intn(10)
 				out = append(out, fmt.Sprintf("DELETE FROM %s WHERE %s = %d", table, col, v))
 			} else {
