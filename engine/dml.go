@@ -516,6 +516,7 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 	conv := make([]constConv, len(targets))
 	for j, c := range targets {
 		conv[j].t = ts[c]
+		conv[j].mod = rel.Schema[c].Mod
 	}
 	var rowID int64
 	if rowIDCol >= 0 {
@@ -598,14 +599,15 @@ func (e *Engine) restampRowIDs(c *types.Chunk, col int) {
 
 // constConv converts the constant elements of one VALUES column.
 type constConv struct {
-	t types.Type
+	t   types.Type
+	mod types.TypeMod // the column's declared modifier, applied after the cast
 }
 
 // append appends the value of the constant x, converted to the column type,
 // to bl. It reports false when x is not a constant, does not convert
 // cleanly, or is NULL in a key column.
 func (cv *constConv) append(bl array.Builder, x parser.Expr, key bool) bool {
-	if lit, ok := x.(*parser.Literal); ok {
+	if lit, ok := x.(*parser.Literal); ok && !cv.mod.Set {
 		switch lit.Kind {
 		case parser.LitInteger:
 			switch cv.t.Kind {
@@ -656,7 +658,11 @@ func (cv *constConv) append(bl array.Builder, x parser.Expr, key bool) bool {
 	if !ok || (key && c.Value == nil) {
 		return false
 	}
-	types.AppendDatum(bl, cv.t, c.Value)
+	v, err := expr.EnforceTypeMod(c.Value, cv.t, cv.mod, false)
+	if err != nil {
+		return false // the generic path reports it
+	}
+	types.AppendDatum(bl, cv.t, v)
 	return true
 }
 
@@ -696,6 +702,9 @@ func constExpr(x parser.Expr) (*expr.Literal, bool) {
 		}
 		return &expr.Literal{Value: d, T: t}, true
 	case *parser.Cast:
+		if len(x.Type.Args) > 0 {
+			return nil, false // a type modifier: the planner applies it
+		}
 		arg, ok := constExpr(x.Expr)
 		if !ok {
 			return nil, false

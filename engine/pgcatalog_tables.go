@@ -221,7 +221,7 @@ func defineSysTables() {
 				if col.Type.Kind == types.KindArray {
 					ndims = 1
 				}
-				out = append(out, r(c.oid, col.Name, int64(col.Type.OID()), -1, typLen(col.Type), i+1, ndims, -1, -1,
+				out = append(out, r(c.oid, col.Name, int64(col.Type.OID()), -1, typLen(col.Type), i+1, ndims, -1, int64(col.Mod.PG(col.Type)),
 					typLen(col.Type) > 0, "i", "p", "", c.notNull[col.Name], false, false, "", "", false, true, 0, coll, nil, nil, nil))
 			}
 		}

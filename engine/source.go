@@ -364,7 +364,11 @@ func columnsSchema(relName string, cols []*parser.ColumnDef, pkList []string, po
 		if err != nil {
 			return nil, nil, err
 		}
-		schema = append(schema, types.Column{Name: n, Type: t})
+		mod, err := expr.CheckTypeMod(t, c.Type.Args)
+		if err != nil {
+			return nil, nil, sqlerr.As(err).WithPosition(int(c.Type.Pos) + 1)
+		}
+		schema = append(schema, types.Column{Name: n, Type: t, Mod: mod})
 		if c.PrimaryKey {
 			pkNames = append(pkNames, n)
 		}

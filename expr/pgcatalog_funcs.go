@@ -178,7 +178,11 @@ func registerCatalog() {
 		if a[0] == nil {
 			return nil, nil
 		}
-		return FormatType(a[0].(int64)), nil
+		typmod := int64(-1)
+		if a[1] != nil {
+			typmod = a[1].(int64)
+		}
+		return FormatTypeMod(a[0].(int64), int32(typmod)), nil
 	}})
 
 	// Sizes: state lives in one store; relations report 0 bytes.
@@ -230,6 +234,25 @@ func FormatType(oid int64) string {
 		return "???"
 	}
 	return t.String()
+}
+
+// FormatTypeMod is format_type(oid, typmod): the SQL name of a type OID
+// with its modifier, "numeric(10,2)", "character varying(4)",
+// "timestamp(3) without time zone".
+func FormatTypeMod(oid int64, typmod int32) string {
+	name := FormatType(oid)
+	if typmod < 0 || oid < 0 || oid > 1<<32-1 {
+		return name
+	}
+	t, ok := types.TypeByOID(uint32(oid))
+	if !ok || TypeModFunc(t) == "" {
+		return name
+	}
+	suffix := types.TypeModFromPG(t, typmod).Suffix(t)
+	if head, tail, ok := strings.Cut(name, " with"); ok && (t.Kind == types.KindTimestamp || t.Kind == types.KindTimestamptz || t.Kind == types.KindTime) {
+		return head + suffix + " with" + tail
+	}
+	return name + suffix
 }
 
 // SizePretty renders a byte count as pg_size_pretty does.

@@ -62,7 +62,15 @@ func (p *parser) parseTypeName() *TypeName {
 				}
 			}
 		case "timestamp", "time":
-			p.skipPrecision()
+			if p.isOp("(") && p.peekN(1).kind == tInt && p.isOpN(2, ")") {
+				p.next()
+				n, err := strconv.Atoi(p.next().val)
+				if err != nil {
+					p.fail("type modifier out of range")
+				}
+				p.next()
+				tn.Args = append(tn.Args, n)
+			}
 			if p.acceptKw("with", "time", "zone") {
 				if name == "timestamp" {
 					name = "timestamptz"
@@ -97,12 +105,16 @@ func (p *parser) parseTypeName() *TypeName {
 	if p.isOp("(") && !p.half && p.peekN(1).kind == tInt {
 		p.next()
 		for {
+			neg := p.acceptOp("-")
 			it := p.peek()
 			if it.kind != tInt {
 				p.fail("expected an integer")
 			}
 			p.next()
 			n, err := strconv.Atoi(it.val)
+			if neg {
+				n = -n
+			}
 			if err != nil {
 				p.failAt(it.pos, "type modifier out of range")
 			}

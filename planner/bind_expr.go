@@ -175,7 +175,7 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		arg := c.bind(x.Expr)
 		r, err := expr.NewCast(arg, t, true)
 		check(pos, err)
-		return r
+		return typeModCast(x.Type, t, r)
 	case *parser.FuncCall:
 		return c.funcCall(x)
 	case *parser.ArrayLit:
@@ -271,6 +271,19 @@ func (c *exprCtx) literal(x *parser.Literal) expr.Expr {
 // typeOf resolves an AST type name.
 func (c *exprCtx) typeOf(tn *parser.TypeName) types.Type {
 	return typeOf(tn)
+}
+
+// typeModCast applies the modifier of a cast's type name (NUMERIC(10,2),
+// VARCHAR(3)) to the cast value e of type t.
+func typeModCast(tn *parser.TypeName, t types.Type, e expr.Expr) expr.Expr {
+	if len(tn.Args) == 0 || tn.ArrayDims > 0 {
+		return e
+	}
+	m, err := expr.CheckTypeMod(t, tn.Args)
+	check(tn.Pos, err)
+	r, err := expr.ApplyTypeMod(e, t, m, true)
+	check(tn.Pos, err)
+	return r
 }
 
 func typeOf(tn *parser.TypeName) types.Type {

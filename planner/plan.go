@@ -284,8 +284,15 @@ func dmlTarget(cat Catalog, name string, pos parser.Pos, verb string) *Relation 
 }
 
 // assignCast converts e to a column's type with Postgres assignment-cast
-// rules.
-func assignCast(pos parser.Pos, e expr.Expr, t types.Type, col string) expr.Expr {
+// rules, and makes its values conform to the column's type modifier.
+func assignCast(pos parser.Pos, e expr.Expr, col types.Column) expr.Expr {
+	c := assignCastType(pos, e, col.Type, col.Name)
+	m, err := expr.ApplyTypeMod(c, col.Type, col.Mod, false)
+	check(pos, err)
+	return m
+}
+
+func assignCastType(pos parser.Pos, e expr.Expr, t types.Type, col string) expr.Expr {
 	if e.Type() == t {
 		return e
 	}
@@ -382,13 +389,19 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 					vals[j] = columnDefault(b, rel, targets[j])
 					continue
 				}
-				vals[j] = assignCast(e.Position(), ctx.bind(e), col.Type, col.Name)
+				vals[j] = assignCast(e.Position(), ctx.bind(e), col)
 			}
 			rows = append(rows, fill(vals))
 		}
 		bq = boundQuery{node: &LogicalValues{Rows: rows, Cols: cols}, visible: len(cols)}
 	} else {
+		if _, plain := stmt.Source.Body.(*parser.SelectCore); plain && stmt.Source.With == nil {
+			// An untyped literal of the SELECT list (NULL, '1.5') takes
+			// its target column's type, as in Postgres.
+			b.setOpLeaf = true
+		}
 		src := b.bindQuery(stmt.Source, nil, true)
+		b.setOpLeaf = false
 		node := src.node
 		if t, ok := node.(*LogicalTopN); ok && t.Limit < 0 && t.Offset == 0 {
 			node = t.Input
@@ -407,7 +420,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 		vals := make([]expr.Expr, len(s))
 		for j := range s {
 			col := rel.Schema[targets[j]]
-			vals[j] = assignCast(stmt.Source.Pos, colRef(j, s[j].Type, s[j].Name), col.Type, col.Name)
+			vals[j] = assignCast(stmt.Source.Pos, colRef(j, s[j].Type, s[j].Name), col)
 		}
 		bq = boundQuery{node: &LogicalProject{Input: node, Exprs: fill(vals), Cols: cols}, visible: len(cols)}
 	}
@@ -427,7 +440,7 @@ func columnDefault(b *binder, rel *Relation, i int) expr.Expr {
 	if hasSubquery(d) {
 		failAt(d.Position(), sqlerr.FeatureNotSupported, "cannot use subquery in DEFAULT expression")
 	}
-	return assignCast(d.Position(), ctx.bind(d), col.Type, col.Name)
+	return assignCast(d.Position(), ctx.bind(d), col)
 }
 
 // CheckDefaults checks the DEFAULT expressions of a new table's columns
@@ -507,7 +520,7 @@ func PlanUpdate(cat Catalog, stmt *parser.Update, alloc IDAlloc) (p *UpdatePlan,
 			p.Set[i] = columnDefault(b, rel, i)
 			continue
 		}
-		p.Set[i] = assignCast(v.Position(), ctx.bind(v), col.Type, col.Name)
+		p.Set[i] = assignCast(v.Position(), ctx.bind(v), col)
 	}
 	return p, nil
 }
@@ -642,7 +655,7 @@ func dmlQuery(b *binder, rel *Relation, table, alias string, from []parser.Table
 			if values[i-n] != nil {
 				p = values[i-n].Position()
 			}
-			exprs[i] = assignCast(p, exprs[i], c.Type, c.Name)
+			exprs[i] = assignCast(p, exprs[i], c)
 		}
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}

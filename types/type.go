@@ -254,6 +254,61 @@ type Column struct {
 	Name   string
 	Type   Type
 	Hidden bool // e.g. the hidden row id of a table without a primary key
+	// Mod is the declared type modifier of a table column (NUMERIC(10,2),
+	// VARCHAR(20), TIMESTAMP(3)); values written to the column conform to
+	// it. The zero value means none.
+	Mod TypeMod
+}
+
+// TypeMod is a type modifier, Postgres's typmod: the precision and scale
+// of NUMERIC(p, s), the length of VARCHAR(n), the fractional-second digits
+// of TIMESTAMP(p), TIMESTAMPTZ(p) and TIME(p). The zero value means none.
+type TypeMod struct {
+	Set       bool
+	Precision int32 // numeric precision, varchar length, fractional digits
+	Scale     int32 // numeric scale
+}
+
+// PG returns the modifier as Postgres's atttypmod (-1 when unset).
+func (m TypeMod) PG(t Type) int32 {
+	if !m.Set {
+		return -1
+	}
+	switch t.Kind {
+	case KindNumeric:
+		return (m.Precision<<16 | m.Scale&0xffff) + 4
+	case KindVarchar:
+		return m.Precision + 4
+	}
+	return m.Precision
+}
+
+// TypeModFromPG is the inverse of TypeMod.PG.
+func TypeModFromPG(t Type, typmod int32) TypeMod {
+	if typmod < 0 {
+		return TypeMod{}
+	}
+	switch t.Kind {
+	case KindNumeric:
+		v := typmod - 4
+		return TypeMod{Set: true, Precision: v >> 16 & 0xffff, Scale: int32(int16(v & 0xffff))}
+	case KindVarchar:
+		return TypeMod{Set: true, Precision: typmod - 4}
+	}
+	return TypeMod{Set: true, Precision: typmod}
+}
+
+// Suffix renders the modifier as format_type appends it to the type name:
+// "(10,2)" for numeric(10,2), "(20)" for varchar(20), "" when unset.
+func (m TypeMod) Suffix(t Type) string {
+	if !m.Set {
+		return ""
+	}
+	switch t.Kind {
+	case KindNumeric:
+		return fmt.Sprintf("(%d,%d)", m.Precision, m.Scale)
+	}
+	return fmt.Sprintf("(%d)", m.Precision)
 }
 
 // Schema is an ordered list of columns.
