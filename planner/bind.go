@@ -312,6 +312,34 @@ func (b *binder) coerce(pos parser.Pos, e expr.Expr, t types.Type, what string) 
 	return c
 }
 
+// innerJoinWithSubqueries binds the ON condition of an inner join that
+// holds subqueries: the conjuncts without one stay the join's condition,
+// and the others filter the joined rows, as a WHERE clause would (for an
+// inner join the two are the same).
+func (b *binder) innerJoinWithSubqueries(join *LogicalJoin, on parser.Expr, sc *scope) Node {
+	var plain, withSub []parser.Expr
+	for _, c := range astConjuncts(on) {
+		if astHasSubquery(c) {
+			withSub = append(withSub, c)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
+	var conds []expr.Expr
+	for _, c := range plain {
+		conds = append(conds, b.boolCond(c.Position(), ctx.bind(c), "JOIN/ON"))
+	}
+	if len(conds) > 0 {
+		join.Cond = andAll(conds)
+	}
+	var node Node = join
+	for _, c := range withSub {
+		node = b.bindWhere(c, node, sc)
+	}
+	return node
+}
+
 // bindSetOp binds UNION, INTERSECT and EXCEPT.
 func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	l := b.bindSetExprLeaf(op.Left, parent)
@@ -694,6 +722,9 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		}
 	}
 	if len(using) == 0 && !j.Natural {
+		if j.On != nil && kind == JoinInner && astHasSubquery(j.On) {
+			return b.innerJoinWithSubqueries(join, j.On, sc), sc
+		}
 		if j.On != nil {
 			ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
 			cond := ctx.bind(j.On)

@@ -537,7 +537,7 @@ func (c *exprCtx) groupingCall(x *parser.FuncCall) expr.Expr {
 func (c *exprCtx) aggregate(x *parser.FuncCall) expr.Expr {
 	a := c.agg
 	name := funcName(x)
-	inner := &exprCtx{b: c.b, sc: a.in, clause: "aggregate function calls", inAgg: true, winErr: "aggregate function calls"}
+	inner := &exprCtx{b: c.b, sc: a.in, clause: "aggregate function calls", inAgg: true, winErr: "aggregate function calls", subs: &a.preSubs}
 	spec := aggSpec{Name: name, Distinct: x.Distinct, Filter: -1}
 	var argTypes []types.Type
 	slot := func(e expr.Expr) int {

@@ -25,6 +25,9 @@ type aggState struct {
 	// (each lists positions in groups); nil for a plain GROUP BY.
 	sets  [][]int
 	gidPH int // placeholder of the grouping-set number column (sets != nil)
+	// preSubs are the subqueries of GROUP BY expressions and aggregate
+	// arguments: applied to the FROM node, below the aggregation.
+	preSubs []pendingSub
 }
 
 // winCall is a window function met while binding.
@@ -167,6 +170,15 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 
 	// Build: aggregation, scalar subqueries, HAVING, windows, projection.
 	if agg != nil {
+		if len(agg.preSubs) > 0 {
+			node = b.applySubs(node, agg.preSubs)
+			for i, e := range agg.pre {
+				agg.pre[i] = b.resolvePH(e)
+			}
+			for i, e := range agg.groups {
+				agg.groups[i] = b.resolvePH(e)
+			}
+		}
 		pre := &LogicalProject{Input: node, Exprs: agg.pre, Cols: make(types.Schema, len(agg.pre))}
 		for i, e := range agg.pre {
 			pre.Cols[i] = types.Column{Name: exprName(e, i), Type: e.Type()}
@@ -307,7 +319,7 @@ func sameItem(core *parser.SelectCore, i, j int) bool {
 
 // bindGroupBy binds the GROUP BY list into agg.
 func (b *binder) bindGroupBy(core *parser.SelectCore, agg *aggState, sc *scope) {
-	gctx := &exprCtx{b: b, sc: sc, clause: "GROUP BY", winErr: "GROUP BY"}
+	gctx := &exprCtx{b: b, sc: sc, clause: "GROUP BY", winErr: "GROUP BY", subs: &agg.preSubs}
 	seen := map[string]int{}
 	// add binds a grouping expression once and returns its group position.
 	add := func(g parser.Expr) int {
@@ -630,6 +642,12 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		return &LogicalApply{Kind: kind, Left: node, Right: sub}, true
 	case *parser.InSubquery:
 		not = not != x.Not
+		if not && (!astHasColumn(x.Expr) || astHasSubquery(x.Expr)) {
+			// The null-aware anti join needs an equality on a column of
+			// the block; a constant tested value (NULL NOT IN (…)) or
+			// one with its own subquery is computed as a value instead.
+			return nil, false
+		}
 		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
 	case *parser.QuantifiedCmp:
 		if x.Query == nil {
@@ -783,6 +801,35 @@ func containsAgg(e parser.Expr) bool {
 }
 
 func funcName(f *parser.FuncCall) string { return f.Name[len(f.Name)-1] }
+
+// astHasColumn reports whether e refers to a column (outside subqueries).
+func astHasColumn(e parser.Expr) bool {
+	found := false
+	walkAST(e, func(n parser.Expr) bool {
+		if _, ok := n.(*parser.ColumnRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// astHasSubquery reports whether e holds a subquery.
+func astHasSubquery(e parser.Expr) bool {
+	found := false
+	walkAST(e, func(n parser.Expr) bool {
+		switch n.(type) {
+		case *parser.Subquery, *parser.Exists, *parser.InSubquery:
+			found = true
+		case *parser.QuantifiedCmp:
+			if n.(*parser.QuantifiedCmp).Query != nil {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
 
 // walkAST visits an AST expression, parents first, without descending into
 // subqueries. f returns false to skip a node's children.

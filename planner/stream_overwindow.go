@@ -99,22 +99,21 @@ func (sb *streamBuilder) overWindow(x *LogicalWindow) StreamNode {
 		s := cur.Schema()
 		sk := keyOrAll(cur.StreamKey(), len(s))
 		first := x.Funcs[g[0]]
+		// The operator's layout: every partition column, every order
+		// column (a column in both appears twice), then the stream-key
+		// columns not already in the key.
 		var pk []int
 		var desc []bool
-		add := func(c int, d bool) {
-			if !slices.Contains(pk, c) {
-				pk = append(pk, c)
-				desc = append(desc, d)
-			}
-		}
 		for _, p := range first.PartitionBy {
-			add(p, false)
+			pk, desc = append(pk, p), append(desc, false)
 		}
 		for _, k := range first.OrderBy {
-			add(sortCol(k), sortDesc(k))
+			pk, desc = append(pk, sortCol(k)), append(desc, sortDesc(k))
 		}
 		for _, k := range sk {
-			add(k, false)
+			if !slices.Contains(pk, k) {
+				pk, desc = append(pk, k), append(desc, false)
+			}
 		}
 		if !slices.Contains(desc, true) {
 			desc = nil
