@@ -82,7 +82,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 		var head operators.Node = fan
 		if so.wm != nil {
 			id := alloc.alloc()
-			wf, err := e.newWatermarkFilter(so.wm, so.rel.Layout.Cols, id, o.Name+"_"+n+"_watermark")
+			wf, err := e.newWatermarkFilter(so.wm, so.rel.Layout.Cols, id, o.Name+"_"+n+"_watermark", nil)
 			if err != nil {
 				return nil, err
 			}

@@ -309,3 +309,31 @@ func (m *Materialize) Barrier(_ int, b Barrier) error { return m.EmitBarrier(b) 
 
 // Watermark implements Node: watermarks pass through.
 func (m *Materialize) Watermark(_ int, w Watermark) error { return m.EmitWatermark(w) }
+
+// CleanBelow deletes from the table, without emitting anything, every row
+// whose column col is below v (the state cleaning of a table WITH TTL: its
+// rows below the watermark have expired). It returns how many rows it
+// deleted. Rows with a NULL in col are kept.
+func (m *Materialize) CleanBelow(col int, v types.Datum) (int, error) {
+	if col < 0 || col >= len(m.layout.Cols) {
+		return 0, fmt.Errorf("materialize: table %q: TTL column %d out of range", m.layout.Name, col)
+	}
+	var keys []types.Row
+	err := m.table.Scan(nil, func(r types.Row) bool {
+		if r[col] != nil && types.Compare(r[col], v) < 0 {
+			k := make(types.Row, len(m.pk))
+			for i, p := range m.pk {
+				k[i] = r[p]
+			}
+			keys = append(keys, k)
+		}
+		return true
+	})
+	if err != nil {
+		return 0, fmt.Errorf("materialize: table %q: TTL scan: %w", m.layout.Name, err)
+	}
+	for _, k := range keys {
+		m.table.Delete(k)
+	}
+	return len(keys), nil
+}
