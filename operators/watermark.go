@@ -27,8 +27,8 @@ type WatermarkFilterArgs struct {
 	// the event time is part of the stream key).
 	SplitUpdates bool
 	// Clean, when set, is called at checkpoint barriers with the current
-	// watermark when it advanced since the last call: the owner removes
-	// its state below it (WITH TTL).
+	// watermark when it advanced or rows came since the last call: the
+	// owner removes its state below it (WITH TTL).
 	Clean func(watermark types.Datum) error
 	// IdleTimeout: once no row has arrived for this long (in Barrier.Now
 	// time), the watermark advances with Barrier.Now: it becomes the
@@ -73,6 +73,7 @@ type WatermarkFilter struct {
 	ctx     expr.Context
 
 	cleaned     types.Datum // the watermark at the last Clean call
+	dirty       bool        // rows came since the last Clean call
 	started     bool
 	resend      bool
 	lastActive  int64       // Barrier.Now of the last epoch with rows
@@ -156,6 +157,7 @@ func (f *WatermarkFilter) isLate(ts types.Datum) bool {
 
 // Push drops late rows and passes the others.
 func (f *WatermarkFilter) Push(_ int, c *types.Chunk) error {
+	f.dirty = true
 	if f.args.SplitUpdates {
 		return f.pushSplit(c)
 	}
@@ -290,11 +292,13 @@ func (f *WatermarkFilter) Barrier(_ int, b Barrier) error {
 			return err
 		}
 	}
-	if f.args.Clean != nil && b.Checkpoint && f.current != nil && (f.cleaned == nil || types.Compare(f.current, f.cleaned) > 0) {
+	// Clean when the watermark advanced, or when rows came (a table with a
+	// primary key stores the rows it then drops from its stream).
+	if f.args.Clean != nil && b.Checkpoint && f.current != nil && (f.dirty || f.cleaned == nil || types.Compare(f.current, f.cleaned) > 0) {
 		if err := f.args.Clean(f.current); err != nil {
 			return err
 		}
-		f.cleaned = f.current
+		f.cleaned, f.dirty = f.current, false
 	}
 	return f.EmitBarrier(b)
 }
