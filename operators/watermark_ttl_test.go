@@ -75,7 +75,7 @@ func TestWatermarkTTLSplit(t *testing.T) {
 		types.Row{int64(1), int64(5), "a"}, types.Row{int64(1), int64(5), "aa"}, // same time, below: dropped
 		types.Row{int64(3), int64(12), "c"}, types.Row{int64(3), int64(4), "c"}, // above → below: a delete
 		types.Row{int64(4), int64(6), "d"}, types.Row{int64(4), int64(30), "d"}, // below → above: an insert
-		types.Row{int64(5), int64(9), "e"}, // a late delete
+		types.Row{int64(5), int64(9), "e"},  // a late delete
 		types.Row{int64(6), int64(10), "f"}, // an insert at the watermark
 	))
 	if err != nil {
