@@ -58,3 +58,31 @@ FLUSH`)
 		t.Fatalf("SHOW CREATE: %q, want %q", got, want)
 	}
 }
+
+// TestWatermarkTTLBackfill: a view created over a table WITH TTL does not
+// see the rows below the watermark that the table still holds because no
+// checkpoint has cleaned them yet.
+func TestWatermarkTTLBackfill(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Options{Dir: t.TempDir(), CheckpointFrequency: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := engine.NewSession()
+	// No FLUSH (a checkpoint) before the view: the barrier a CREATE
+	// MATERIALIZED VIEW injects before its backfill is not a checkpoint,
+	// so the backfill reads the late row 2 from the table.
+	mustExec(t, e, s, `CREATE TABLE m (id int PRIMARY KEY, ts int, WATERMARK FOR ts AS ts - 10 WITH TTL);
+INSERT INTO m VALUES (1, 100);
+CREATE MATERIALIZED VIEW first AS SELECT id FROM m;
+INSERT INTO m VALUES (2, 50), (3, 95);
+CREATE MATERIALIZED VIEW mv AS SELECT id, ts FROM m`)
+	if got, want := rowsText(t, e, s, "SELECT id, ts FROM mv ORDER BY id"), []string{"1 100", "3 95"}; !slices.Equal(got, want) {
+		t.Fatalf("mv: %q, want %q", got, want)
+	}
+	mustExec(t, e, s, "FLUSH")
+	if got, want := rowsText(t, e, s, "SELECT id FROM m ORDER BY id"), []string{"1", "3"}; !slices.Equal(got, want) {
+		t.Fatalf("m after FLUSH: %q, want %q", got, want)
+	}
+}
