@@ -297,6 +297,17 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		wmID = alloc.alloc()
 		o.rel.Watermark = &planner.Watermark{Col: wm.col, Expr: wm.expr, TTL: wm.ttl}
 		o.tables = append(o.tables, operators.WatermarkFilterLayout(wmID, name+"_watermark", wm.colT))
+		if wm.ttl && !wm.procTime {
+			// The expiry index: the rows below the watermark, found
+			// without scanning the table.
+			pkTypes := make([]types.Type, len(pk))
+			for i, k := range pk {
+				pkTypes[i] = schema[k].Type
+			}
+			l := operators.TTLIndexLayout(alloc.alloc(), name+"_ttl_index", wm.colT, pkTypes)
+			wm.index = &l
+			o.tables = append(o.tables, l)
+		}
 	}
 	o.IDs = alloc.got
 	err = e.onLoop(ctx, func() error {

@@ -15,12 +15,16 @@ import (
 // forwards the effective changes to the table's change stream.
 func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	in := operators.NewInput()
-	m, err := operators.NewMaterialize(operators.MaterializeArgs{
+	args := operators.MaterializeArgs{
 		Table:    o.rel.Layout,
 		Store:    e.store,
 		PK:       o.rel.PK,
 		Conflict: tableConflict(o),
-	})
+	}
+	if o.wm != nil && o.wm.index != nil {
+		args.TTLIndex, args.TTLCol = o.wm.index, o.wm.col
+	}
+	m, err := operators.NewMaterialize(args)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,9 @@ type watermarkDef struct {
 	// procTime: the column is a processing-time column (AS proctime()):
 	// the watermark never drops a row.
 	procTime bool
+	// index is the expiry index of a table WITH TTL (nil: the cleaning
+	// scans the table).
+	index *types.TableLayout
 }
 
 // optionText renders an option value: strings unquoted.

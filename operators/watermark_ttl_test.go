@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -132,5 +133,78 @@ func TestWatermarkKeepLate(t *testing.T) {
 	}
 	if got := ttlChanges(out); len(got) != 2 || f.LateRows() != 0 {
 		t.Fatalf("output %q, late %d", got, f.LateRows())
+	}
+}
+
+// TestMaterializeCleanBelow: a table with upsert semantics and a TTL index
+// deletes exactly its rows below the watermark: stale index entries (of
+// deleted rows, of rows updated to a later time) delete nothing, NULL times
+// never expire; the scan without an index agrees.
+func TestMaterializeCleanBelow(t *testing.T) {
+	for _, withIndex := range []bool{true, false} {
+		store, err := state.Open(state.Options{InMemory: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []types.Type{types.Int32, types.Int32, types.Varchar}
+		args := MaterializeArgs{Table: types.TableLayout{ID: 3, Name: "t", Cols: in, PK: []int{0}}, Store: store, Conflict: ConflictOverwrite}
+		if withIndex {
+			l := TTLIndexLayout(4, "t_ttl", types.Int32, []types.Type{types.Int32})
+			args.TTLIndex, args.TTLCol = &l, 1
+		}
+		m, err := NewMaterialize(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &Collector{}
+		m.Connect(out, 0)
+		I, D := types.Insert, types.Delete
+		err = m.Push(0, ttlChunk([]types.Op{I, I, I, I, I, I},
+			types.Row{int64(1), int64(5), "a"},
+			types.Row{int64(2), int64(6), "b"},
+			types.Row{int64(3), int64(7), "c"},
+			types.Row{int64(4), nil, "d"},
+			types.Row{int64(5), int64(50), "e"},
+			types.Row{int64(6), int64(8), "f"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2 moves to a later time, 3 is deleted, 6 gets a new value at
+		// the same time.
+		if err := m.Push(0, ttlChunk([]types.Op{I, D, I}, types.Row{int64(2), int64(30), "b"}, types.Row{int64(3), nil, ""}, types.Row{int64(6), int64(8), "ff"})); err != nil {
+			t.Fatal(err)
+		}
+		n, err := m.CleanBelow(1, int64(20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left []string
+		if err := store.Table(args.Table).Scan(nil, func(r types.Row) bool {
+			left = append(left, formatChange(types.Insert, r))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"+  2 30 b", "+  4 . d", "+  5 50 e"}
+		if n != 2 || !slices.Equal(left, want) {
+			t.Errorf("index %v: cleaned %d, left %q; want 2, %q", withIndex, n, left, want)
+		}
+		if withIndex {
+			// Only the entries at or above the watermark remain.
+			var idx []string
+			if err := store.Table(*args.TTLIndex).Scan(nil, func(r types.Row) bool {
+				idx = append(idx, formatChange(types.Insert, r))
+				return true
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"+  30 2", "+  50 5"}; !slices.Equal(idx, want) {
+				t.Errorf("index left %q, want %q", idx, want)
+			}
+		}
+		for _, c := range out.Chunks {
+			c.Release()
+		}
+		_ = store.Close()
 	}
 }
