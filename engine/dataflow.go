@@ -82,7 +82,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 		var head operators.Node = fan
 		if so.wm != nil {
 			id := alloc.alloc()
-			wf, err := e.newWatermarkFilter(so.wm, so.rel.Layout.Cols, id, o.Name+"_"+n+"_watermark")
+			wf, err := e.newWatermarkFilter(so.wm, so.rel.Layout.Cols, id, o.Name+"_"+n+"_watermark", nil)
 			if err != nil {
 				return nil, err
 			}
@@ -108,6 +108,7 @@ func (e *Engine) startDataflow(o *object, root planner.StreamNode, replay bool, 
 			if err != nil {
 				return nil, err
 			}
+			rows = unexpiredRows(l.rt, rows)
 			if err := pushRows(l.node, l.layout.Cols, rows); err != nil {
 				return nil, err
 			}
@@ -149,3 +150,26 @@ func (e *Engine) stopDataflow(rt *relRuntime) {
 }
 
 var _ = time.Second
+
+// unexpiredRows drops, from the rows of a table WITH TTL that takes updates,
+// those its change stream would drop: below the current watermark (or with
+// a NULL event time). Such rows wait in the table for the next checkpoint's
+// cleaning; a view backfilled from the table must not see them. Rows of
+// other relations come back unchanged.
+func unexpiredRows(up *relRuntime, rows []types.Row) []types.Row {
+	w := up.obj.wm
+	if w == nil || !w.ttl || w.procTime || up.obj.rel == nil || up.obj.rel.AppendOnly || len(up.watermarks) == 0 {
+		return rows
+	}
+	cur := up.watermarks[0].Current()
+	if cur == nil {
+		return rows
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if r[w.col] != nil && types.Compare(r[w.col], cur) >= 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -256,12 +256,20 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	if err != nil {
 		return nil, err
 	}
-	if wm != nil && !st.AppendOnly {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WATERMARK FOR needs an APPEND ONLY table").
-			WithHint("Declare the table APPEND ONLY: late rows are dropped, so updates and deletes could not be applied.").WithPosition(int(st.Watermark.Pos) + 1)
+	if wm != nil && !st.AppendOnly && !wm.ttl {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WATERMARK FOR needs an APPEND ONLY table, or WITH TTL").
+			WithHint("Declare the table APPEND ONLY (late rows are dropped, so updates and deletes could not be applied), or add WITH TTL: changes below the watermark are then dropped from the table's change stream.").WithPosition(int(st.Watermark.Pos) + 1)
+	}
+	if wm != nil {
+		wm.procTime = isProcTimeColumn(st.Columns, schema[wm.col].Name)
 	}
 	var defaults []parser.Expr
 	for _, c := range st.Columns {
+		if c.Default == nil && c.Generated != nil && generatedAsDefault(catalogView{e}, name, schema, c) {
+			// A generated column whose expression reads no other column
+			// (AS proctime()) is filled like a DEFAULT.
+			c.Default = c.Generated
+		}
 		if c.Default == nil {
 			continue
 		}
@@ -287,8 +295,19 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	var wmID uint32
 	if wm != nil {
 		wmID = alloc.alloc()
-		o.rel.Watermark = &planner.Watermark{Col: wm.col, Expr: wm.expr}
+		o.rel.Watermark = &planner.Watermark{Col: wm.col, Expr: wm.expr, TTL: wm.ttl}
 		o.tables = append(o.tables, operators.WatermarkFilterLayout(wmID, name+"_watermark", wm.colT))
+		if wm.ttl && !wm.procTime {
+			// The expiry index: the rows below the watermark, found
+			// without scanning the table.
+			pkTypes := make([]types.Type, len(pk))
+			for i, k := range pk {
+				pkTypes[i] = schema[k].Type
+			}
+			l := operators.TTLIndexLayout(alloc.alloc(), name+"_ttl_index", wm.colT, pkTypes)
+			wm.index = &l
+			o.tables = append(o.tables, l)
+		}
 	}
 	o.IDs = alloc.got
 	err = e.onLoop(ctx, func() error {
@@ -320,6 +339,32 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		}
 	}
 	return &Result{Tag: "CREATE_TABLE"}, nil
+}
+
+// isProcTimeColumn reports whether the column named col is generated AS
+// proctime(): a processing-time column.
+func isProcTimeColumn(cols []*parser.ColumnDef, col string) bool {
+	for _, c := range cols {
+		if strings.ToLower(c.Name) != col {
+			continue
+		}
+		f, ok := c.Generated.(*parser.FuncCall)
+		return ok && len(f.Args) == 0 && len(f.Name) > 0 && strings.ToLower(f.Name[len(f.Name)-1]) == "proctime"
+	}
+	return false
+}
+
+// generatedAsDefault reports whether a generated column's expression binds
+// without any column (it reads no other column), so that it can be filled
+// like a DEFAULT.
+func generatedAsDefault(cat planner.Catalog, table string, schema types.Schema, c *parser.ColumnDef) bool {
+	i := schema.Index(strings.ToLower(c.Name))
+	if i < 0 {
+		return false
+	}
+	defaults := make([]parser.Expr, len(schema))
+	defaults[i] = c.Generated
+	return planner.CheckDefaults(cat, table, schema, defaults) == nil
 }
 
 // tableSchema derives a table's columns and primary key; a table without

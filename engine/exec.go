@@ -291,7 +291,7 @@ func (e *Engine) execShow(s *Session, st *parser.Show) (*Result, error) {
 			return nil, sqlerr.New(sqlerr.UndefinedTable, "%s %q does not exist", want, planner.NormalizeName(st.Name))
 		}
 		return &Result{Tag: "SHOW", Columns: []types.Column{{Name: "Name", Type: types.Varchar}, {Name: "Create Sql", Type: types.Varchar}},
-			Rows: []types.Row{{"public." + o.Name, redactSQL(o.SQL)}}}, nil
+			Rows: []types.Row{{"public." + o.Name, showCreateSQL(o)}}}, nil
 	case parser.ShowParameter:
 		name := strings.ToLower(st.Name)
 		var v string

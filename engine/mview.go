@@ -15,30 +15,46 @@ import (
 // forwards the effective changes to the table's change stream.
 func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	in := operators.NewInput()
-	m, err := operators.NewMaterialize(operators.MaterializeArgs{
+	args := operators.MaterializeArgs{
 		Table:    o.rel.Layout,
 		Store:    e.store,
 		PK:       o.rel.PK,
 		Conflict: tableConflict(o),
-	})
+	}
+	if o.wm != nil && o.wm.index != nil {
+		args.TTLIndex, args.TTLCol = o.wm.index, o.wm.col
+	}
+	m, err := operators.NewMaterialize(args)
 	if err != nil {
 		return nil, err
 	}
 	rt := &relRuntime{obj: o, stream: &fanout{}, input: e.opstats.countTable(o, in), sources: []operators.Node{in}}
-	if o.wm != nil {
-		// WATERMARK FOR: late rows are dropped before they are stored.
-		wf, err := e.newWatermarkFilter(o.wm, o.rel.Layout.Cols, wmID, o.Name+"_watermark")
-		if err != nil {
-			return nil, err
-		}
+	if o.wm == nil {
+		in.Connect(m, 0)
+		m.Connect(rt.stream, 0)
+		return rt, nil
+	}
+	wf, err := e.newWatermarkFilter(o.wm, o.rel.Layout.Cols, wmID, o.Name+"_watermark", m)
+	if err != nil {
+		return nil, err
+	}
+	rt.watermarks = append(rt.watermarks, wf)
+	rt.usesNow = o.wm.idle > 0
+	if o.rel.AppendOnly {
+		// WATERMARK FOR on an append-only table: late rows are dropped
+		// before they are stored.
 		in.Connect(wf, 0)
 		wf.Connect(m, 0)
-		rt.watermarks = append(rt.watermarks, wf)
-		rt.usesNow = o.wm.idle > 0
-	} else {
-		in.Connect(m, 0)
+		m.Connect(rt.stream, 0)
+		return rt, nil
 	}
-	m.Connect(rt.stream, 0)
+	// WATERMARK FOR … WITH TTL on a table that takes updates: the table
+	// applies every change (upserts, deletes), and its change stream drops
+	// the changes below the watermark (the event time is part of the
+	// stream key, so an update that moves it is a delete and an insert).
+	in.Connect(m, 0)
+	m.Connect(wf, 0)
+	wf.Connect(rt.stream, 0)
 	return rt, nil
 }
 

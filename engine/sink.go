@@ -336,6 +336,26 @@ func redactSQL(text string) string {
 	return st.String()
 }
 
+// showCreateSQL is the statement SHOW CREATE prints for o: its text with
+// secrets redacted; a table's is printed in display form (types by their
+// display names, the table's own name, no IF NOT EXISTS), not as written.
+func showCreateSQL(o *object) string {
+	text := redactSQL(o.SQL)
+	if o.Kind != KindTable {
+		return text
+	}
+	st, err := parser.ParseOne(text)
+	if err != nil {
+		return text
+	}
+	ct, ok := st.(*parser.CreateTable)
+	if !ok {
+		return text
+	}
+	ct.Name, ct.IfNotExists = o.Name, false
+	return parser.FormatDisplay(ct)
+}
+
 // redactURL hides the password of a URL ("redis://user:pw@host").
 func redactURL(v string) string {
 	if !strings.Contains(v, "://") || !strings.Contains(v, "@") {

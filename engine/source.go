@@ -57,6 +57,15 @@ type watermarkDef struct {
 	idle  time.Duration
 	colT  types.Type
 	delay types.Interval
+	// ttl: WITH TTL — rows below the watermark expire (a table's change
+	// stream drops them, and its state below the watermark is cleaned).
+	ttl bool
+	// procTime: the column is a processing-time column (AS proctime()):
+	// the watermark never drops a row.
+	procTime bool
+	// index is the expiry index of a table WITH TTL (nil: the cleaning
+	// scans the table).
+	index *types.TableLayout
 }
 
 // optionText renders an option value: strings unquoted.
@@ -212,9 +221,11 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 		return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q named in WATERMARK FOR does not exist", wd.Column).WithPosition(int(wd.Pos) + 1)
 	}
 	t := schema[col].Type
-	timeCol := true
+	timeCol, intCol := true, false
 	switch t.Kind {
 	case types.KindDate, types.KindTimestamp, types.KindTimestamptz:
+	case types.KindInt16, types.KindInt32, types.KindInt64:
+		timeCol, intCol = false, true
 	default:
 		timeCol = false
 	}
@@ -229,7 +240,8 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 		Layout: types.TableLayout{ID: 1, Name: relName, Cols: vis.Types(), PK: []int{len(vis) - 1}}}
 	if !timeCol {
 		// Name the expression's own type, as RisingWave does, when it
-		// differs from the column's.
+		// differs from the column's. An integer column takes an
+		// expression of its own type.
 		q := &parser.Query{Pos: wd.Pos, Body: &parser.SelectCore{Pos: wd.Pos,
 			Items: []*parser.SelectItem{{Pos: wd.Pos, Expr: wd.Expr}},
 			From:  []parser.TableExpr{&parser.TableName{Pos: wd.Pos, Name: []string{relName}}}}}
@@ -238,7 +250,9 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 				return nil, sqlerr.New(sqlerr.DatatypeMismatch, "The return value type of the watermark expression must be identical to the watermark column data type. Current data type of watermark return value: `%s`, column `%s`", et, t).WithPosition(int(wd.Pos) + 1)
 			}
 		}
-		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "WATERMARK FOR column %q must be a date, timestamp or timestamptz, not %s", wd.Column, t).WithPosition(int(wd.Pos) + 1)
+		if !intCol {
+			return nil, sqlerr.New(sqlerr.DatatypeMismatch, "WATERMARK FOR column %q must be a date, timestamp, timestamptz or integer, not %s", wd.Column, t).WithPosition(int(wd.Pos) + 1)
+		}
 	}
 	up := &parser.Update{Pos: wd.Pos, Table: relName, Set: []*parser.Assignment{{Pos: wd.Pos, Column: schema[col].Name, Value: wd.Expr}}}
 	plan, err := planner.PlanUpdate(singleRel{rel}, up, nil)
@@ -253,8 +267,11 @@ func bindWatermark(relName string, schema types.Schema, wd *parser.WatermarkDef,
 			return nil, sqlerr.New(sqlerr.DatatypeMismatch, "WATERMARK expression must be of type %s, not %s", t, x.Type()).WithPosition(int(wd.Pos) + 1)
 		}
 	}
-	w := &watermarkDef{col: col, expr: x, colT: t}
+	w := &watermarkDef{col: col, expr: x, colT: t, ttl: wd.TTL}
 	if v, ok := eng[optIdleTimeout]; ok {
+		if intCol {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "option %q needs a time watermark column, not %s", optIdleTimeout, t)
+		}
 		d, err := parseDurationOption(v)
 		if err != nil {
 			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "invalid value %q for option %q: expected a duration such as '5s' or a number of milliseconds", v, optIdleTimeout)
@@ -283,14 +300,28 @@ func (s singleRel) Relation(name string) (*planner.Relation, error) {
 }
 
 // newWatermarkFilter builds the WatermarkFilter of a relation's watermark.
-func (e *Engine) newWatermarkFilter(w *watermarkDef, inputTypes []types.Type, tableID uint32, name string) (*operators.WatermarkFilter, error) {
+// ttlTable, when not nil, is the Materialize of a table WITH TTL: the
+// filter splits the table's updates that move the event time, and cleans
+// the table below the watermark at checkpoints.
+func (e *Engine) newWatermarkFilter(w *watermarkDef, inputTypes []types.Type, tableID uint32, name string, ttlTable *operators.Materialize) (*operators.WatermarkFilter, error) {
+	var clean func(types.Datum) error
+	if w.ttl && ttlTable != nil {
+		col := w.col
+		clean = func(v types.Datum) error {
+			_, err := ttlTable.CleanBelow(col, v)
+			return err
+		}
+	}
 	return operators.NewWatermarkFilter(operators.WatermarkFilterArgs{
-		Col:         w.col,
-		Expr:        w.expr,
-		IdleTimeout: w.idle,
-		InputTypes:  inputTypes,
-		Store:       e.store,
-		Table:       operators.WatermarkFilterLayout(tableID, name, w.colT),
+		Col:          w.col,
+		Expr:         w.expr,
+		KeepLate:     w.procTime,
+		SplitUpdates: w.ttl && ttlTable != nil,
+		Clean:        clean,
+		IdleTimeout:  w.idle,
+		InputTypes:   inputTypes,
+		Store:        e.store,
+		Table:        operators.WatermarkFilterLayout(tableID, name, w.colT),
 	})
 }
 

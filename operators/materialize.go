@@ -35,13 +35,34 @@ type MaterializeArgs struct {
 	Store    *state.Store
 	PK       []int
 	Conflict Conflict
+	// TTLIndex, when set, is the expiry index of a table WITH TTL on
+	// column TTLCol (see TTLIndexLayout): CleanBelow reads it to find the
+	// rows below a watermark without scanning the table.
+	TTLIndex *types.TableLayout
+	TTLCol   int
+}
+
+// TTLIndexLayout returns the layout of the expiry index of a table WITH
+// TTL: one row per stored row (event time ‖ the table's key columns), all
+// key, so that the rows below a watermark come first. colType is the event
+// time's type, pkTypes the table's key column types.
+func TTLIndexLayout(id uint32, name string, colType types.Type, pkTypes []types.Type) types.TableLayout {
+	cols := append([]types.Type{colType}, pkTypes...)
+	pk := make([]int, len(cols))
+	for i := range pk {
+		pk[i] = i
+	}
+	return types.TableLayout{ID: id, Name: name, Cols: cols, PK: pk}
 }
 
 // Materialize writes its input stream into a state table keyed by PK and
 // forwards the effective changes. Readers (SELECT, point lookups) read the
 // table through state snapshots.
 //
-// State: Table, one row per key: the current row.
+// State: Table, one row per key: the current row. With a TTL index, also
+// one index row (event time ‖ key) per stored row whose event time is not
+// NULL; an index row may outlive its table row (deletes and updates leave
+// it), CleanBelow checks the table before deleting.
 //
 // Delta rule: with ConflictNone, Δout = Δin and each change is applied
 // (Put for inserts, Delete by key for deletes). With ConflictOverwrite,
@@ -69,6 +90,9 @@ type Materialize struct {
 	// exactKey: every key column has one encoding per value (no -0.0 or
 	// 1.0 vs 1.00), so equal key datums mean the same stored key.
 	exactKey bool
+	ttlIndex *state.Table // nil without WITH TTL
+	ttlCol   int
+	idxRow   types.Row
 }
 
 var _ Node = (*Materialize)(nil)
@@ -100,7 +124,36 @@ func NewMaterialize(args MaterializeArgs) (*Materialize, error) {
 			exact = false
 		}
 	}
-	return &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, exactKey: exact}, nil
+	m := &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, exactKey: exact}
+	if args.TTLIndex != nil {
+		if args.TTLCol < 0 || args.TTLCol >= len(l.Cols) {
+			return nil, fmt.Errorf("materialize: table %q: TTL column %d out of range", l.Name, args.TTLCol)
+		}
+		pkTypes := make([]types.Type, len(pk))
+		for i, k := range pk {
+			pkTypes[i] = l.Cols[k]
+		}
+		want := TTLIndexLayout(args.TTLIndex.ID, args.TTLIndex.Name, l.Cols[args.TTLCol], pkTypes)
+		if !slices.Equal(want.Cols, args.TTLIndex.Cols) || !slices.Equal(want.PK, args.TTLIndex.PK) {
+			return nil, fmt.Errorf("materialize: table %q: TTL index layout %v/%v, want %v/%v", l.Name, args.TTLIndex.Cols, args.TTLIndex.PK, want.Cols, want.PK)
+		}
+		m.ttlIndex, m.ttlCol = args.Store.Table(*args.TTLIndex), args.TTLCol
+		m.idxRow = make(types.Row, 1+len(pk))
+	}
+	return m, nil
+}
+
+// indexRow records a stored row in the TTL index (rows with a NULL event
+// time never expire and are not indexed).
+func (m *Materialize) indexRow(r types.Row) {
+	if m.ttlIndex == nil || r[m.ttlCol] == nil {
+		return
+	}
+	m.idxRow[0] = r[m.ttlCol]
+	for i, k := range m.pk {
+		m.idxRow[1+i] = r[k]
+	}
+	m.ttlIndex.Put(m.idxRow)
 }
 
 // Push implements Node.
@@ -131,6 +184,7 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 					r[j] = types.DatumAt(a, c.Types[j], i)
 				}
 				m.table.Put(r)
+				m.indexRow(r)
 			} else {
 				for j, k := range m.pk {
 					key[j] = types.DatumAt(c.Cols[k], c.Types[k], i)
@@ -295,6 +349,7 @@ func (m *Materialize) overwrite(op types.Op, r types.Row, out *changes) error {
 			emit(types.UpdateInsert, r)
 		}
 		m.table.Put(r)
+		m.indexRow(r)
 		return nil
 	}
 	if found {
@@ -309,3 +364,59 @@ func (m *Materialize) Barrier(_ int, b Barrier) error { return m.EmitBarrier(b) 
 
 // Watermark implements Node: watermarks pass through.
 func (m *Materialize) Watermark(_ int, w Watermark) error { return m.EmitWatermark(w) }
+
+// CleanBelow deletes from the table, without emitting anything, every row
+// whose column col is below v (the state cleaning of a table WITH TTL: its
+// rows below the watermark have expired). It returns how many rows it
+// deleted. Rows with a NULL in col are kept. With a TTL index on col, it
+// reads the index entries below v (and deletes them) instead of scanning
+// the table.
+func (m *Materialize) CleanBelow(col int, v types.Datum) (int, error) {
+	if col < 0 || col >= len(m.layout.Cols) {
+		return 0, fmt.Errorf("materialize: table %q: TTL column %d out of range", m.layout.Name, col)
+	}
+	expired := func(r types.Row) bool { return r[col] != nil && types.Compare(r[col], v) < 0 }
+	if m.ttlIndex != nil && col == m.ttlCol {
+		var entries []types.Row
+		err := m.ttlIndex.Scan(nil, func(e types.Row) bool {
+			if e[0] == nil || types.Compare(e[0], v) >= 0 {
+				return false
+			}
+			entries = append(entries, e)
+			return true
+		})
+		if err != nil {
+			return 0, fmt.Errorf("materialize: table %q: TTL index scan: %w", m.layout.Name, err)
+		}
+		n := 0
+		for _, e := range entries {
+			m.ttlIndex.Delete(e)
+			key := e[1:]
+			r, ok, err := m.table.Get(key)
+			if err != nil {
+				return n, fmt.Errorf("materialize: table %q: %w", m.layout.Name, err)
+			}
+			// The entry may be stale: the row was deleted, or updated to a
+			// later time (its own entry then stays).
+			if ok && expired(r) {
+				m.table.Delete(key)
+				n++
+			}
+		}
+		return n, nil
+	}
+	var keys []types.Row
+	err := m.table.Scan(nil, func(r types.Row) bool {
+		if expired(r) {
+			keys = append(keys, r.Project(m.pk))
+		}
+		return true
+	})
+	if err != nil {
+		return 0, fmt.Errorf("materialize: table %q: TTL scan: %w", m.layout.Name, err)
+	}
+	for _, k := range keys {
+		m.table.Delete(k)
+	}
+	return len(keys), nil
+}

@@ -5,18 +5,31 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/sqlerr"
 	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
 )
 
 // WatermarkFilterArgs configures a WatermarkFilter for
-// `WATERMARK FOR <Col> AS <expr>` on a source or append-only table.
+// `WATERMARK FOR <Col> AS <expr> [WITH TTL]` on a source or table.
 type WatermarkFilterArgs struct {
-	Col int // the event-time column (date, timestamp or timestamptz)
+	Col int // the event-time column (date, timestamp, timestamptz or integer)
 	// Expr is the watermark expression over the row (e.g. ts - INTERVAL
-	// '5 seconds'); nil means row[Col] - Delay.
+	// '5 seconds'); nil means row[Col] - Delay (time columns only).
 	Expr  expr.Expr
 	Delay types.Interval
+	// KeepLate passes every row, late or not (a processing-time column:
+	// the watermark is generated but drops nothing).
+	KeepLate bool
+	// SplitUpdates turns an update pair whose event time changes into a
+	// Delete of the old row and an Insert of the new one, each then kept
+	// or dropped on its own (the filter of a table's change stream, where
+	// the event time is part of the stream key).
+	SplitUpdates bool
+	// Clean, when set, is called at checkpoint barriers with the current
+	// watermark when it advanced or rows came since the last call: the
+	// owner removes its state below it (WITH TTL).
+	Clean func(watermark types.Datum) error
 	// IdleTimeout: once no row has arrived for this long (in Barrier.Now
 	// time), the watermark advances with Barrier.Now: it becomes the
 	// watermark at the last row plus the time elapsed since that row's
@@ -59,6 +72,8 @@ type WatermarkFilter struct {
 	late    int64
 	ctx     expr.Context
 
+	cleaned     types.Datum // the watermark at the last Clean call
+	dirty       bool        // rows came since the last Clean call
 	started     bool
 	resend      bool
 	lastActive  int64       // Barrier.Now of the last epoch with rows
@@ -75,8 +90,15 @@ func NewWatermarkFilter(a WatermarkFilterArgs) (*WatermarkFilter, error) {
 		return nil, fmt.Errorf("watermark filter: column %d out of range", a.Col)
 	}
 	t := a.InputTypes[a.Col]
-	if !wtIsTime(t) {
-		return nil, wtTypeError("watermark column", t)
+	intCol := t.Kind == types.KindInt16 || t.Kind == types.KindInt32 || t.Kind == types.KindInt64
+	if !wtIsTime(t) && !intCol {
+		return nil, sqlerr.New(sqlerr.DatatypeMismatch, "watermark column must be of type date, timestamp, timestamp with time zone or an integer type, not %s", t)
+	}
+	if intCol && a.Expr == nil {
+		return nil, fmt.Errorf("watermark filter: an integer column needs a watermark expression")
+	}
+	if intCol && a.IdleTimeout > 0 {
+		return nil, fmt.Errorf("watermark filter: an idle timeout needs a time column, not %s", t)
 	}
 	if a.Expr != nil && a.Expr.Type().Kind != t.Kind {
 		return nil, fmt.Errorf("watermark filter: expression type %s differs from column type %s", a.Expr.Type(), t)
@@ -124,12 +146,25 @@ func (f *WatermarkFilter) fromMicros(m int64) types.Datum {
 	return wtDatum(m, f.colT)
 }
 
+// late reports whether an event time is late (NULL or below the current
+// watermark).
+func (f *WatermarkFilter) isLate(ts types.Datum) bool {
+	if f.args.KeepLate {
+		return false
+	}
+	return ts == nil || (f.current != nil && types.Compare(ts, f.current) < 0)
+}
+
 // Push drops late rows and passes the others.
 func (f *WatermarkFilter) Push(_ int, c *types.Chunk) error {
+	f.dirty = true
+	if f.args.SplitUpdates {
+		return f.pushSplit(c)
+	}
 	keep := make([]int, 0, c.NumRows())
 	for i := 0; i < c.NumRows(); i++ {
 		ts := c.Datum(f.args.Col, i)
-		if ts == nil || (f.current != nil && types.Compare(ts, f.current) < 0) {
+		if f.isLate(ts) {
 			f.late++
 			continue
 		}
@@ -155,6 +190,74 @@ func (f *WatermarkFilter) Push(_ int, c *types.Chunk) error {
 	defer b.Release()
 	for _, i := range keep {
 		b.Append(c.Ops[i], c.Row(i))
+	}
+	return f.Emit(b.Build())
+}
+
+// track advances the epoch's pending watermark with an inserted row.
+func (f *WatermarkFilter) track(r types.Row) error {
+	f.rowsInEpoch = true
+	m, err := f.markOf(r)
+	if err != nil {
+		return err
+	}
+	if m != nil && (f.pending == nil || types.Compare(m, f.pending) > 0) {
+		f.pending = m
+	}
+	return nil
+}
+
+// pushSplit is Push with SplitUpdates: an update pair whose event time
+// changes becomes Delete old, Insert new; each change is then dropped when
+// late. An update pair that keeps its event time is kept or dropped whole.
+func (f *WatermarkFilter) pushSplit(c *types.Chunk) error {
+	defer c.Release()
+	n := c.NumRows()
+	b := types.NewChunkBuilder(c.Types, n)
+	defer b.Release()
+	for i := 0; i < n; i++ {
+		op := c.Ops[i]
+		if op == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert {
+			oldTS, newTS := c.Datum(f.args.Col, i), c.Datum(f.args.Col, i+1)
+			if oldTS != nil && newTS != nil && types.Compare(oldTS, newTS) == 0 {
+				if f.isLate(oldTS) {
+					f.late += 2
+				} else {
+					b.Append(types.UpdateDelete, c.Row(i))
+					r := c.Row(i + 1)
+					b.Append(types.UpdateInsert, r)
+					if err := f.track(r); err != nil {
+						return err
+					}
+				}
+				i++
+				continue
+			}
+			// The event time changes: a delete and an insert.
+			if f.isLate(oldTS) {
+				f.late++
+			} else {
+				b.Append(types.Delete, c.Row(i))
+			}
+			i++
+			op = types.Insert
+		} else {
+			op = op.Normalize()
+		}
+		if f.isLate(c.Datum(f.args.Col, i)) {
+			f.late++
+			continue
+		}
+		r := c.Row(i)
+		b.Append(op, r)
+		if op == types.Insert {
+			if err := f.track(r); err != nil {
+				return err
+			}
+		}
+	}
+	if b.Len() == 0 {
+		return nil
 	}
 	return f.Emit(b.Build())
 }
@@ -188,6 +291,14 @@ func (f *WatermarkFilter) Barrier(_ int, b Barrier) error {
 		if err := f.EmitWatermark(Watermark{Col: f.args.Col, Value: next}); err != nil {
 			return err
 		}
+	}
+	// Clean when the watermark advanced, or when rows came (a table with a
+	// primary key stores the rows it then drops from its stream).
+	if f.args.Clean != nil && b.Checkpoint && f.current != nil && (f.dirty || f.cleaned == nil || types.Compare(f.current, f.cleaned) > 0) {
+		if err := f.args.Clean(f.current); err != nil {
+			return err
+		}
+		f.cleaned, f.dirty = f.current, false
 	}
 	return f.EmitBarrier(b)
 }

@@ -115,3 +115,36 @@ func TestBacktrackingIsBounded(t *testing.T) {
 	s = "select 1 in " + strings.Repeat("(", 300) + "select 1" + strings.Repeat(") + 1", 299) + ")"
 	parser.Parse(s)
 }
+
+func TestWatermarkTTLAndDisplayForm(t *testing.T) {
+	st, err := parser.ParseOne("create table t (k int primary key, ts int, v varchar, d double precision, z timestamp with time zone, watermark for ts as ts - 10 with ttl)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := st.(*parser.CreateTable)
+	if ct.Watermark == nil || !ct.Watermark.TTL || ct.Watermark.Column != "ts" {
+		t.Fatalf("watermark: %#v", ct.Watermark)
+	}
+	const wantCanon = "CREATE TABLE t (k INTEGER PRIMARY KEY, ts INTEGER, v VARCHAR, d DOUBLE PRECISION, z TIMESTAMPTZ, WATERMARK FOR ts AS ts - 10 WITH TTL)"
+	if got := parser.Format(ct); got != wantCanon {
+		t.Errorf("Format:\n got %s\nwant %s", got, wantCanon)
+	}
+	const wantDisplay = "CREATE TABLE t (k INT PRIMARY KEY, ts INT, v CHARACTER VARYING, d DOUBLE, z timestamptz, WATERMARK FOR ts AS ts - 10 WITH TTL)"
+	disp := parser.FormatDisplay(ct)
+	if disp != wantDisplay {
+		t.Errorf("FormatDisplay:\n got %s\nwant %s", disp, wantDisplay)
+	}
+	// The display form reads back as the same statement.
+	back, err := parser.ParseOne(disp)
+	if err != nil {
+		t.Fatalf("parse %q: %v", disp, err)
+	}
+	if got := parser.Format(back); got != wantCanon {
+		t.Errorf("display form re-parsed:\n got %s\nwant %s", got, wantCanon)
+	}
+	// Without WITH TTL the flag is off.
+	st, _ = parser.ParseOne("create table t (ts int, watermark for ts as ts - 1) append only")
+	if st.(*parser.CreateTable).Watermark.TTL {
+		t.Error("TTL set without WITH TTL")
+	}
+}

@@ -537,11 +537,15 @@ type ColumnDef struct {
 	Check      Expr
 }
 
-// WatermarkDef is WATERMARK FOR Column AS Expr.
+// WatermarkDef is WATERMARK FOR Column AS Expr [WITH TTL]. TTL marks a
+// table's watermark whose rows below the watermark expire: they are
+// filtered out of the table's change stream and may be cleaned from its
+// state.
 type WatermarkDef struct {
 	Pos
 	Column string
 	Expr   Expr
+	TTL    bool
 }
 
 // IncludeClause is INCLUDE Kind [AS Alias]; Kind is lower-case: key,

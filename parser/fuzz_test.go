@@ -31,6 +31,8 @@ var mustParse = []string{
 	"SELECT * FROM a JOIN b FOR SYSTEM_TIME AS OF PROCTIME() AS bb ON a.k = bb.k",
 	"CREATE SOURCE s (v INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH (connector = 'kafka', topic = 't', properties.bootstrap.server = 'b:9092', scan.startup.mode = 'earliest') FORMAT PLAIN ENCODE JSON",
 	"CREATE TABLE t (k INT PRIMARY KEY, v VARCHAR) APPEND ONLY",
+	"CREATE TABLE t (k INT PRIMARY KEY, ts INT, WATERMARK FOR ts AS ts - 10 WITH TTL)",
+	"CREATE TABLE t (v INT, p TIMESTAMPTZ AS proctime(), WATERMARK FOR p AS p WITH TTL) APPEND ONLY",
 	"CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT window_start, count(*) FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start EMIT ON WINDOW CLOSE",
 	"CREATE SINK k AS SELECT * FROM mv WITH (connector = 'blackhole')",
 	"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY a ORDER BY b DESC) AS rn FROM t) WHERE rn <= 3",

@@ -385,6 +385,7 @@ func (p *parser) parseTableElement(tl *tableLike) {
 		w := &WatermarkDef{Pos: pos, Column: p.ident()}
 		p.expectKw("as")
 		w.Expr = p.parseExpr()
+		w.TTL = p.acceptKw("with", "ttl")
 		tl.watermark = w
 		return
 	case p.isKw("constraint"):

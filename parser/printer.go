@@ -76,7 +76,13 @@ func quoteWordUpper(s string) string {
 	return `"` + strings.ReplaceAll(l, `"`, `""`) + `"`
 }
 
-type printer struct{ strings.Builder }
+type printer struct {
+	strings.Builder
+	// display prints data types by their display names (INT, CHARACTER
+	// VARYING, DOUBLE) instead of the parser's canonical keywords: the
+	// form SHOW CREATE shows.
+	display bool
+}
 
 func (w *printer) s(ss ...string) {
 	for _, s := range ss {
@@ -550,6 +556,13 @@ var typeKeywords = map[string]string{
 	"varbit": "VARBIT",
 }
 
+// typeDisplayNames are the display names of the types whose display form
+// (Format with display names, used by SHOW CREATE) differs from the keyword
+// in typeKeywords. Each reads back as the same type.
+var typeDisplayNames = map[string]string{
+	"integer": "INT", "varchar": "CHARACTER VARYING", "double precision": "DOUBLE", "timestamptz": "timestamptz",
+}
+
 // typeNameNeedsQuote lists words the type parser would rewrite.
 var typeNameNeedsQuote = map[string]bool{
 	"double": true, "character": true, "nchar": true, "national": true, "bit": true, "float": true,
@@ -560,7 +573,9 @@ func (w *printer) typeName(t *TypeName) {
 	if t == nil {
 		return
 	}
-	if kw, ok := typeKeywords[t.Name]; ok {
+	if dn, ok := typeDisplayNames[t.Name]; ok && w.display {
+		w.s(dn)
+	} else if kw, ok := typeKeywords[t.Name]; ok {
 		w.s(kw)
 	} else if _, alias := typeAliases[t.Name]; alias || typeNameNeedsQuote[t.Name] || !isSimpleIdent(t.Name) {
 		w.s(`"`, strings.ReplaceAll(t.Name, `"`, `""`), `"`)
@@ -952,6 +967,9 @@ func (w *printer) tableBody(cols []*ColumnDef, pk []string, wm *WatermarkDef) {
 		sep()
 		w.s("WATERMARK FOR ", QuoteIdent(wm.Column), " AS ")
 		w.expr(wm.Expr, 0)
+		if wm.TTL {
+			w.s(" WITH TTL")
+		}
 	}
 	w.s(")")
 }
@@ -1321,6 +1339,22 @@ func (w *printer) returning(items []*SelectItem) {
 
 func nodeString(n Node) string {
 	var w printer
+	return w.node(n)
+}
+
+// FormatDisplay returns the SQL text of n as SHOW CREATE shows it: like
+// Format, but data types are printed by their display names (INT,
+// CHARACTER VARYING, DOUBLE, timestamptz). The text parses back to the same
+// statement.
+func FormatDisplay(n Node) string {
+	if n == nil {
+		return ""
+	}
+	w := printer{display: true}
+	return w.node(n)
+}
+
+func (w *printer) node(n Node) string {
 	switch n := n.(type) {
 	case Statement:
 		w.stmt(n)

@@ -615,7 +615,8 @@ func (c *exprCtx) funcCall(x *parser.FuncCall) expr.Expr {
 		return c.setFuncCall(x)
 	}
 	switch name {
-	case "now", "current_timestamp", "transaction_timestamp", "statement_timestamp":
+	case "now", "current_timestamp", "transaction_timestamp", "statement_timestamp", "proctime":
+		// proctime() is the processing time: the epoch's timestamp, as now().
 		if len(x.Args) == 0 {
 			return &expr.Now{}
 		}

@@ -65,11 +65,15 @@ type Relation struct {
 	Defaults []parser.Expr
 }
 
-// Watermark is a source's WATERMARK FOR Col AS Expr; Expr is evaluated over
-// a row of the relation.
+// Watermark is a source's or table's WATERMARK FOR Col AS Expr [WITH TTL];
+// Expr is evaluated over a row of the relation. With TTL, changes below
+// the watermark are dropped from the table's change stream, so Col is part
+// of the stream key of a scan of it (an update that moves Col is a delete
+// and an insert).
 type Watermark struct {
 	Col  int
 	Expr expr.Expr
+	TTL  bool
 }
 
 // IDAlloc allocates the ID of a new state table.

@@ -159,6 +159,11 @@ func (sb *streamBuilder) scan(x *LogicalScan) StreamNode {
 	if len(pk) == 0 {
 		pk = seq(len(rel.Schema))
 	}
+	if w := rel.Watermark; w != nil && w.TTL && !rel.AppendOnly && !slices.Contains(pk, w.Col) {
+		// The change stream of a table WITH TTL is keyed by its primary key
+		// and its event time.
+		pk = append(slices.Clone(pk), w.Col)
+	}
 	var key []int
 	for _, p := range pk {
 		i := slices.Index(cols, p)
