@@ -291,7 +291,8 @@ func TestServeEndToEnd(t *testing.T) {
 	if _, err := os.Stat(py); err != nil {
 		py = "python3"
 	}
-	if requireToolOK(t, py, "-c", "import psycopg2") {
+	havePsycopg := requireToolOK(t, py, "-c", "import psycopg2")
+	if havePsycopg {
 		script := filepath.Join(dir, "client.py")
 		_ = os.WriteFile(script, []byte(psycopgScript), 0o644)
 		h, p := s.hostPort()
@@ -358,7 +359,10 @@ func TestServeEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "(3 rows)") {
 		t.Errorf("after restart:\n%s", out)
 	}
-	if code, body := s2.httpGet(t, "/v1/mv/py_mv?v=x"); code != 200 || body != `{"v":"x","n":2}` {
+	if !havePsycopg {
+		// py_mv is made by the psycopg2 client; without it (skipped above,
+		// or failed under CI=true) there is nothing to read back.
+	} else if code, body := s2.httpGet(t, "/v1/mv/py_mv?v=x"); code != 200 || body != `{"v":"x","n":2}` {
 		t.Errorf("after restart, HTTP: %d %s", code, body)
 	}
 	s2.stop(t)
