@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/types"
@@ -53,6 +54,10 @@ type object struct {
 	src    *sourceDef           // sources and tables with a connector (source.go)
 	wm     *watermarkDef        // WATERMARK FOR of a source or table
 	fn     *planner.SQLFunction // functions
+	// conflict and versions are a table's ON CONFLICT mode and WITH
+	// VERSION COLUMN positions (derived from SQL, as on replay).
+	conflict operators.Conflict
+	versions []int
 }
 
 const metaCatalogPrefix = "catalog/"

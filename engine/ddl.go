@@ -197,6 +197,10 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	if err != nil {
 		return nil, err
 	}
+	conflict, versions, err := tableOnConflict(st, schema, pk)
+	if err != nil {
+		return nil, err
+	}
 	conn, eng, err := withOptions(st.With)
 	if err != nil {
 		return nil, err
@@ -284,6 +288,7 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly, Defaults: defaults}
 	o.tables = []types.TableLayout{layout}
 	o.src, o.wm = d, wm
+	o.conflict, o.versions = conflict, versions
 	var wmID uint32
 	if wm != nil {
 		wmID = alloc.alloc()
@@ -320,6 +325,53 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 		}
 	}
 	return &Result{Tag: "CREATE_TABLE"}, nil
+}
+
+// tableOnConflict checks a table's ON CONFLICT and WITH VERSION COLUMN
+// clauses and returns the conflict mode of its Materialize (ConflictNone
+// when the table has no declared primary key: the engine decides) and the
+// positions of its version columns.
+func tableOnConflict(st *parser.CreateTable, schema types.Schema, pk []int) (operators.Conflict, []int, error) {
+	pos := int(st.Pos) + 1
+	mode := operators.ConflictOverwrite
+	switch st.OnConflict {
+	case parser.OnConflictDoNothing:
+		mode = operators.ConflictDoNothing
+	case parser.OnConflictIfNotNull:
+		mode = operators.ConflictIfNotNull
+	case "":
+		if st.AppendOnly {
+			// An append-only table never updates a row: a second row with
+			// a stored key is dropped.
+			mode = operators.ConflictDoNothing
+		}
+	}
+	if st.AppendOnly && mode != operators.ConflictDoNothing {
+		return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "ON CONFLICT %s cannot be used with an APPEND ONLY table", st.OnConflict).
+			WithHint("An append-only table never updates a row: use ON CONFLICT DO NOTHING.").WithPosition(pos)
+	}
+	var versions []int
+	for _, v := range st.VersionColumns {
+		i := schema.Index(strings.ToLower(v))
+		if i < 0 || schema[i].Hidden {
+			return 0, nil, sqlerr.New(sqlerr.UndefinedColumn, "Version column %s not found", v).WithPosition(pos)
+		}
+		switch schema[i].Type.Kind {
+		case types.KindBool, types.KindJSONB, types.KindArray:
+			return 0, nil, sqlerr.New(sqlerr.DatatypeMismatch, "Version column %s must be of a comparable data type, not %s", v, schema[i].Type).WithPosition(pos)
+		}
+		versions = append(versions, i)
+	}
+	if len(versions) > 0 && mode == operators.ConflictDoNothing {
+		return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "The with version column syntax cannot be used with the ignore behavior of on conflict").WithPosition(pos)
+	}
+	if len(pk) == 1 && schema[pk[0]].Hidden && schema[pk[0]].Name == RowIDColumn {
+		if st.OnConflict != "" || len(versions) > 0 {
+			return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "ON CONFLICT needs a table with a primary key").WithPosition(pos)
+		}
+		return operators.ConflictNone, nil, nil
+	}
+	return mode, versions, nil
 }
 
 // tableSchema derives a table's columns and primary key; a table without

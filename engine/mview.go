@@ -16,10 +16,11 @@ import (
 func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	in := operators.NewInput()
 	m, err := operators.NewMaterialize(operators.MaterializeArgs{
-		Table:    o.rel.Layout,
-		Store:    e.store,
-		PK:       o.rel.PK,
-		Conflict: tableConflict(o),
+		Table:       o.rel.Layout,
+		Store:       e.store,
+		PK:          o.rel.PK,
+		Conflict:    tableConflict(o),
+		VersionCols: o.versions,
 	})
 	if err != nil {
 		return nil, err

@@ -569,7 +569,22 @@ type CreateTable struct {
 	FromSource  string
 	FromTable   string
 	AsQuery     *Query
+	// OnConflict is the upsert behaviour of a primary-key table, one of the
+	// OnConflict* constants ("" when not given: OVERWRITE).
+	OnConflict string
+	// VersionColumns are the columns of WITH VERSION COLUMN(…): a row whose
+	// version (compared as a tuple) is lower than the stored row's is ignored.
+	VersionColumns []string
 }
+
+// The ON CONFLICT behaviours of CREATE TABLE, in their canonical spelling.
+const (
+	OnConflictOverwrite     = "DO UPDATE FULL"
+	OnConflictDoNothing     = "DO NOTHING"
+	OnConflictIfNotNull     = "DO UPDATE IF NOT NULL"
+	onConflictOverwriteWord = "overwrite"
+	onConflictIgnoreWord    = "ignore"
+)
 
 // CreateSource is CREATE SOURCE. Columns may be empty.
 type CreateSource struct {

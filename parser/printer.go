@@ -1023,6 +1023,12 @@ func (w *printer) stmt(s Statement) {
 		if s.AppendOnly {
 			w.s(" APPEND ONLY")
 		}
+		if s.OnConflict != "" {
+			w.s(" ON CONFLICT ", s.OnConflict)
+		}
+		if len(s.VersionColumns) > 0 {
+			w.s(" WITH VERSION COLUMN(", identList(s.VersionColumns), ")")
+		}
 		w.includes(s.Include)
 		if s.FromSource != "" {
 			w.s(" FROM ", quoteName(s.FromSource), " TABLE ", QuoteString(s.FromTable))
