@@ -58,6 +58,8 @@ type object struct {
 	// VERSION COLUMN positions (derived from SQL, as on replay).
 	conflict operators.Conflict
 	versions []int
+	// index describes an index object for the planner.
+	index *planner.Index
 }
 
 const metaCatalogPrefix = "catalog/"
@@ -90,6 +92,26 @@ func (c catalogView) Relation(name string) (*planner.Relation, error) {
 		return systemRelation(n), nil // pg_catalog / information_schema (pgcatalog.go)
 	}
 	return o.rel, nil
+}
+
+// Indexes implements planner.IndexCatalog: the indexes on the relation,
+// by name.
+func (c catalogView) Indexes(rel string) []*planner.Index {
+	c.e.catMu.RLock()
+	defer c.e.catMu.RUnlock()
+	n := planner.NormalizeName(rel)
+	var names []string
+	for _, o := range c.e.objects {
+		if o.index != nil && o.On == n {
+			names = append(names, o.Name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]*planner.Index, len(names))
+	for i, name := range names {
+		out[i] = c.e.objects[name].index
+	}
+	return out
 }
 
 // Functions implements planner.FunctionCatalog.

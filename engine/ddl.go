@@ -462,29 +462,6 @@ func (e *Engine) existingNames(names []string, self string) []string {
 	return out
 }
 
-func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text string, replay *object) (*Result, error) {
-	name := planner.NormalizeName(st.Name)
-	table := planner.NormalizeName(st.Table)
-	if replay == nil {
-		if r, err := e.checkNew(name, KindIndex, st.IfNotExists, st.Pos); r != nil || err != nil {
-			return r, err
-		}
-		t := e.lookup(table)
-		if t == nil {
-			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", table).WithPosition(int(st.Pos) + 1)
-		}
-		if t.Kind != KindTable && t.Kind != KindMView {
-			return nil, sqlerr.New(sqlerr.WrongObjectType, "%q is not a table or materialized view", table).WithPosition(int(st.Pos) + 1)
-		}
-	}
-	o, _ := e.newObject(KindIndex, name, text, replay)
-	o.On = table
-	if err := e.addCatalogObject(ctx, o, replay); err != nil {
-		return nil, err
-	}
-	return &Result{Tag: "CREATE_INDEX", Notices: []string{fmt.Sprintf("index %q is accepted but not used: queries scan %q (primary-key lookups are fast already)", name, table)}}, nil
-}
-
 var dropKinds = map[string]ObjectKind{
 	"TABLE": KindTable, "MATERIALIZED VIEW": KindMView, "VIEW": KindView, "INDEX": KindIndex,
 	"SOURCE": KindSource, "SINK": KindSink,

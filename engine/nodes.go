@@ -46,6 +46,8 @@ type leaf struct {
 	rt     *relRuntime // upstream runtime (streaming dataflows)
 	// source: the leaf reads a CREATE SOURCE (fed by a reader).
 	source bool
+	// prefix (one-shot queries): read only the rows with this key prefix.
+	prefix types.Row
 }
 
 type target struct {

@@ -130,7 +130,7 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 		var batch []types.Row
 		var pushErr error
 		scanned := 0
-		err := snap.Scan(l.layout, nil, func(r types.Row) bool {
+		err := snap.Scan(l.layout, l.prefix, func(r types.Row) bool {
 			batch = append(batch, r)
 			if len(batch) == chunkRows {
 				pushErr = pushRows(l.node, l.layout.Cols, batch)

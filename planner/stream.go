@@ -51,6 +51,9 @@ type StreamTableScan struct {
 	streamProps
 	Relation *Relation
 	Cols     []int
+	// Prefix (one-shot queries only): read only the rows whose leading
+	// Relation.Layout.PK columns equal these values.
+	Prefix types.Row
 }
 
 // StreamValues emits constant rows once. Its last column is a hidden
@@ -256,6 +259,9 @@ func (n *StreamHopWindow) Tables() []types.TableLayout { return nil }
 
 // Describe names the relation and columns.
 func (n *StreamTableScan) Describe() string {
+	if n.Prefix != nil {
+		return fmt.Sprintf("StreamTableScan %s cols=%s prefix=%s", n.Relation.Name, colNames(n.schema), prefixText(n.Relation, n.Prefix))
+	}
 	return fmt.Sprintf("StreamTableScan %s cols=%s", n.Relation.Name, colNames(n.schema))
 }
 
