@@ -40,6 +40,10 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createFunction(ctx, st, text, replay)
 	case *parser.CreateSchema:
 		return e.createSchema(ctx, st, text, replay)
+	case *parser.AlterRename:
+		return e.alterRename(ctx, st)
+	case *parser.AlterColumn:
+		return e.alterColumn(ctx, st)
 	case *parser.Drop:
 		if st.Kind == "FUNCTION" {
 			return e.dropFunction(ctx, st)

@@ -843,6 +843,29 @@ type Alter struct {
 	Text   string
 }
 
+// AlterRename is ALTER Object [IF EXISTS] Name RENAME TO NewName, or, with
+// Column set, ALTER TABLE Name RENAME COLUMN Column TO NewName. Object is
+// upper-case: TABLE, MATERIALIZED VIEW, VIEW, INDEX, SOURCE, SINK.
+type AlterRename struct {
+	Pos
+	Object   string
+	Name     string
+	IfExists bool
+	Column   string
+	NewName  string
+}
+
+// AlterColumn is ALTER TABLE [IF EXISTS] Name ADD [COLUMN] Add or
+// DROP [COLUMN] [IF EXISTS] Drop.
+type AlterColumn struct {
+	Pos
+	Name         string
+	IfExists     bool
+	Add          *ColumnDef
+	Drop         string
+	DropIfExists bool
+}
+
 // Flush is FLUSH.
 type Flush struct {
 	Pos
@@ -877,6 +900,8 @@ func (*CreateMaterializedView) stmtNode() {}
 func (*CreateView) stmtNode()             {}
 func (*CreateSink) stmtNode()             {}
 func (*CreateIndex) stmtNode()            {}
+func (*AlterRename) stmtNode()            {}
+func (*AlterColumn) stmtNode()            {}
 func (*CreateSchema) stmtNode()           {}
 func (*CreateDatabase) stmtNode()         {}
 func (*CreateUser) stmtNode()             {}
