@@ -34,9 +34,18 @@ func TestIndexScans(t *testing.T) {
 	mustExec(t, e, s, `CREATE TABLE t (k1 int, k2 varchar, a int, b int, PRIMARY KEY (k1, k2));
 		CREATE TABLE plain (k1 int, k2 varchar, a int, b int);
 		CREATE INDEX t_ab ON t (a, b);
-		CREATE INDEX t_b ON t (b) INCLUDE (k1);`)
+		CREATE INDEX t_b ON t (b) INCLUDE (k1);
+		CREATE INDEX t_bd ON t (b DESC, a) INCLUDE (k1);`)
 	for i := 0; i < 200; i++ {
-		row := fmt.Sprintf("(%d, 'k%d', %d, %d)", i%7, i, i%5, i%3)
+		a := fmt.Sprint(i % 5)
+		if i%11 == 0 {
+			a = "NULL"
+		}
+		b := fmt.Sprint(i % 3)
+		if i%13 == 0 {
+			b = "NULL"
+		}
+		row := fmt.Sprintf("(%d, 'k%d', %s, %s)", i%7, i, a, b)
 		mustExec(t, e, s, "INSERT INTO t VALUES "+row+"; INSERT INTO plain VALUES "+row)
 	}
 	mustExec(t, e, s, "UPDATE t SET a = a + 1 WHERE b = 1; UPDATE plain SET a = a + 1 WHERE b = 1; DELETE FROM t WHERE k1 = 3; DELETE FROM plain WHERE k1 = 3; FLUSH")
@@ -49,8 +58,19 @@ func TestIndexScans(t *testing.T) {
 		{"b = 1 AND a = 2 AND k1 > 2", "StreamTableScan t_ab cols=[k1, k2, a, b] prefix=[a=2, b=1]"},
 		{"k1 = 4", "StreamTableScan t cols=[k1, k2, a, b] prefix=[k1=4]"},
 		{"k1 = 4 AND a = 1 AND b = 2", "StreamTableScan t_ab cols=[k1, k2, a, b] prefix=[a=1, b=2, k1=4]"},
-		{"a > 2", "StreamTableScan t cols=[k1, k2, a, b] key"},
-		{"b = 2", "StreamTableScan t cols=[k1, k2, a, b] key"}, // t_b lacks a: no index scan
+		{"a > 2", "StreamTableScan t_ab cols=[k1, k2, a, b] range=[a>=2]"},
+		{"a >= 1 AND a < 3", "StreamTableScan t_ab cols=[k1, k2, a, b] range=[a>=1, a<=3]"},
+		{"a <= 1", "StreamTableScan t_ab cols=[k1, k2, a, b] range=[a<=1]"},
+		{"2 > a AND 0 < a", "StreamTableScan t_ab cols=[k1, k2, a, b] range=[a>=0, a<=2]"},
+		{"a = 3 AND b >= 1", "StreamTableScan t_ab cols=[k1, k2, a, b] prefix=[a=3] range=[b>=1]"},
+		{"k1 = 2 AND k2 > 'k5'", "StreamTableScan t cols=[k1, k2, a, b] prefix=[k1=2] range=[k2>=k5]"},
+		{"k1 < 3", "StreamTableScan t cols=[k1, k2, a, b] range=[k1<=3]"},
+		{"b = 2 AND a > 1", "StreamTableScan t_bd cols=[k1, k2, a, b] prefix=[b=2] range=[a>=1]"},
+		{"b < 2", "StreamTableScan t_bd cols=[k1, k2, a, b] range=[b<=2]"},
+		{"b > 0 AND b <= 1", "StreamTableScan t_bd cols=[k1, k2, a, b] range=[b>=0, b<=1]"},
+		{"b >= 1", "StreamTableScan t_bd cols=[k1, k2, a, b] range=[b>=1]"},
+		{"a IS NULL", "StreamTableScan t cols=[k1, k2, a, b] key"},
+		{"a + 0 > 2", "StreamTableScan t cols=[k1, k2, a, b] key"},
 	}
 	for _, c := range cases {
 		q := "SELECT k1, k2, a, b FROM t WHERE " + c.where + " ORDER BY k1, k2"
@@ -60,7 +80,7 @@ func TestIndexScans(t *testing.T) {
 		}
 		got := mustExec(t, e, s, q)[0].Rows
 		want := mustExec(t, e, s, strings.Replace(q, "FROM t ", "FROM plain ", 1))[0].Rows
-		if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 || len(want) == 200 {
 			t.Errorf("%s: index scan rows %v, full scan rows %v", c.where, got, want)
 		}
 	}

@@ -110,10 +110,12 @@ func PlanIndex(cat Catalog, st *parser.CreateIndex, alloc IDAlloc) (p *MViewPlan
 
 // useIndexes rewrites, in a one-shot plan, each Filter over a Scan of a
 // table or MV whose condition pins leading key columns of the relation or
-// of one of its indexes to constants: the scan reads only the rows with
-// that key prefix (LogicalScan.Prefix), from the index when its prefix is
-// longer than the relation's own and it holds every column the scan reads.
-// The filter stays (it is exact; the prefix only narrows the read).
+// of one of its indexes to constants, or bounds the first key column not
+// pinned: the scan reads only the rows with that key prefix
+// (LogicalScan.Prefix) and in that range (LogicalScan.Range), from the
+// index when it narrows the read more than the relation's own key and
+// holds every column the scan reads. The filter stays (it is exact; the
+// prefix and range only narrow the read).
 func useIndexes(n Node, cat Catalog) Node {
 	ic, _ := cat.(IndexCatalog)
 	n, _ = applyBottomUp(n, func(n Node) (Node, bool) {
@@ -122,15 +124,16 @@ func useIndexes(n Node, cat Catalog) Node {
 			return n, false
 		}
 		scan, ok := f.Input.(*LogicalScan)
-		if !ok || scan.Prefix != nil || scan.Proctime || (scan.Relation.Kind != RelTable && scan.Relation.Kind != RelMView) {
+		if !ok || scan.Prefix != nil || scan.Range != nil || scan.Proctime || (scan.Relation.Kind != RelTable && scan.Relation.Kind != RelMView) {
 			return n, false
 		}
 		rel := scan.Relation
-		vals := pinnedColumns(rel, scan.Cols, conjuncts(f.Cond))
-		if len(vals) == 0 {
+		vals, bounds := pinnedColumns(rel, scan.Cols, conjuncts(f.Cond))
+		if len(vals) == 0 && len(bounds) == 0 {
 			return n, false
 		}
-		best := keyPrefix(rel.Layout, nil, vals)
+		best, bestRange := keyPrefix(rel.Layout, nil, vals, bounds)
+		bestScore := accessScore(best, bestRange)
 		var bestScan *LogicalScan
 		if ic != nil {
 			for _, ix := range ic.Indexes(rel.Name) {
@@ -138,21 +141,32 @@ func useIndexes(n Node, cat Catalog) Node {
 				if !ok {
 					continue
 				}
-				if p := keyPrefix(ix.Relation.Layout, ix.BaseCols, vals); len(p) > len(best) {
-					best = p
-					bestScan = &LogicalScan{Relation: indexAsBase(ix, rel), Cols: cols, Alias: scan.Alias, Prefix: p}
+				p, r := keyPrefix(ix.Relation.Layout, ix.BaseCols, vals, bounds)
+				if sc := accessScore(p, r); sc > bestScore {
+					best, bestRange, bestScore = p, r, sc
+					bestScan = &LogicalScan{Relation: indexAsBase(ix, rel), Cols: cols, Alias: scan.Alias, Prefix: p, Range: r}
 				}
 			}
 		}
-		if len(best) == 0 {
+		if bestScore == 0 {
 			return n, false
 		}
 		if bestScan == nil {
-			bestScan = &LogicalScan{Relation: rel, Cols: scan.Cols, Alias: scan.Alias, Prefix: best}
+			bestScan = &LogicalScan{Relation: rel, Cols: scan.Cols, Alias: scan.Alias, Prefix: best, Range: bestRange}
 		}
 		return &LogicalFilter{Input: bestScan, Cond: f.Cond}, true
 	})
 	return n
+}
+
+// accessScore ranks a key access path: each pinned key column counts more
+// than a range on the next one.
+func accessScore(p types.Row, r *KeyRange) int {
+	s := 2 * len(p)
+	if r != nil {
+		s++
+	}
+	return s
 }
 
 // indexAsBase returns the index's relation with the column names and
@@ -171,19 +185,26 @@ func indexAsBase(ix *Index, base *Relation) *Relation {
 }
 
 // pinnedColumns returns the relation columns (positions in rel.Schema)
-// that conds pin to a non-NULL constant with col = const, for columns whose
-// stored key has one encoding per value.
-func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) map[int]types.Datum {
+// that conds pin to a non-NULL constant with col = const, and the bounds
+// that col <, <=, >, >= const put on columns, for columns whose stored key
+// has one encoding per value and sorts as the comparison does.
+func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[int]types.Datum, map[int]*KeyRange) {
 	vals := map[int]types.Datum{}
+	bounds := map[int]*KeyRange{}
 	ctx := &expr.Context{TimeZone: "UTC"}
 	for _, c := range conds {
-		l, r, ns, ok := equalitySides(c)
-		if !ok || ns {
+		call, ok := c.(*expr.Call)
+		if !ok || len(call.Args) != 2 {
 			continue
 		}
-		col, val := l, r
+		op := call.Name
+		col, val := call.Args[0], call.Args[1]
 		if _, isCol := col.(*expr.ColumnRef); !isCol {
-			col, val = r, l
+			col, val = val, col
+			op = flipComparison[op]
+		}
+		if op != "=" && op != "<" && op != "<=" && op != ">" && op != ">=" {
+			continue
 		}
 		cr, isCol := col.(*expr.ColumnRef)
 		if !isCol || cr.Index >= len(scanCols) || !isConstant(val) || hasNow(val) || zoneDependent(val) {
@@ -194,19 +215,44 @@ func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) map[int]typ
 		if cr.T != t || !exactKeyKind(t.Kind) {
 			continue
 		}
-		if _, dup := vals[rc]; dup {
-			continue
-		}
 		v, err := expr.NewCast(val, t, false)
 		if err != nil {
 			continue
 		}
-		if d, err := v.EvalRow(ctx, nil); err == nil && d != nil {
-			vals[rc] = d
+		d, err := v.EvalRow(ctx, nil)
+		if err != nil || d == nil {
+			continue
+		}
+		switch op {
+		case "=":
+			if _, dup := vals[rc]; !dup {
+				vals[rc] = d
+			}
+		case ">", ">=":
+			b := bounds[rc]
+			if b == nil {
+				b = &KeyRange{}
+				bounds[rc] = b
+			}
+			if b.Lo == nil || types.Compare(d, b.Lo) > 0 {
+				b.Lo = d
+			}
+		case "<", "<=":
+			b := bounds[rc]
+			if b == nil {
+				b = &KeyRange{}
+				bounds[rc] = b
+			}
+			if b.Hi == nil || types.Compare(d, b.Hi) < 0 {
+				b.Hi = d
+			}
 		}
 	}
-	return vals
+	return vals, bounds
 }
+
+// flipComparison gives the comparison with its operands swapped.
+var flipComparison = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 // exactKeyKind reports whether equal values of kind k always have the same
 // key encoding (no 1.0 vs 1.00, no -0.0).
@@ -220,22 +266,28 @@ func exactKeyKind(k types.Kind) bool {
 }
 
 // keyPrefix returns the values vals gives to the leading key columns of
-// layout l (baseCols maps l's columns to the columns vals is keyed by;
-// nil = the same).
-func keyPrefix(l types.TableLayout, baseCols []int, vals map[int]types.Datum) types.Row {
+// layout l, and the bounds on the key column after them (baseCols maps l's
+// columns to the columns vals and bounds are keyed by; nil = the same).
+func keyPrefix(l types.TableLayout, baseCols []int, vals map[int]types.Datum, bounds map[int]*KeyRange) (types.Row, *KeyRange) {
 	var p types.Row
 	for _, k := range l.PK {
 		b := k
 		if baseCols != nil {
 			b = baseCols[k]
 		}
-		v, ok := vals[b]
-		if b < 0 || !ok {
+		if b < 0 {
 			break
 		}
-		p = append(p, v)
+		if v, ok := vals[b]; ok {
+			p = append(p, v)
+			continue
+		}
+		if r := bounds[b]; r != nil {
+			return p, r
+		}
+		break
 	}
-	return p
+	return p, nil
 }
 
 // indexCols maps the base columns a scan reads to the index's columns; ok
@@ -252,12 +304,34 @@ func indexCols(ix *Index, scanCols []int) ([]int, bool) {
 	return out, true
 }
 
-// prefixText prints a scan prefix as key column = value pairs.
-func prefixText(rel *Relation, p types.Row) string {
-	var parts []string
-	for i, v := range p {
-		c := rel.Schema[rel.Layout.PK[i]]
-		parts = append(parts, c.Name+"="+types.FormatTextTyped(v, c.Type))
+// KeyRange bounds the values of one key column of a scan (inclusive; nil:
+// unbounded).
+type KeyRange struct {
+	Lo, Hi types.Datum
+}
+
+// keyAccessText prints a scan's key prefix (key column = value pairs) and
+// range for EXPLAIN.
+func keyAccessText(rel *Relation, p types.Row, r *KeyRange) string {
+	var b strings.Builder
+	if p != nil {
+		var parts []string
+		for i, v := range p {
+			c := rel.Schema[rel.Layout.PK[i]]
+			parts = append(parts, c.Name+"="+types.FormatTextTyped(v, c.Type))
+		}
+		b.WriteString(" prefix=[" + strings.Join(parts, ", ") + "]")
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	if r != nil {
+		c := rel.Schema[rel.Layout.PK[len(p)]]
+		var parts []string
+		if r.Lo != nil {
+			parts = append(parts, c.Name+">="+types.FormatTextTyped(r.Lo, c.Type))
+		}
+		if r.Hi != nil {
+			parts = append(parts, c.Name+"<="+types.FormatTextTyped(r.Hi, c.Type))
+		}
+		b.WriteString(" range=[" + strings.Join(parts, ", ") + "]")
+	}
+	return b.String()
 }

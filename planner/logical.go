@@ -73,6 +73,8 @@ type LogicalScan struct {
 	// Prefix (one-shot queries only) restricts the scan to the rows whose
 	// leading Relation.Layout.PK columns equal these values (useIndexes).
 	Prefix types.Row
+	// Range (one-shot queries only) bounds the key column after Prefix.
+	Range *KeyRange
 }
 
 // LogicalValues is a constant relation.
