@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"strings"
 
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
 )
 
 // createIndex runs CREATE INDEX: the index is a materialized copy of its
@@ -73,4 +75,52 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 	}
 	e.register(o)
 	return &Result{Tag: "CREATE_INDEX"}, nil
+}
+
+// showIndexes answers SHOW INDEXES [FROM rel]: per index its relation,
+// key (with its order), the other columns it holds, and its distribution
+// key (the index keys unless DISTRIBUTED BY says otherwise).
+func (e *Engine) showIndexes(st *parser.Show) *Result {
+	str := func(n string) types.Column { return types.Column{Name: n, Type: types.Varchar} }
+	r := &Result{Tag: "SHOW", Columns: []types.Column{str("Name"), str("On"), str("Key"), str("Include"), str("Distributed By")}}
+	on := st.From
+	if on == "" {
+		on = st.Name
+	}
+	for _, o := range e.objectsOfKind(KindIndex) {
+		if on != "" && o.On != planner.NormalizeName(on) {
+			continue
+		}
+		if st.Like != "" && !likeMatch(o.Name, st.Like) {
+			continue
+		}
+		var key, include, dist []string
+		if stmt, err := parser.ParseOne(o.SQL); err == nil {
+			if ci, ok := stmt.(*parser.CreateIndex); ok {
+				for _, c := range ci.Columns {
+					dir := " ASC"
+					if c.Desc {
+						dir = " DESC"
+					}
+					key = append(key, c.Expr.String()+dir)
+					dist = append(dist, c.Expr.String())
+				}
+				if len(ci.DistributedBy) > 0 {
+					dist = dist[:0]
+					for _, d := range ci.DistributedBy {
+						dist = append(dist, d.String())
+					}
+				}
+				if o.rel != nil {
+					for i, c := range o.rel.Schema {
+						if i >= len(ci.Columns) && !c.Hidden {
+							include = append(include, c.Name)
+						}
+					}
+				}
+			}
+		}
+		r.Rows = append(r.Rows, types.Row{o.Name, o.On, strings.Join(key, ", "), strings.Join(include, ", "), strings.Join(dist, ", ")})
+	}
+	return r
 }
