@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sqlerr"
@@ -516,4 +518,116 @@ func (e *Engine) redefineTable(ctx context.Context, o *object, ct *parser.Create
 		return err
 	}
 	return e.ddlDone(ctx)
+}
+
+// mviewConflict is the conflict mode of an MV's Materialize.
+func mviewConflict(o *object) operators.Conflict {
+	if o.Overwrite {
+		return operators.ConflictOverwrite
+	}
+	return operators.ConflictNone
+}
+
+// alterMViewQuery runs ALTER MATERIALIZED VIEW name AS query: the view
+// keeps its rows (no backfill) and from now on follows its inputs through
+// the new query; the views reading it keep reading it. The new query must
+// give the same columns and key, and keep no state of its own (filters and
+// projections over tables and MVs): stateful operators would start empty.
+// The view's Materialize applies changes with upsert semantics from then
+// on, so that a delete of a row the old query never produced is dropped.
+func (e *Engine) alterMViewQuery(ctx context.Context, s *Session, st *parser.AlterMViewQuery) (*Result, error) {
+	name := planner.NormalizeName(st.Name)
+	pos := int(st.Pos) + 1
+	o := e.lookup(name)
+	if o == nil || o.Kind != KindMView {
+		if o != nil {
+			return nil, sqlerr.New(sqlerr.WrongObjectType, "%q is not a materialized view", name).WithPosition(pos)
+		}
+		return nil, sqlerr.New(sqlerr.UndefinedTable, "materialized view %q does not exist", name).WithPosition(pos)
+	}
+	def, err := parser.ParseOne(o.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("materialized view %s: stored definition does not parse: %w", name, err)
+	}
+	cm, ok := def.(*parser.CreateMaterializedView)
+	if !ok {
+		return nil, fmt.Errorf("materialized view %s: stored definition is not a CREATE MATERIALIZED VIEW", name)
+	}
+	if cm.EmitOnWindowClose || len(cm.Columns) > 0 {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ALTER MATERIALIZED VIEW … AS is not supported for a view with EMIT ON WINDOW CLOSE or a column list").WithPosition(pos)
+	}
+	cm.Query, cm.IfNotExists = st.Query, false
+	for _, n := range referencedNames(st.Query) {
+		if d := e.lookup(n); d != nil && d.Kind == KindSource {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ALTER MATERIALIZED VIEW … AS over a source is not supported").WithPosition(pos)
+		}
+	}
+	alloc := &idAllocator{e: e}
+	plan, err := planner.PlanMView(catalogView{e}, cm, alloc.alloc)
+	if err != nil {
+		return nil, err
+	}
+	if len(plan.Tables) != 1 {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ALTER MATERIALIZED VIEW … AS supports only queries that keep no state (filters and projections of tables and views)").WithPosition(pos)
+	}
+	old := o.rel
+	same := len(plan.Schema) == len(old.Schema) && slices.Equal(plan.PK, old.PK)
+	for i := range plan.Schema {
+		same = same && i < len(old.Schema) && plan.Schema[i].Name == old.Schema[i].Name &&
+			plan.Schema[i].Type == old.Schema[i].Type && plan.Schema[i].Hidden == old.Schema[i].Hidden
+	}
+	if !same {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ALTER MATERIALIZED VIEW … AS needs a query with the same columns (names and types) and key as the view's").WithPosition(pos)
+	}
+	// The new plan writes the view's own table.
+	plan.Root.Table = old.Layout
+	deps := append(e.existingNames(referencedNames(st.Query), name), e.functionDeps(st.Query)...)
+	text := cm.String()
+	err = e.onLoop(ctx, func() error {
+		if e.dirty {
+			if err := e.injectBarrier(false); err != nil {
+				e.log.Error("barrier before ALTER MATERIALIZED VIEW", "err", err)
+			}
+		}
+		oldRT := e.rels[name]
+		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: old.Layout, Store: e.store, PK: old.PK, Conflict: operators.ConflictOverwrite})
+		if err != nil {
+			return err
+		}
+		rt, err := e.startDataflow(o, plan.Root.Input, true, alloc, func(root emitter) { root.Connect(m, 0) })
+		if err != nil {
+			if oldRT != nil {
+				e.setRel(name, oldRT)
+			}
+			return err
+		}
+		if oldRT != nil {
+			// The old dataflow leaves its inputs; its output stream, which
+			// the views reading this one follow, now carries the new one's.
+			for _, l := range oldRT.leaves {
+				if l.rt != nil {
+					l.rt.stream.remove(l.node)
+				}
+			}
+			rt.stream = oldRT.stream
+		}
+		m.Connect(rt.stream, 0)
+		ids := append([]uint32(nil), alloc.got...)
+		for i, id := range ids {
+			if id == plan.Table.ID {
+				ids[i] = old.Layout.ID
+			}
+		}
+		o.SQL, o.IDs, o.Deps, o.Overwrite = text, ids, deps, true
+		e.persist(o, nil)
+		e.dirty = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.ddlDone(ctx); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "ALTER_MATERIALIZED_VIEW"}, nil
 }

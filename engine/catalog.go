@@ -48,6 +48,11 @@ type object struct {
 	// not UTC): its dataflow evaluates zone-dependent expressions in it,
 	// as its creator's SELECT would.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Overwrite: the MV's Materialize applies its input with upsert
+	// semantics (ConflictOverwrite), set once ALTER MATERIALIZED VIEW … AS
+	// changed its query: its rows then need not match what the new query's
+	// changes delete.
+	Overwrite bool `json:"overwrite,omitempty"`
 
 	rel    *planner.Relation // tables, MVs and views
 	tables []types.TableLayout

@@ -44,6 +44,8 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.alterRename(ctx, st)
 	case *parser.AlterColumn:
 		return e.alterColumn(ctx, st)
+	case *parser.AlterMViewQuery:
+		return e.alterMViewQuery(ctx, s, st)
 	case *parser.Drop:
 		if st.Kind == "FUNCTION" {
 			return e.dropFunction(ctx, st)

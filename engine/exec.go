@@ -101,7 +101,7 @@ func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, 
 	switch st := st.(type) {
 	case *parser.CreateTable, *parser.CreateMaterializedView, *parser.CreateView, *parser.CreateIndex,
 		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.Drop,
-		*parser.AlterRename, *parser.AlterColumn:
+		*parser.AlterRename, *parser.AlterColumn, *parser.AlterMViewQuery:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:
 		return e.execQuery(ctx, s, rewriteArraySubqueries(st, text))

@@ -54,6 +54,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 	}
 	o, alloc := e.newObject(KindMView, name, text, replay)
 	o.TimeZone = creationZone(s, replay)
+	o.Overwrite = replay != nil && replay.Overwrite
 	plan, err := planner.PlanMView(catalogView{e}, st, alloc.alloc)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 				e.log.Error("barrier before backfill", "err", err)
 			}
 		}
-		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: plan.Root.Table, Store: e.store, PK: plan.Root.PK})
+		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: plan.Root.Table, Store: e.store, PK: plan.Root.PK, Conflict: mviewConflict(o)})
 		if err != nil {
 			return err
 		}

@@ -866,6 +866,15 @@ type AlterColumn struct {
 	DropIfExists bool
 }
 
+// AlterMViewQuery is ALTER MATERIALIZED VIEW Name AS Query: the view
+// keeps its rows and follows the changes of its inputs through the new
+// query from then on.
+type AlterMViewQuery struct {
+	Pos
+	Name  string
+	Query *Query
+}
+
 // Flush is FLUSH.
 type Flush struct {
 	Pos
@@ -902,6 +911,7 @@ func (*CreateSink) stmtNode()             {}
 func (*CreateIndex) stmtNode()            {}
 func (*AlterRename) stmtNode()            {}
 func (*AlterColumn) stmtNode()            {}
+func (*AlterMViewQuery) stmtNode()        {}
 func (*CreateSchema) stmtNode()           {}
 func (*CreateDatabase) stmtNode()         {}
 func (*CreateUser) stmtNode()             {}

@@ -681,6 +681,8 @@ func (p *parser) parseAlter() Statement {
 	ifExists := p.acceptKw("if", "exists")
 	a.Name = p.objName()
 	switch {
+	case a.Object == "MATERIALIZED VIEW" && !ifExists && p.acceptKw("as"):
+		return &AlterMViewQuery{Pos: start.pos, Name: a.Name, Query: p.parseQuery()}
 	case p.isKw("rename") && p.isKwN(1, "to"):
 		p.next()
 		p.next()

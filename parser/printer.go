@@ -1302,6 +1302,9 @@ func (w *printer) stmt(s Statement) {
 		w.setValues(s.Values, s.ToDefault)
 	case *Alter:
 		w.s(s.Text)
+	case *AlterMViewQuery:
+		w.s("ALTER MATERIALIZED VIEW ", quoteName(s.Name), " AS ")
+		w.query(s.Query)
 	case *AlterRename:
 		w.s("ALTER ", s.Object, " ")
 		if s.IfExists {

@@ -26,6 +26,7 @@ func (n *AlterSystem) String() string            { return nodeString(n) }
 func (n *Alter) String() string                  { return nodeString(n) }
 func (n *AlterRename) String() string            { return nodeString(n) }
 func (n *AlterColumn) String() string            { return nodeString(n) }
+func (n *AlterMViewQuery) String() string        { return nodeString(n) }
 func (n *Flush) String() string                  { return nodeString(n) }
 func (n *Begin) String() string                  { return nodeString(n) }
 func (n *Commit) String() string                 { return nodeString(n) }
