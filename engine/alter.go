@@ -97,7 +97,7 @@ func (e *Engine) alterRename(ctx context.Context, st *parser.AlterRename) (*Resu
 			r.Name = newName
 			o.rel = &r
 			if o.index != nil {
-				o.index = &planner.Index{Relation: o.rel, BaseCols: o.index.BaseCols}
+				o.index = &planner.Index{Relation: o.rel, BaseCols: o.index.BaseCols, KeyExprs: o.index.KeyExprs}
 			}
 		}
 		for obj, s := range newSQL {

@@ -45,7 +45,7 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 		Schema: plan.Schema, PK: plan.PK, Layout: plan.Table, AppendOnly: plan.AppendOnly,
 	}
 	o.tables = planner.CollectTables(plan.Root)
-	o.index = &planner.Index{Relation: o.rel, BaseCols: baseCols}
+	o.index = &planner.Index{Relation: o.rel, BaseCols: baseCols, KeyExprs: planner.IndexKeyExprs(plan, len(st.Columns))}
 	err = e.onLoop(ctx, func() error {
 		if backfill && e.dirty {
 			if err := e.injectBarrier(false); err != nil {

@@ -23,6 +23,9 @@ type Index struct {
 	// BaseCols maps each column of Relation.Schema to the column of the
 	// indexed relation it copies (-1 for a key expression).
 	BaseCols []int
+	// KeyExprs holds, per index key, the text of its expression over the
+	// indexed relation's columns (IndexKeyExprs); "" when unknown.
+	KeyExprs []string
 }
 
 // IndexCatalog is implemented by catalogs whose relations can have

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -108,6 +109,25 @@ func PlanIndex(cat Catalog, st *parser.CreateIndex, alloc IDAlloc) (p *MViewPlan
 	return p, baseCols, nil
 }
 
+// IndexKeyExprs returns, per key of an index planned by PlanIndex, the
+// text of its expression over the indexed relation's columns (a plain
+// column is "$i"), or "" when it cannot be recovered from the plan.
+func IndexKeyExprs(p *MViewPlan, keys int) []string {
+	out := make([]string, keys)
+	proj, ok := p.Logical.(*LogicalProject)
+	if !ok {
+		return out
+	}
+	scan, ok := proj.Input.(*LogicalScan)
+	if !ok {
+		return out
+	}
+	for i := 0; i < keys && i < len(proj.Exprs); i++ {
+		out[i] = remapCols(proj.Exprs[i], func(c int) int { return scan.Cols[c] }).String()
+	}
+	return out
+}
+
 // useIndexes rewrites, in a one-shot plan, each Filter over a Scan of a
 // table or MV whose condition pins leading key columns of the relation or
 // of one of its indexes to constants, or bounds the first key column not
@@ -141,7 +161,7 @@ func useIndexes(n Node, cat Catalog) Node {
 				if !ok {
 					continue
 				}
-				p, r := keyPrefix(ix.Relation.Layout, ix.BaseCols, vals, bounds)
+				p, r := keyPrefix(ix.Relation.Layout, indexKeys(ix), vals, bounds)
 				if sc := accessScore(p, r); sc > bestScore {
 					best, bestRange, bestScore = p, r, sc
 					bestScan = &LogicalScan{Relation: indexAsBase(ix, rel), Cols: cols, Alias: scan.Alias, Prefix: p, Range: r}
@@ -184,13 +204,15 @@ func indexAsBase(ix *Index, base *Relation) *Relation {
 	return &r
 }
 
-// pinnedColumns returns the relation columns (positions in rel.Schema)
-// that conds pin to a non-NULL constant with col = const, and the bounds
-// that col <, <=, >, >= const put on columns, for columns whose stored key
-// has one encoding per value and sorts as the comparison does.
-func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[int]types.Datum, map[int]*KeyRange) {
-	vals := map[int]types.Datum{}
-	bounds := map[int]*KeyRange{}
+// pinnedColumns returns what conds say about expressions over the
+// relation's columns (keyed by their text, a column being "$i" with i its
+// position in rel.Schema): the ones pinned to a non-NULL constant with
+// e = const, and the bounds that e <, <=, >, >= const put on them; only for
+// expressions of kinds whose stored key has one encoding per value and
+// sorts as the comparison does.
+func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[string]types.Datum, map[string]*KeyRange) {
+	vals := map[string]types.Datum{}
+	bounds := map[string]*KeyRange{}
 	ctx := &expr.Context{TimeZone: "UTC"}
 	for _, c := range conds {
 		call, ok := c.(*expr.Call)
@@ -198,21 +220,27 @@ func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[int]ty
 			continue
 		}
 		op := call.Name
-		col, val := call.Args[0], call.Args[1]
-		if _, isCol := col.(*expr.ColumnRef); !isCol {
-			col, val = val, col
+		side, val := call.Args[0], call.Args[1]
+		if isConstant(side) {
+			side, val = val, side
 			op = flipComparison[op]
 		}
 		if op != "=" && op != "<" && op != "<=" && op != ">" && op != ">=" {
 			continue
 		}
-		cr, isCol := col.(*expr.ColumnRef)
-		if !isCol || cr.Index >= len(scanCols) || !isConstant(val) || hasNow(val) || zoneDependent(val) {
+		if isConstant(side) || !isConstant(val) || hasNow(val) || zoneDependent(val) || hasNow(side) || !hasColumnRef(side) {
 			continue
 		}
-		rc := scanCols[cr.Index]
-		t := rel.Schema[rc].Type
-		if cr.T != t || !exactKeyKind(t.Kind) {
+		outOfScan := false
+		key := remapCols(side, func(i int) int {
+			if i >= len(scanCols) {
+				outOfScan = true
+				return i
+			}
+			return scanCols[i]
+		}).String()
+		t := side.Type()
+		if outOfScan || !exactKeyKind(t.Kind) || touchesTimestamptz(side) {
 			continue
 		}
 		v, err := expr.NewCast(val, t, false)
@@ -225,23 +253,23 @@ func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[int]ty
 		}
 		switch op {
 		case "=":
-			if _, dup := vals[rc]; !dup {
-				vals[rc] = d
+			if _, dup := vals[key]; !dup {
+				vals[key] = d
 			}
 		case ">", ">=":
-			b := bounds[rc]
+			b := bounds[key]
 			if b == nil {
 				b = &KeyRange{}
-				bounds[rc] = b
+				bounds[key] = b
 			}
 			if b.Lo == nil || types.Compare(d, b.Lo) > 0 {
 				b.Lo = d
 			}
 		case "<", "<=":
-			b := bounds[rc]
+			b := bounds[key]
 			if b == nil {
 				b = &KeyRange{}
-				bounds[rc] = b
+				bounds[key] = b
 			}
 			if b.Hi == nil || types.Compare(d, b.Hi) < 0 {
 				b.Hi = d
@@ -249,6 +277,23 @@ func pinnedColumns(rel *Relation, scanCols []int, conds []expr.Expr) (map[int]ty
 		}
 	}
 	return vals, bounds
+}
+
+// touchesTimestamptz reports whether an expression that is not a plain
+// column involves a timestamptz value: its value may depend on the
+// session time zone, which an index's stored keys do not follow.
+func touchesTimestamptz(e expr.Expr) bool {
+	if _, ok := e.(*expr.ColumnRef); ok {
+		return false
+	}
+	found := false
+	mapExpr(e, func(x expr.Expr) expr.Expr {
+		if x.Type().Kind == types.KindTimestamptz {
+			found = true
+		}
+		return x
+	})
+	return found
 }
 
 // flipComparison gives the comparison with its operands swapped.
@@ -266,28 +311,44 @@ func exactKeyKind(k types.Kind) bool {
 }
 
 // keyPrefix returns the values vals gives to the leading key columns of
-// layout l, and the bounds on the key column after them (baseCols maps l's
-// columns to the columns vals and bounds are keyed by; nil = the same).
-func keyPrefix(l types.TableLayout, baseCols []int, vals map[int]types.Datum, bounds map[int]*KeyRange) (types.Row, *KeyRange) {
+// layout l, and the bounds on the key column after them. keys gives the
+// text of each column of l as an expression over the columns vals and
+// bounds are keyed by (nil: column i is "$i"); "" means unknown.
+func keyPrefix(l types.TableLayout, keys []string, vals map[string]types.Datum, bounds map[string]*KeyRange) (types.Row, *KeyRange) {
 	var p types.Row
 	for _, k := range l.PK {
-		b := k
-		if baseCols != nil {
-			b = baseCols[k]
+		key := fmt.Sprintf("$%d", k)
+		if keys != nil {
+			key = keys[k]
 		}
-		if b < 0 {
+		if key == "" {
 			break
 		}
-		if v, ok := vals[b]; ok {
+		if v, ok := vals[key]; ok {
 			p = append(p, v)
 			continue
 		}
-		if r := bounds[b]; r != nil {
+		if r := bounds[key]; r != nil {
 			return p, r
 		}
 		break
 	}
 	return p, nil
+}
+
+// indexKeys returns the text of each column of an index as an expression
+// over its base relation's columns ("" when unknown).
+func indexKeys(ix *Index) []string {
+	out := make([]string, len(ix.BaseCols))
+	for i, b := range ix.BaseCols {
+		switch {
+		case b >= 0:
+			out[i] = fmt.Sprintf("$%d", b)
+		case i < len(ix.KeyExprs):
+			out[i] = ix.KeyExprs[i]
+		}
+	}
+	return out
 }
 
 // indexCols maps the base columns a scan reads to the index's columns; ok
