@@ -47,7 +47,7 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 	o.tables = planner.CollectTables(plan.Root)
 	o.index = &planner.Index{Relation: o.rel, BaseCols: baseCols, KeyExprs: planner.IndexKeyExprs(plan, len(st.Columns))}
 	err = e.onLoop(ctx, func() error {
-		if backfill && e.dirty {
+		if replay == nil && e.dirty {
 			if err := e.injectBarrier(false); err != nil {
 				e.log.Error("barrier before backfill", "err", err)
 			}
@@ -66,6 +66,8 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 		if backfill {
 			e.persist(o, nil)
 			e.dirty = true
+		}
+		if replay == nil {
 			return e.injectBarrier(e.persistent())
 		}
 		return nil
