@@ -80,7 +80,10 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "reading %s %q is not supported yet", rel.Kind, rel.Name)
 		}
 		node := newScanNode(rel.Layout.Cols, n.Cols)
-		b.leaves = append(b.leaves, leaf{rel: rel.Name, layout: rel.Layout, node: node, source: rel.Kind == planner.RelSource})
+		if (n.Prefix != nil || n.Range != nil) && b.streaming {
+			return nil, fmt.Errorf("scan of %q: a key prefix or range in a streaming plan", rel.Name)
+		}
+		b.leaves = append(b.leaves, leaf{rel: rel.Name, layout: rel.Layout, node: node, source: rel.Kind == planner.RelSource, prefix: n.Prefix, rng: n.Range})
 		return node, nil
 
 	case *planner.StreamValues:

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/types"
@@ -47,12 +48,23 @@ type object struct {
 	// not UTC): its dataflow evaluates zone-dependent expressions in it,
 	// as its creator's SELECT would.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Overwrite: the MV's Materialize applies its input with upsert
+	// semantics (ConflictOverwrite), set once ALTER MATERIALIZED VIEW … AS
+	// changed its query: its rows then need not match what the new query's
+	// changes delete.
+	Overwrite bool `json:"overwrite,omitempty"`
 
 	rel    *planner.Relation // tables, MVs and views
 	tables []types.TableLayout
 	src    *sourceDef           // sources and tables with a connector (source.go)
 	wm     *watermarkDef        // WATERMARK FOR of a source or table
 	fn     *planner.SQLFunction // functions
+	// conflict and versions are a table's ON CONFLICT mode and WITH
+	// VERSION COLUMN positions (derived from SQL, as on replay).
+	conflict operators.Conflict
+	versions []int
+	// index describes an index object for the planner.
+	index *planner.Index
 }
 
 const metaCatalogPrefix = "catalog/"
@@ -85,6 +97,26 @@ func (c catalogView) Relation(name string) (*planner.Relation, error) {
 		return systemRelation(n), nil // pg_catalog / information_schema (pgcatalog.go)
 	}
 	return o.rel, nil
+}
+
+// Indexes implements planner.IndexCatalog: the indexes on the relation,
+// by name.
+func (c catalogView) Indexes(rel string) []*planner.Index {
+	c.e.catMu.RLock()
+	defer c.e.catMu.RUnlock()
+	n := planner.NormalizeName(rel)
+	var names []string
+	for _, o := range c.e.objects {
+		if o.index != nil && o.On == n {
+			names = append(names, o.Name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]*planner.Index, len(names))
+	for i, name := range names {
+		out[i] = c.e.objects[name].index
+	}
+	return out
 }
 
 // Functions implements planner.FunctionCatalog.

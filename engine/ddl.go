@@ -40,6 +40,12 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createFunction(ctx, st, text, replay)
 	case *parser.CreateSchema:
 		return e.createSchema(ctx, st, text, replay)
+	case *parser.AlterRename:
+		return e.alterRename(ctx, st)
+	case *parser.AlterColumn:
+		return e.alterColumn(ctx, st)
+	case *parser.AlterMViewQuery:
+		return e.alterMViewQuery(ctx, s, st)
 	case *parser.Drop:
 		if st.Kind == "FUNCTION" {
 			return e.dropFunction(ctx, st)
@@ -197,6 +203,10 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	if err != nil {
 		return nil, err
 	}
+	conflict, versions, err := tableOnConflict(st, schema, pk)
+	if err != nil {
+		return nil, err
+	}
 	conn, eng, err := withOptions(st.With)
 	if err != nil {
 		return nil, err
@@ -292,6 +302,7 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	o.rel = &planner.Relation{ID: id, Name: name, Kind: planner.RelTable, Schema: schema, PK: pk, Layout: layout, AppendOnly: st.AppendOnly, Defaults: defaults}
 	o.tables = []types.TableLayout{layout}
 	o.src, o.wm = d, wm
+	o.conflict, o.versions = conflict, versions
 	var wmID uint32
 	if wm != nil {
 		wmID = alloc.alloc()
@@ -365,6 +376,53 @@ func generatedAsDefault(cat planner.Catalog, table string, schema types.Schema, 
 	defaults := make([]parser.Expr, len(schema))
 	defaults[i] = c.Generated
 	return planner.CheckDefaults(cat, table, schema, defaults) == nil
+}
+
+// tableOnConflict checks a table's ON CONFLICT and WITH VERSION COLUMN
+// clauses and returns the conflict mode of its Materialize (ConflictNone
+// when the table has no declared primary key: the engine decides) and the
+// positions of its version columns.
+func tableOnConflict(st *parser.CreateTable, schema types.Schema, pk []int) (operators.Conflict, []int, error) {
+	pos := int(st.Pos) + 1
+	mode := operators.ConflictOverwrite
+	switch st.OnConflict {
+	case parser.OnConflictDoNothing:
+		mode = operators.ConflictDoNothing
+	case parser.OnConflictIfNotNull:
+		mode = operators.ConflictIfNotNull
+	case "":
+		if st.AppendOnly {
+			// An append-only table never updates a row: a second row with
+			// a stored key is dropped.
+			mode = operators.ConflictDoNothing
+		}
+	}
+	if st.AppendOnly && mode != operators.ConflictDoNothing {
+		return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "ON CONFLICT %s cannot be used with an APPEND ONLY table", st.OnConflict).
+			WithHint("An append-only table never updates a row: use ON CONFLICT DO NOTHING.").WithPosition(pos)
+	}
+	var versions []int
+	for _, v := range st.VersionColumns {
+		i := schema.Index(strings.ToLower(v))
+		if i < 0 || schema[i].Hidden {
+			return 0, nil, sqlerr.New(sqlerr.UndefinedColumn, "Version column %s not found", v).WithPosition(pos)
+		}
+		switch schema[i].Type.Kind {
+		case types.KindBool, types.KindJSONB, types.KindArray:
+			return 0, nil, sqlerr.New(sqlerr.DatatypeMismatch, "Version column %s must be of a comparable data type, not %s", v, schema[i].Type).WithPosition(pos)
+		}
+		versions = append(versions, i)
+	}
+	if len(versions) > 0 && mode == operators.ConflictDoNothing {
+		return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "The with version column syntax cannot be used with the ignore behavior of on conflict").WithPosition(pos)
+	}
+	if len(pk) == 1 && schema[pk[0]].Hidden && schema[pk[0]].Name == RowIDColumn {
+		if st.OnConflict != "" || len(versions) > 0 {
+			return 0, nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "ON CONFLICT needs a table with a primary key").WithPosition(pos)
+		}
+		return operators.ConflictNone, nil, nil
+	}
+	return mode, versions, nil
 }
 
 // tableSchema derives a table's columns and primary key; a table without
@@ -453,29 +511,6 @@ func (e *Engine) existingNames(names []string, self string) []string {
 		}
 	}
 	return out
-}
-
-func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text string, replay *object) (*Result, error) {
-	name := planner.NormalizeName(st.Name)
-	table := planner.NormalizeName(st.Table)
-	if replay == nil {
-		if r, err := e.checkNew(name, KindIndex, st.IfNotExists, st.Pos); r != nil || err != nil {
-			return r, err
-		}
-		t := e.lookup(table)
-		if t == nil {
-			return nil, sqlerr.New(sqlerr.UndefinedTable, "relation %q does not exist", table).WithPosition(int(st.Pos) + 1)
-		}
-		if t.Kind != KindTable && t.Kind != KindMView {
-			return nil, sqlerr.New(sqlerr.WrongObjectType, "%q is not a table or materialized view", table).WithPosition(int(st.Pos) + 1)
-		}
-	}
-	o, _ := e.newObject(KindIndex, name, text, replay)
-	o.On = table
-	if err := e.addCatalogObject(ctx, o, replay); err != nil {
-		return nil, err
-	}
-	return &Result{Tag: "CREATE_INDEX", Notices: []string{fmt.Sprintf("index %q is accepted but not used: queries scan %q (primary-key lookups are fast already)", name, table)}}, nil
 }
 
 var dropKinds = map[string]ObjectKind{

@@ -444,6 +444,9 @@ func tableConflict(o *object) operators.Conflict {
 	if o.src == nil && rowIDColumn(o.rel) >= 0 {
 		return operators.ConflictNone
 	}
+	if o.conflict != operators.ConflictNone {
+		return o.conflict // ON CONFLICT of a table with a primary key
+	}
 	return operators.ConflictOverwrite
 }
 

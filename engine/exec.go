@@ -100,7 +100,8 @@ func toSQLError(err error) error {
 func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, text string) (*Result, error) {
 	switch st := st.(type) {
 	case *parser.CreateTable, *parser.CreateMaterializedView, *parser.CreateView, *parser.CreateIndex,
-		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.Drop:
+		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.Drop,
+		*parser.AlterRename, *parser.AlterColumn, *parser.AlterMViewQuery:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:
 		return e.execQuery(ctx, s, rewriteArraySubqueries(st, text))
@@ -256,24 +257,7 @@ func (e *Engine) execShow(s *Session, st *parser.Show) (*Result, error) {
 	case parser.ShowInternalTables:
 		return &Result{Tag: "SHOW", Columns: nameCol}, nil
 	case parser.ShowIndexes:
-		r := &Result{Tag: "SHOW", Columns: []types.Column{{Name: "Name", Type: types.Varchar}, {Name: "On", Type: types.Varchar}, {Name: "Key", Type: types.Varchar}}}
-		for _, o := range e.objectsOfKind(KindIndex) {
-			if st.Name != "" && o.On != planner.NormalizeName(st.Name) {
-				continue
-			}
-			key := ""
-			if stmt, err := parser.ParseOne(o.SQL); err == nil {
-				if ci, ok := stmt.(*parser.CreateIndex); ok {
-					var ks []string
-					for _, c := range ci.Columns {
-						ks = append(ks, c.String())
-					}
-					key = strings.Join(ks, ", ")
-				}
-			}
-			r.Rows = append(r.Rows, types.Row{o.Name, o.On, key})
-		}
-		return r, nil
+		return e.showIndexes(st), nil
 	case parser.ShowDatabases:
 		return &Result{Tag: "SHOW", Columns: nameCol, Rows: []types.Row{{"dev"}}}, nil
 	case parser.ShowSchemas:

@@ -16,10 +16,11 @@ import (
 func (e *Engine) newTableRuntime(o *object, wmID uint32) (*relRuntime, error) {
 	in := operators.NewInput()
 	args := operators.MaterializeArgs{
-		Table:    o.rel.Layout,
-		Store:    e.store,
-		PK:       o.rel.PK,
-		Conflict: tableConflict(o),
+		Table:       o.rel.Layout,
+		Store:       e.store,
+		PK:          o.rel.PK,
+		Conflict:    tableConflict(o),
+		VersionCols: o.versions,
 	}
 	if o.wm != nil && o.wm.index != nil {
 		args.TTLIndex, args.TTLCol = o.wm.index, o.wm.col
@@ -69,6 +70,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 	}
 	o, alloc := e.newObject(KindMView, name, text, replay)
 	o.TimeZone = creationZone(s, replay)
+	o.Overwrite = replay != nil && replay.Overwrite
 	plan, err := planner.PlanMView(catalogView{e}, st, alloc.alloc)
 	if err != nil {
 		return nil, err
@@ -121,7 +123,7 @@ func (e *Engine) createMView(ctx context.Context, s *Session, st *parser.CreateM
 				e.log.Error("barrier before backfill", "err", err)
 			}
 		}
-		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: plan.Root.Table, Store: e.store, PK: plan.Root.PK})
+		m, err := operators.NewMaterialize(operators.MaterializeArgs{Table: plan.Root.Table, Store: e.store, PK: plan.Root.PK, Conflict: mviewConflict(o)})
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -46,6 +47,10 @@ type leaf struct {
 	rt     *relRuntime // upstream runtime (streaming dataflows)
 	// source: the leaf reads a CREATE SOURCE (fed by a reader).
 	source bool
+	// prefix and rng (one-shot queries): read only the rows with this key
+	// prefix, and with the next key column in rng.
+	prefix types.Row
+	rng    *planner.KeyRange
 }
 
 type target struct {

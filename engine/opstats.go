@@ -222,6 +222,17 @@ func (r *opRegistry) remove(name string) {
 	delete(r.jobs, name)
 }
 
+// rename moves a job to a renamed relation's name.
+func (r *opRegistry) rename(old, new string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j := r.jobs[old]; j != nil {
+		delete(r.jobs, old)
+		j.name = new
+		r.jobs[new] = j
+	}
+}
+
 func (r *opRegistry) sorted() []*jobStat {
 	r.mu.Lock()
 	defer r.mu.Unlock()

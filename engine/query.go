@@ -130,7 +130,11 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 		var batch []types.Row
 		var pushErr error
 		scanned := 0
-		err := snap.Scan(l.layout, nil, func(r types.Row) bool {
+		from, past := keyRangeScan(l)
+		err := scanLeaf(snap, l, from, func(r types.Row) bool {
+			if past != nil && past(r) {
+				return false
+			}
 			batch = append(batch, r)
 			if len(batch) == chunkRows {
 				pushErr = pushRows(l.node, l.layout.Cols, batch)
@@ -183,6 +187,48 @@ func (e *Engine) runQueryPlan(ctx context.Context, s *Session, plan *planner.Que
 		}
 	}
 	return rows, nil
+}
+
+// keyRangeScan returns where a leaf's scan starts (nil: at its prefix) and
+// the test of a row past its range (nil: none). The key column after the
+// prefix sorts NULLs last when ascending and first when descending.
+func keyRangeScan(l leaf) (types.Row, func(types.Row) bool) {
+	r := l.rng
+	if r == nil {
+		return nil, nil
+	}
+	k := len(l.prefix)
+	col := l.layout.PK[k]
+	desc := k < len(l.layout.Desc) && l.layout.Desc[k]
+	start, stop := r.Lo, r.Hi
+	if desc {
+		start, stop = r.Hi, r.Lo
+	}
+	var from types.Row
+	if start != nil {
+		from = append(append(types.Row(nil), l.prefix...), start)
+	}
+	past := func(row types.Row) bool {
+		v := row[col]
+		if v == nil {
+			return !desc // ascending: the NULLs come after every value
+		}
+		if stop == nil {
+			return false
+		}
+		c := types.Compare(v, stop)
+		return desc && c < 0 || !desc && c > 0
+	}
+	return from, past
+}
+
+// scanLeaf reads a leaf's rows at the snapshot: those with its key prefix,
+// from the key from when set.
+func scanLeaf(snap *state.Snapshot, l leaf, from types.Row, fn func(types.Row) bool) error {
+	if from != nil {
+		return snap.ScanFrom(l.layout, l.prefix, from, fn)
+	}
+	return snap.Scan(l.layout, l.prefix, fn)
 }
 
 // consolidate sums the weights of equal rows and returns each row with a

@@ -107,7 +107,32 @@ func registerCatalog() {
 	register("pg_get_viewdef", ts(tI8, tB), tT, def("view"))
 	register("pg_get_viewdef", ts(tI8, tI4), tT, def("view"))
 	register("pg_get_indexdef", ts(tI8), tT, def("index"))
-	register("pg_get_indexdef", ts(tI8, tI4, tB), tT, def("index"))
+	whole := def("index")
+	register("pg_get_indexdef", ts(tI8, tI4, tB), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		d, err := whole.row(ctx, a)
+		var colno int64
+		switch n := a[1].(type) {
+		case int32:
+			colno = int64(n)
+		case int64:
+			colno = n
+		}
+		if err != nil || d == nil || colno <= 0 {
+			return d, err
+		}
+		// Column colno of the key list "… (c1, c2, …)" (the
+		// definitions Eddy renders have plain column names).
+		s := d.(string)
+		i, j := strings.LastIndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if i < 0 || j < i {
+			return nil, nil
+		}
+		cols := strings.Split(s[i+1:j], ", ")
+		if colno <= int64(len(cols)) {
+			return cols[colno-1], nil
+		}
+		return "", nil
+	}))
 	register("pg_get_constraintdef", ts(tI8), tT, def("constraint"))
 	register("pg_get_constraintdef", ts(tI8, tB), tT, def("constraint"))
 

@@ -24,6 +24,14 @@ const (
 	// missing key is dropped, and a Delete needs only the key (the old row
 	// is read from the table).
 	ConflictOverwrite
+	// ConflictDoNothing is ON CONFLICT DO NOTHING: as ConflictOverwrite,
+	// except that an Insert of an existing key is dropped (the first row
+	// stays).
+	ConflictDoNothing
+	// ConflictIfNotNull is ON CONFLICT DO UPDATE IF NOT NULL: as
+	// ConflictOverwrite, except that an Insert of an existing key keeps the
+	// stored value of every column where the new row has NULL.
+	ConflictIfNotNull
 )
 
 // MaterializeArgs configures a Materialize.
@@ -35,6 +43,11 @@ type MaterializeArgs struct {
 	Store    *state.Store
 	PK       []int
 	Conflict Conflict
+	// VersionCols (WITH VERSION COLUMN, not with ConflictNone or
+	// ConflictDoNothing) are the row positions of the version: an Insert
+	// of an existing key whose version, compared as a tuple, is lower than
+	// the stored row's is dropped (NULL is lower than any value).
+	VersionCols []int
 	// TTLIndex, when set, is the expiry index of a table WITH TTL on
 	// column TTLCol (see TTLIndexLayout): CleanBelow reads it to find the
 	// rows below a watermark without scanning the table.
@@ -87,6 +100,7 @@ type Materialize struct {
 	layout   types.TableLayout
 	pk       []int
 	conflict Conflict
+	versions []int
 	// exactKey: every key column has one encoding per value (no -0.0 or
 	// 1.0 vs 1.00), so equal key datums mean the same stored key.
 	exactKey bool
@@ -124,7 +138,15 @@ func NewMaterialize(args MaterializeArgs) (*Materialize, error) {
 			exact = false
 		}
 	}
-	m := &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, exactKey: exact}
+	for _, v := range args.VersionCols {
+		if v < 0 || v >= len(l.Cols) {
+			return nil, fmt.Errorf("materialize: table %q: version column %d out of range (%d columns)", l.Name, v, len(l.Cols))
+		}
+	}
+	if len(args.VersionCols) > 0 && (args.Conflict == ConflictNone || args.Conflict == ConflictDoNothing) {
+		return nil, fmt.Errorf("materialize: table %q: version columns need an updating conflict mode", l.Name)
+	}
+	m := &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, versions: args.VersionCols, exactKey: exact}
 	if args.TTLIndex != nil {
 		if args.TTLCol < 0 || args.TTLCol >= len(l.Cols) {
 			return nil, fmt.Errorf("materialize: table %q: TTL column %d out of range", l.Name, args.TTLCol)
@@ -339,6 +361,14 @@ func (m *Materialize) overwrite(op types.Op, r types.Row, out *changes) error {
 		return fmt.Errorf("materialize: table %q: %w", m.layout.Name, err)
 	}
 	if op.IsInsert() {
+		if found {
+			if m.conflict == ConflictDoNothing || olderVersion(r, old, m.versions) {
+				return nil
+			}
+			if m.conflict == ConflictIfNotNull {
+				r = mergeNotNull(r, old)
+			}
+		}
 		switch {
 		case !found:
 			emit(types.Insert, r)
@@ -357,6 +387,46 @@ func (m *Materialize) overwrite(op types.Op, r types.Row, out *changes) error {
 		m.table.Delete(key)
 	}
 	return nil
+}
+
+// olderVersion reports whether row r's version (the columns vs, compared
+// in order as a tuple, NULL lowest) is lower than old's.
+func olderVersion(r, old types.Row, vs []int) bool {
+	for _, v := range vs {
+		a, b := r[v], old[v]
+		var c int
+		switch {
+		case a == nil && b == nil:
+			c = 0
+		case a == nil:
+			c = -1
+		case b == nil:
+			c = 1
+		default:
+			c = types.Compare(a, b)
+		}
+		if c != 0 {
+			return c < 0
+		}
+	}
+	return false
+}
+
+// mergeNotNull returns r with its NULL columns replaced by old's values.
+func mergeNotNull(r, old types.Row) types.Row {
+	var out types.Row
+	for i, d := range r {
+		if d == nil && old[i] != nil {
+			if out == nil {
+				out = append(types.Row(nil), r...)
+			}
+			out[i] = old[i]
+		}
+	}
+	if out == nil {
+		return r
+	}
+	return out
 }
 
 // Barrier implements Node: every change is already staged in the table.

@@ -573,7 +573,22 @@ type CreateTable struct {
 	FromSource  string
 	FromTable   string
 	AsQuery     *Query
+	// OnConflict is the upsert behaviour of a primary-key table, one of the
+	// OnConflict* constants ("" when not given: OVERWRITE).
+	OnConflict string
+	// VersionColumns are the columns of WITH VERSION COLUMN(…): a row whose
+	// version (compared as a tuple) is lower than the stored row's is ignored.
+	VersionColumns []string
 }
+
+// The ON CONFLICT behaviours of CREATE TABLE, in their canonical spelling.
+const (
+	OnConflictOverwrite     = "DO UPDATE FULL"
+	OnConflictDoNothing     = "DO NOTHING"
+	OnConflictIfNotNull     = "DO UPDATE IF NOT NULL"
+	onConflictOverwriteWord = "overwrite"
+	onConflictIgnoreWord    = "ignore"
+)
 
 // CreateSource is CREATE SOURCE. Columns may be empty.
 type CreateSource struct {
@@ -832,6 +847,38 @@ type Alter struct {
 	Text   string
 }
 
+// AlterRename is ALTER Object [IF EXISTS] Name RENAME TO NewName, or, with
+// Column set, ALTER TABLE Name RENAME COLUMN Column TO NewName. Object is
+// upper-case: TABLE, MATERIALIZED VIEW, VIEW, INDEX, SOURCE, SINK.
+type AlterRename struct {
+	Pos
+	Object   string
+	Name     string
+	IfExists bool
+	Column   string
+	NewName  string
+}
+
+// AlterColumn is ALTER TABLE [IF EXISTS] Name ADD [COLUMN] Add or
+// DROP [COLUMN] [IF EXISTS] Drop.
+type AlterColumn struct {
+	Pos
+	Name         string
+	IfExists     bool
+	Add          *ColumnDef
+	Drop         string
+	DropIfExists bool
+}
+
+// AlterMViewQuery is ALTER MATERIALIZED VIEW Name AS Query: the view
+// keeps its rows and follows the changes of its inputs through the new
+// query from then on.
+type AlterMViewQuery struct {
+	Pos
+	Name  string
+	Query *Query
+}
+
 // Flush is FLUSH.
 type Flush struct {
 	Pos
@@ -866,6 +913,9 @@ func (*CreateMaterializedView) stmtNode() {}
 func (*CreateView) stmtNode()             {}
 func (*CreateSink) stmtNode()             {}
 func (*CreateIndex) stmtNode()            {}
+func (*AlterRename) stmtNode()            {}
+func (*AlterColumn) stmtNode()            {}
+func (*AlterMViewQuery) stmtNode()        {}
 func (*CreateSchema) stmtNode()           {}
 func (*CreateDatabase) stmtNode()         {}
 func (*CreateUser) stmtNode()             {}

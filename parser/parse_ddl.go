@@ -290,6 +290,8 @@ type tableLike struct {
 	fromSource string
 	fromTable  string
 	asQuery    *Query
+	onConflict string
+	versions   []string
 }
 
 func (p *parser) parseCreateTable(pos Pos) Statement {
@@ -298,6 +300,7 @@ func (p *parser) parseCreateTable(pos Pos) Statement {
 	ct.Columns, ct.PrimaryKey, ct.Watermark, ct.Include = tl.columns, tl.pk, tl.watermark, tl.include
 	ct.With, ct.Format, ct.AppendOnly = tl.with, tl.format, tl.appendOnly
 	ct.FromSource, ct.FromTable, ct.AsQuery = tl.fromSource, tl.fromTable, tl.asQuery
+	ct.OnConflict, ct.VersionColumns = tl.onConflict, tl.versions
 	return ct
 }
 
@@ -328,10 +331,19 @@ func (p *parser) parseTableLike(isTable bool) *tableLike {
 		case isTable && p.acceptKw("append", "only"):
 			tl.appendOnly = true
 		case p.acceptKw("on", "conflict"):
-			// ON CONFLICT OVERWRITE | IGNORE | DO UPDATE IF NOT NULL | DO NOTHING
-			for p.peek().kind == tIdent && !p.isKw("with") && !p.isKw("format") && !p.isKw("include") && !p.isKw("as") && !p.isKw("append") {
-				p.next()
+			tl.onConflict = p.parseOnConflict()
+		case p.isKw("with") && p.isKwN(1, "version"):
+			p.next()
+			p.next()
+			p.expectKw("column")
+			p.expectOp("(")
+			for {
+				tl.versions = append(tl.versions, p.ident())
+				if !p.acceptOp(",") {
+					break
+				}
 			}
+			p.expectOp(")")
 		case p.isKw("include"):
 			tl.include = append(tl.include, p.parseInclude())
 		case p.acceptKw("with"):
@@ -353,6 +365,26 @@ func (p *parser) parseTableLike(isTable bool) *tableLike {
 			return tl
 		}
 	}
+}
+
+// parseOnConflict parses the behaviour after ON CONFLICT: OVERWRITE |
+// IGNORE | DO NOTHING | DO UPDATE FULL | DO UPDATE IF NOT NULL, returned in
+// its canonical spelling (OVERWRITE is DO UPDATE FULL, IGNORE is DO NOTHING).
+func (p *parser) parseOnConflict() string {
+	switch {
+	case p.acceptKw(onConflictOverwriteWord):
+		return OnConflictOverwrite
+	case p.acceptKw(onConflictIgnoreWord):
+		return OnConflictDoNothing
+	case p.acceptKw("do", "nothing"):
+		return OnConflictDoNothing
+	case p.acceptKw("do", "update", "full"):
+		return OnConflictOverwrite
+	case p.acceptKw("do", "update", "if", "not", "null"):
+		return OnConflictIfNotNull
+	}
+	p.fail("expected OVERWRITE, IGNORE, DO NOTHING, DO UPDATE FULL or DO UPDATE IF NOT NULL")
+	return ""
 }
 
 func (p *parser) parseInclude() *IncludeClause {

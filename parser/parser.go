@@ -678,8 +678,42 @@ func (p *parser) parseAlter() Statement {
 		p.next()
 		a.Object = upperASCII(t.val)
 	}
-	p.acceptKw("if", "exists")
+	ifExists := p.acceptKw("if", "exists")
 	a.Name = p.objName()
+	switch {
+	case a.Object == "MATERIALIZED VIEW" && !ifExists && p.acceptKw("as"):
+		return &AlterMViewQuery{Pos: start.pos, Name: a.Name, Query: p.parseQuery()}
+	case p.isKw("rename") && p.isKwN(1, "to"):
+		p.next()
+		p.next()
+		return &AlterRename{Pos: start.pos, Object: a.Object, Name: a.Name, IfExists: ifExists, NewName: p.objName()}
+	case a.Object == "TABLE" && p.isKw("rename") && (p.isKwN(1, "column") || p.peekN(1).kind == tIdent && p.isKwN(2, "to")):
+		p.next()
+		p.acceptKw("column")
+		r := &AlterRename{Pos: start.pos, Object: a.Object, Name: a.Name, IfExists: ifExists, Column: p.ident()}
+		p.expectKw("to")
+		r.NewName = p.ident()
+		return r
+	case a.Object == "TABLE" && p.acceptKw("add"):
+		p.acceptKw("column")
+		if p.isKw("primary") || p.isKw("constraint") || p.isKw("watermark") || p.isKw("unique") || p.isKw("check") || p.isKw("foreign") {
+			p.fail("expected a column definition")
+		}
+		tl := &tableLike{}
+		p.parseTableElement(tl)
+		if len(tl.columns) != 1 {
+			p.fail("expected a column definition")
+		}
+		return &AlterColumn{Pos: start.pos, Name: a.Name, IfExists: ifExists, Add: tl.columns[0]}
+	case a.Object == "TABLE" && p.acceptKw("drop"):
+		p.acceptKw("column")
+		ac := &AlterColumn{Pos: start.pos, Name: a.Name, IfExists: ifExists, DropIfExists: p.acceptKw("if", "exists")}
+		ac.Drop = p.ident()
+		if !p.acceptKw("restrict") && p.acceptKw("cascade") {
+			p.fail("DROP COLUMN … CASCADE is not supported")
+		}
+		return ac
+	}
 	for t := p.peek(); t.kind != tEOF && !(t.kind == tOp && t.val == ";"); t = p.peek() {
 		p.next()
 	}

@@ -1041,6 +1041,12 @@ func (w *printer) stmt(s Statement) {
 		if s.AppendOnly {
 			w.s(" APPEND ONLY")
 		}
+		if s.OnConflict != "" {
+			w.s(" ON CONFLICT ", s.OnConflict)
+		}
+		if len(s.VersionColumns) > 0 {
+			w.s(" WITH VERSION COLUMN(", identList(s.VersionColumns), ")")
+		}
 		w.includes(s.Include)
 		if s.FromSource != "" {
 			w.s(" FROM ", quoteName(s.FromSource), " TABLE ", QuoteString(s.FromTable))
@@ -1314,6 +1320,39 @@ func (w *printer) stmt(s Statement) {
 		w.setValues(s.Values, s.ToDefault)
 	case *Alter:
 		w.s(s.Text)
+	case *AlterMViewQuery:
+		w.s("ALTER MATERIALIZED VIEW ", quoteName(s.Name), " AS ")
+		w.query(s.Query)
+	case *AlterRename:
+		w.s("ALTER ", s.Object, " ")
+		if s.IfExists {
+			w.s("IF EXISTS ")
+		}
+		w.s(quoteName(s.Name))
+		if s.Column != "" {
+			w.s(" RENAME COLUMN ", QuoteIdent(s.Column), " TO ", QuoteIdent(s.NewName))
+		} else {
+			w.s(" RENAME TO ", quoteName(s.NewName))
+		}
+	case *AlterColumn:
+		w.s("ALTER TABLE ")
+		if s.IfExists {
+			w.s("IF EXISTS ")
+		}
+		w.s(quoteName(s.Name))
+		if s.Add != nil {
+			// The column prints as the body of a one-column table.
+			var c printer
+			c.tableBody([]*ColumnDef{s.Add}, nil, nil)
+			body := c.String()
+			w.s(" ADD COLUMN ", body[2:len(body)-1])
+		} else {
+			w.s(" DROP COLUMN ")
+			if s.DropIfExists {
+				w.s("IF EXISTS ")
+			}
+			w.s(QuoteIdent(s.Drop))
+		}
 	case *Flush:
 		w.s("FLUSH")
 	case *Begin:

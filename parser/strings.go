@@ -24,6 +24,9 @@ func (n *Explain) String() string                { return nodeString(n) }
 func (n *Set) String() string                    { return nodeString(n) }
 func (n *AlterSystem) String() string            { return nodeString(n) }
 func (n *Alter) String() string                  { return nodeString(n) }
+func (n *AlterRename) String() string            { return nodeString(n) }
+func (n *AlterColumn) String() string            { return nodeString(n) }
+func (n *AlterMViewQuery) String() string        { return nodeString(n) }
 func (n *Flush) String() string                  { return nodeString(n) }
 func (n *Begin) String() string                  { return nodeString(n) }
 func (n *Commit) String() string                 { return nodeString(n) }

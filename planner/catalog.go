@@ -15,6 +15,26 @@ type Catalog interface {
 	Relation(name string) (*Relation, error)
 }
 
+// Index is a secondary index of a table or MV (CREATE INDEX): a
+// materialized copy sorted by the index keys (PlanIndex).
+type Index struct {
+	// Relation is the index's own relation; Layout.PK is its sort order.
+	Relation *Relation
+	// BaseCols maps each column of Relation.Schema to the column of the
+	// indexed relation it copies (-1 for a key expression).
+	BaseCols []int
+	// KeyExprs holds, per index key, the text of its expression over the
+	// indexed relation's columns (IndexKeyExprs); "" when unknown.
+	KeyExprs []string
+}
+
+// IndexCatalog is implemented by catalogs whose relations can have
+// indexes; one-shot queries use them to read a key range.
+type IndexCatalog interface {
+	// Indexes returns the indexes of the named relation.
+	Indexes(rel string) []*Index
+}
+
 // RelKind says what kind of object a Relation is.
 type RelKind uint8
 

@@ -70,6 +70,11 @@ type LogicalScan struct {
 	Cols     []int // positions in Relation.Schema
 	Alias    string
 	Proctime bool // FOR SYSTEM_TIME AS OF PROCTIME(): the lookup side of a temporal join (stream_lookupjoin.go)
+	// Prefix (one-shot queries only) restricts the scan to the rows whose
+	// leading Relation.Layout.PK columns equal these values (useIndexes).
+	Prefix types.Row
+	// Range (one-shot queries only) bounds the key column after Prefix.
+	Range *KeyRange
 }
 
 // LogicalValues is a constant relation.

@@ -159,11 +159,13 @@ func PlanQuery(cat Catalog, q *parser.Query, alloc IDAlloc) (p *QueryPlan, err e
 	defer catchBindError(&err)
 	b := newBinder(cat)
 	bq := b.bindQuery(q, nil, true)
-	return planBound(bq, alloc), nil
+	return planBound(bq, alloc, cat), nil
 }
 
-// planBound plans a bound top-level query for one-shot execution.
-func planBound(bq boundQuery, alloc IDAlloc) *QueryPlan {
+// planBound plans a bound top-level query for one-shot execution; scans
+// use cat's indexes (and their relation's key) where a filter pins a key
+// prefix.
+func planBound(bq boundQuery, alloc IDAlloc, cat Catalog) *QueryPlan {
 	qp := &QueryPlan{Limit: -1}
 	node := bq.node
 	if t, ok := node.(*LogicalTopN); ok && len(t.PartitionBy) == 0 && t.RankCol == "" {
@@ -175,7 +177,7 @@ func planBound(bq boundQuery, alloc IDAlloc) *QueryPlan {
 			qp.Limit, qp.Offset = -1, 0
 		}
 	}
-	logical := Optimize(node)
+	logical := useIndexes(Optimize(node), cat)
 	sb := &streamBuilder{alloc: alloc, batch: true}
 	root := sb.build(logical)
 	qp.Root = root
@@ -425,7 +427,7 @@ func PlanInsert(cat Catalog, stmt *parser.Insert, alloc IDAlloc) (p *InsertPlan,
 		bq = boundQuery{node: &LogicalProject{Input: node, Exprs: fill(vals), Cols: cols}, visible: len(cols)}
 	}
 	ret := bindReturning(b, rel, dmlScope(rel, ""), stmt.Returning)
-	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc), Returning: ret}, nil
+	return &InsertPlan{Table: rel, Columns: visible, Source: planBound(bq, alloc, cat), Returning: ret}, nil
 }
 
 // columnDefault binds the value a column takes when INSERT leaves it out or
@@ -660,7 +662,7 @@ func dmlQuery(b *binder, rel *Relation, table, alias string, from []parser.Table
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	node = &LogicalProject{Input: node, Exprs: exprs, Cols: cols}
-	return planBound(boundQuery{node: node, visible: len(cols)}, alloc)
+	return planBound(boundQuery{node: node, visible: len(cols)}, alloc, b.cat)
 }
 
 // bindReturning binds a RETURNING list over a row of rel (nil when empty).

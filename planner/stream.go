@@ -51,6 +51,12 @@ type StreamTableScan struct {
 	streamProps
 	Relation *Relation
 	Cols     []int
+	// Prefix (one-shot queries only): read only the rows whose leading
+	// Relation.Layout.PK columns equal these values.
+	Prefix types.Row
+	// Range (one-shot queries only): read only the rows whose key column
+	// after Prefix is in this range (a superset: NULLs may be read).
+	Range *KeyRange
 }
 
 // StreamValues emits constant rows once. Its last column is a hidden
@@ -256,6 +262,9 @@ func (n *StreamHopWindow) Tables() []types.TableLayout { return nil }
 
 // Describe names the relation and columns.
 func (n *StreamTableScan) Describe() string {
+	if n.Prefix != nil || n.Range != nil {
+		return fmt.Sprintf("StreamTableScan %s cols=%s%s", n.Relation.Name, colNames(n.schema), keyAccessText(n.Relation, n.Prefix, n.Range))
+	}
 	return fmt.Sprintf("StreamTableScan %s cols=%s", n.Relation.Name, colNames(n.schema))
 }
 

@@ -176,7 +176,7 @@ func (sb *streamBuilder) scan(x *LogicalScan) StreamNode {
 		}
 		key = append(key, i)
 	}
-	return &StreamTableScan{streamProps: streamProps{schema: schema, key: key, appendOnly: rel.AppendOnly}, Relation: rel, Cols: cols}
+	return &StreamTableScan{streamProps: streamProps{schema: schema, key: key, appendOnly: rel.AppendOnly}, Relation: rel, Cols: cols, Prefix: x.Prefix, Range: x.Range}
 }
 
 // zoneDependent reports whether a constant's value depends on the session

@@ -899,11 +899,26 @@ func layerSources(srcs [][]entry, layers []*layer, v *readView, id uint32, p str
 // (view v, may be nil) for keys with prefix p, skipping tombstones, and calls
 // fn for each live key in order until it returns false.
 func mergeScan(srcs [][]entry, v *readView, p string, fn func(k string, v []byte) (bool, error)) error {
+	return mergeScanFrom(srcs, v, p, p, fn)
+}
+
+// mergeScanFrom is mergeScan over the keys with prefix p that are >= start
+// (start begins with p).
+func mergeScanFrom(srcs [][]entry, v *readView, p, start string, fn func(k string, v []byte) (bool, error)) error {
 	var it *badger.Iterator
 	if v != nil {
 		it = v.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(p)})
 		defer it.Close()
-		it.Rewind()
+		if start > p {
+			it.Seek([]byte(start))
+		} else {
+			it.Rewind()
+		}
+	}
+	if start > p {
+		for i, s := range srcs {
+			srcs[i] = s[sort.Search(len(s), func(j int) bool { return s[j].key >= start }):]
+		}
 	}
 	pos := make([]int, len(srcs))
 	for {
@@ -1076,6 +1091,30 @@ func (sn *Snapshot) Scan(l types.TableLayout, prefix types.Row, fn func(types.Ro
 		return sn.scan(string(tc.prefix), tc.blockScanFn(p, fn))
 	}
 	return sn.scan(p, tc.scanFn(fn))
+}
+
+// ScanFrom is Scan from a starting key: it calls fn for the rows of table l
+// whose primary key starts with prefix and is at or after the key prefix
+// from (whose first len(prefix) values are prefix), in key order, until fn
+// returns false. On a table stored in blocks (an append-only table keyed
+// by its row id) it reads every row of prefix.
+func (sn *Snapshot) ScanFrom(l types.TableLayout, prefix, from types.Row, fn func(types.Row) bool) error {
+	if err := sn.begin(); err != nil {
+		return err
+	}
+	defer sn.s.readers.Done()
+	tc := sn.s.codecFor(l)
+	p := string(tc.prefixKey(prefix))
+	if tc.blocked {
+		return sn.scan(string(tc.prefix), tc.blockScanFn(p, fn))
+	}
+	start := string(tc.prefixKey(from))
+	if len(start) < len(p) || start[:len(p)] != p {
+		return fmt.Errorf("state: table %q: scan start does not extend its prefix", l.Name)
+	}
+	id := binary.BigEndian.Uint32([]byte(p[:tablePrefixSz]))
+	srcs, v := layerSources(nil, sn.layers, sn.view, id, p)
+	return mergeScanFrom(srcs, v, p, start, tc.scanFn(fn))
 }
 
 // scan merges the snapshot's sources for keys with prefix p (the caller

@@ -559,3 +559,66 @@ func TestConcurrentSnapshots(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotScanFrom: ScanFrom starts at a key inside a prefix, over
+// committed rows, sealed layers (with deletes shadowing committed rows)
+// and descending key columns.
+func TestSnapshotScanFrom(t *testing.T) {
+	s := openMem(t)
+	desc := kv
+	desc.ID, desc.Desc = 9, []bool{false, true}
+	for _, l := range []types.TableLayout{kv, desc} {
+		tb := s.Table(l)
+		for k := int64(1); k <= 6; k++ {
+			tb.Put(row(k, "a", "old"))
+			tb.Put(row(k, "b", "old"))
+		}
+	}
+	s.Seal(1)
+	if err := s.Commit(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []types.TableLayout{kv, desc} {
+		tb := s.Table(l)
+		tb.Delete(types.Row{"a", int64(4)})
+		tb.Put(row(3, "a", "new"))
+		tb.Put(row(7, "a", "new"))
+	}
+	s.Seal(2)
+	sn := s.Snapshot(2)
+	defer sn.Release()
+	scan := func(l types.TableLayout, prefix, from types.Row, limit int) string {
+		var b []byte
+		n := 0
+		err := sn.ScanFrom(l, prefix, from, func(r types.Row) bool {
+			b = fmt.Appendf(b, "%v;", r)
+			n++
+			return n != limit
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cases := []struct {
+		l            types.TableLayout
+		prefix, from types.Row
+		limit        int
+		want         string
+	}{
+		{kv, types.Row{"a"}, types.Row{"a", int64(3)}, 0, "[3 a new];[5 a old];[6 a old];[7 a new];"},
+		{kv, types.Row{"a"}, types.Row{"a", int64(4)}, 2, "[5 a old];[6 a old];"},
+		{kv, nil, types.Row{"a", int64(6)}, 0, "[6 a old];[7 a new];[1 b old];[2 b old];[3 b old];[4 b old];[5 b old];[6 b old];"},
+		{kv, types.Row{"a"}, types.Row{"a"}, 3, "[1 a old];[2 a old];[3 a new];"},
+		{desc, types.Row{"a"}, types.Row{"a", int64(5)}, 0, "[5 a old];[3 a new];[2 a old];[1 a old];"},
+		{desc, types.Row{"b"}, types.Row{"b", int64(9)}, 2, "[6 b old];[5 b old];"},
+	}
+	for _, c := range cases {
+		if got := scan(c.l, c.prefix, c.from, c.limit); got != c.want {
+			t.Errorf("ScanFrom(%v, %v) on %s = %s, want %s", c.prefix, c.from, c.l.Name, got, c.want)
+		}
+	}
+	if err := sn.ScanFrom(kv, types.Row{"a"}, types.Row{"b", int64(1)}, func(types.Row) bool { return true }); err == nil {
+		t.Error("a start outside the prefix is accepted")
+	}
+}
