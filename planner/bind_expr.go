@@ -214,7 +214,7 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		}
 		return r
 	case *parser.ArraySubquery:
-		failAt(pos, sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported")
+		return c.arraySubquery(x)
 	case *parser.QuantifiedCmp:
 		if x.Array != nil {
 			return b.resolve(pos, strings.ToLower(x.Op)+" "+strings.ToLower(x.Quant), c.bind(x.Expr), c.bind(x.Array))
@@ -728,6 +728,47 @@ func (c *exprCtx) scalarSubquery(x *parser.Subquery) expr.Expr {
 		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
 	}
 	return c.pendSub(x.Pos, sub)
+}
+
+// arraySubquery binds ARRAY(query): the array of the query's single
+// column, in the query's ORDER BY order, or an empty array when the query
+// returns no rows. It is planned as the scalar subquery
+// (SELECT array_agg(col ORDER BY …) FROM query), coalesced with '{}'.
+func (c *exprCtx) arraySubquery(x *parser.ArraySubquery) expr.Expr {
+	if c.subs == nil {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "subqueries are not allowed in %s", c.clause)
+	}
+	parent := c.sc
+	if c.agg != nil {
+		parent = c.agg.in
+	}
+	bq := c.b.bindQuery(x.Query, parent, true)
+	if bq.visible != 1 {
+		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
+	}
+	node := bq.node
+	var order []expr.SortKey
+	if tn, ok := node.(*LogicalTopN); ok && len(tn.PartitionBy) == 0 && tn.RankCol == "" && !tn.Dense {
+		// The ORDER BY of the query orders the elements; a sort without
+		// LIMIT or OFFSET is then not needed below the aggregation.
+		order = tn.OrderBy
+		if tn.Limit < 0 && tn.Offset == 0 {
+			node = tn.Input
+		}
+	}
+	elemT := node.Schema()[0].Type
+	if elemT.Kind == types.KindUnknown {
+		elemT = types.Varchar
+	}
+	arrT, err := expr.AggReturnType("array_agg", []types.Type{elemT}, false)
+	check(x.Pos, err)
+	agg := &LogicalAgg{Input: node, Aggs: []expr.AggCall{{Name: "array_agg", Args: []int{0}, ArgTypes: []types.Type{elemT},
+		Filter: -1, OrderBy: order, Type: arrT}}, Names: []string{"array"}}
+	empty, err := expr.ParseText("{}", arrT)
+	check(x.Pos, err)
+	r, err := expr.NewCoalesce([]expr.Expr{c.pendSub(x.Pos, agg), &expr.Literal{Value: empty, T: arrT}})
+	check(x.Pos, err)
+	return r
 }
 
 // pendSub registers a bound subquery plan (one column, depth-1 outer
