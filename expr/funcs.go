@@ -1487,6 +1487,9 @@ func registerJSON() {
 			if a[i] == nil {
 				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument %d: key must not be null", i+1)
 			}
+			if k := datumType(a[i]).Kind; k == types.KindArray || k == types.KindJSONB {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "key value must be scalar, not array, composite, or json")
+			}
 			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSONIn(a[i+1], datumType(a[i+1]), ctx.location())
 		}
 		o := &jv{kind: 'o'}

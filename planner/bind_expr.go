@@ -202,7 +202,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.AtTimeZone:
 		return b.resolve(pos, "timezone", c.bind(x.Zone), c.bind(x.Expr))
 	case *parser.Collate:
-		return c.bind(x.Expr)
+		arg := c.bind(x.Expr)
+		checkCollation(pos, x.Collation, arg.Type())
+		return arg
 	case *parser.Subquery:
 		return c.scalarSubquery(x)
 	case *parser.Exists:
@@ -229,6 +231,26 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	}
 	failAt(pos, sqlerr.FeatureNotSupported, "unsupported expression %s", e.String())
 	return nil
+}
+
+// checkCollation checks a COLLATE clause as Postgres does: the type must be
+// collatable (text, or an array of text; an unknown literal stays unknown)
+// and the collation must exist. Text compares bytewise here, so only the
+// collations that order that way are known: "C", "POSIX", "ucs_basic",
+// "C.utf8" and "default". Names are case-sensitive ("c" does not exist).
+func checkCollation(pos parser.Pos, name string, t types.Type) {
+	et := t
+	if et.Kind == types.KindArray {
+		et = et.ElemType()
+	}
+	if et.Kind != types.KindVarchar && et.Kind != types.KindUnknown {
+		failAt(pos, sqlerr.DatatypeMismatch, "collations are not supported by type %s", t)
+	}
+	switch strings.TrimPrefix(name, "pg_catalog.") {
+	case "C", "POSIX", "ucs_basic", "C.utf8", "default":
+		return
+	}
+	failAt(pos, sqlerr.UndefinedObject, "collation %q for encoding \"UTF8\" does not exist", name)
 }
 
 func intervalWithUnit(v, unit string) string {
