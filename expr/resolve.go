@@ -240,8 +240,27 @@ func resolveOverload(name string, args []Expr) (Expr, bool, error) {
 			return nil, true, err
 		}
 	}
+	if textOutputArgs[name] && best.ret.Kind == types.KindVarchar {
+		// The row functions see datums only, and a real is a float64
+		// there: print it as a real before.
+		oa := best.o.args
+		for i, a := range cargs {
+			pk := oa[min(i, len(oa)-1)].Kind
+			if a.Type().Kind == types.KindFloat32 && (pk == kAny || pk == kAnyNonArray) {
+				c, err := NewCast(a, types.Varchar, true)
+				if err != nil {
+					return nil, true, err
+				}
+				cargs[i] = c
+			}
+		}
+	}
 	return &Call{Name: name, Args: cargs, T: best.ret, impl: best.o.impl}, true, nil
 }
+
+// textOutputArgs names the functions and operators that print arguments of
+// any type as text.
+var textOutputArgs = map[string]bool{"concat": true, "concat_ws": true, "format": true, "||": true}
 
 func argTypes(args []Expr) []types.Type {
 	ts := make([]types.Type, len(args))
