@@ -97,6 +97,7 @@ func (p *parser) parseTypeName() *TypeName {
 	if p.isOp("(") && !p.half && p.peekN(1).kind == tInt {
 		p.next()
 		for {
+			neg := len(tn.Args) > 0 && p.acceptOp("-") // numeric(p, -s)
 			it := p.peek()
 			if it.kind != tInt {
 				p.fail("expected an integer")
@@ -105,6 +106,9 @@ func (p *parser) parseTypeName() *TypeName {
 			n, err := strconv.Atoi(it.val)
 			if err != nil {
 				p.failAt(it.pos, "type modifier out of range")
+			}
+			if neg {
+				n = -n
 			}
 			tn.Args = append(tn.Args, n)
 			if !p.acceptOp(",") {

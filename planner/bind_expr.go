@@ -175,6 +175,10 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		arg := c.bind(x.Expr)
 		r, err := expr.NewCast(arg, t, true)
 		check(pos, err)
+		if x.Type.ArrayDims == 0 {
+			r, err = expr.ApplyTypmod(r, t, x.Type.Name, x.Type.Args)
+			check(pos, err)
+		}
 		return r
 	case *parser.FuncCall:
 		return c.funcCall(x)
