@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -182,3 +183,12 @@ func (c *stmtCatalog) StartTime() types.Timestamptz {
 }
 
 func (c *stmtCatalog) TxID() int64 { return int64(c.e.visible.Load()) + 1 }
+
+// Setting returns a session parameter for current_setting.
+func (c *stmtCatalog) Setting(name string) (string, bool) { return c.s.Get(name) }
+
+// SetSetting sets a session parameter for set_config, as SET does.
+func (c *stmtCatalog) SetSetting(name, value string) error {
+	_, err := c.e.execSet(c.s, &parser.Set{Name: name, Values: []parser.Expr{&parser.Literal{Kind: parser.LitString, Text: value}}})
+	return err
+}

@@ -50,6 +50,7 @@ var sessionDefaults = map[string]string{
 	"timezone":                    "UTC",
 	"search_path":                 `"$user", public`,
 	"application_name":            "",
+	"client_min_messages":         "notice",
 	"client_encoding":             "UTF8",
 	"datestyle":                   "ISO, MDY",
 	"intervalstyle":               "postgres",

@@ -866,19 +866,8 @@ func registerString() {
 		}
 		return concatRow(1, a[0].(string))(ctx, a)
 	}}).variadic = true
-	register("quote_ident", ts(tT), tT, textFn(func(s string) types.Datum {
-		if s != "" && regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`).MatchString(s) {
-			return s
-		}
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-	}))
-	register("quote_literal", ts(tT), tT, textFn(func(s string) types.Datum {
-		q := "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
-		if strings.Contains(s, `\`) {
-			q = "E" + q
-		}
-		return q
-	}))
+	register("quote_ident", ts(tT), tT, textFn(func(s string) types.Datum { return quoteIdentifier(s) }))
+	register("quote_literal", ts(tT), tT, textFn(func(s string) types.Datum { return quoteLiteral(s) }))
 	// operators on text
 	register("||", ts(tT, tT), tT, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return a[0].(string) + a[1].(string), nil }))
 	register("||", ts(tT, tAnyNA), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
@@ -1032,6 +1021,45 @@ func convertReplacement(r string) string {
 		}
 	}
 	return b.String()
+}
+
+// quotedKeywords are Postgres's keywords other than the unreserved ones
+// (reserved, type or function names, column names): quote_ident quotes
+// them (pg_get_keywords() where catcode <> 'U').
+var quotedKeywords = map[string]bool{
+	"all": true, "analyse": true, "analyze": true, "and": true, "any": true, "array": true, "as": true, "asc": true, "asymmetric": true, "authorization": true, "between": true, "bigint": true, "binary": true, "bit": true,
+	"boolean": true, "both": true, "case": true, "cast": true, "char": true, "character": true, "check": true,
+	"coalesce": true, "collate": true, "collation": true, "column": true, "concurrently": true, "constraint": true, "create": true, "cross": true, "current_catalog": true, "current_date": true, "current_role": true,
+	"current_schema": true, "current_time": true, "current_timestamp": true, "current_user": true, "dec": true,
+	"decimal": true, "default": true, "deferrable": true, "desc": true, "distinct": true, "do": true, "else": true, "end": true, "except": true, "exists": true, "extract": true, "false": true, "fetch": true, "float": true, "for": true, "foreign": true, "freeze": true, "from": true, "full": true, "grant": true, "greatest": true, "group": true, "grouping": true, "having": true, "ilike": true, "in": true, "initially": true, "inner": true, "inout": true, "int": true, "integer": true, "intersect": true, "interval": true, "into": true, "is": true, "isnull": true, "join": true, "lateral": true, "leading": true, "least": true, "left": true, "like": true, "limit": true, "localtime": true, "localtimestamp": true, "national": true, "natural": true, "nchar": true, "none": true, "normalize": true, "not": true, "notnull": true, "null": true, "nullif": true, "numeric": true, "offset": true, "on": true, "only": true, "or": true, "order": true, "out": true, "outer": true,
+	"overlaps": true, "overlay": true, "placing": true, "position": true, "precision": true, "primary": true,
+	"real": true, "references": true, "returning": true, "right": true, "row": true, "select": true,
+	"session_user": true, "setof": true, "similar": true, "smallint": true, "some": true, "substring": true,
+	"symmetric": true, "table": true, "tablesample": true, "then": true, "time": true, "timestamp": true, "to": true, "trailing": true, "treat": true, "trim": true, "true": true, "union": true, "unique": true, "user": true, "using": true, "values": true, "varchar": true, "variadic": true, "verbose": true, "when": true,
+	"where": true, "window": true, "with": true, "xmlattributes": true, "xmlconcat": true, "xmlelement": true,
+	"xmlexists": true, "xmlforest": true, "xmlnamespaces": true, "xmlparse": true, "xmlpi": true, "xmlroot": true,
+	"xmlserialize": true, "xmltable": true,
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
+
+// quoteIdentifier quotes s as an SQL identifier when it needs quotes, as
+// quote_ident does.
+func quoteIdentifier(s string) string {
+	if s != "" && plainIdent.MatchString(s) && !quotedKeywords[s] {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// quoteLiteral quotes s as an SQL string literal, as quote_literal does
+// (E'…' when it holds a backslash).
+func quoteLiteral(s string) string {
+	q := "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+	if strings.Contains(s, `\`) {
+		q = "E" + q
+	}
+	return q
 }
 
 func concatRow(from int, sep string) rowFn {
@@ -1486,6 +1514,9 @@ func registerJSON() {
 		for i := 0; i < len(a); i += 2 {
 			if a[i] == nil {
 				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument %d: key must not be null", i+1)
+			}
+			if k := datumType(a[i]).Kind; k == types.KindArray || k == types.KindJSONB {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "key value must be scalar, not array, composite, or json")
 			}
 			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSONIn(a[i+1], datumType(a[i+1]), ctx.location())
 		}

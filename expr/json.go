@@ -547,6 +547,14 @@ func jsonCast(d types.JSONB, to types.Type) (types.Datum, error) {
 		}
 	case to.IsNumeric():
 		if v.kind == 'd' {
+			if to.IsInteger() {
+				// Through numeric, which rounds half away from zero.
+				n, err := ParseText(v.str, types.Numeric)
+				if err != nil {
+					return nil, err
+				}
+				return castDatum(nil, n, types.Numeric, to)
+			}
 			return ParseText(v.str, to)
 		}
 	case to.Kind == types.KindVarchar:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/eddysql/eddy/sqlerr"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -27,6 +28,11 @@ type CatalogInfo interface {
 	StartTime() types.Timestamptz
 	// TxID is a transaction ID for txid_current (the visible epoch).
 	TxID() int64
+	// Setting returns the session's value of a configuration parameter
+	// and whether the parameter exists.
+	Setting(name string) (string, bool)
+	// SetSetting sets a session configuration parameter, as SET does.
+	SetSetting(name, value string) error
 }
 
 // catalogFuncs are the functions whose result depends on Context.Catalog;
@@ -35,6 +41,7 @@ var catalogFuncs = map[string]bool{
 	"pg_get_viewdef": true, "pg_get_indexdef": true, "pg_get_constraintdef": true, "pg_get_userbyid": true,
 	"current_user": true, "session_user": true, "user": true, "current_role": true, "pg_backend_pid": true,
 	"pg_postmaster_start_time": true, "txid_current": true, "pg_current_xact_id": true,
+	"current_setting": true, "set_config": true,
 }
 
 // UsesCatalog reports whether the function's result depends on
@@ -136,6 +143,51 @@ func registerCatalog() {
 	register("pg_get_constraintdef", ts(tI8), tT, def("constraint"))
 	register("pg_get_constraintdef", ts(tI8, tB), tT, def("constraint"))
 
+	unrecognized := func(name string) error {
+		return sqlerr.New(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	setting := func(ctx *Context, name string, missingOK bool) (types.Datum, error) {
+		if ctx != nil && ctx.Catalog != nil {
+			if v, ok := ctx.Catalog.Setting(name); ok {
+				return v, nil
+			}
+		} else if strings.EqualFold(name, "timezone") {
+			return ctx.location().String(), nil
+		}
+		if missingOK {
+			return nil, nil
+		}
+		return nil, unrecognized(name)
+	}
+	register("current_setting", ts(tT), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		return setting(ctx, a[0].(string), false)
+	}))
+	register("current_setting", ts(tT, tB), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		return setting(ctx, a[0].(string), a[1].(bool))
+	}))
+	// set_config(name, value, is_local): a local setting lasts until the end
+	// of the transaction, which is the statement here, so it only returns
+	// the value.
+	register("set_config", ts(tT, tT, tB), tT, &impl{nonNull: true, row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		if a[0] == nil {
+			return nil, sqlerr.New(sqlerr.NullValueNotAllowed, "SET requires parameter name")
+		}
+		name := a[0].(string)
+		if ctx == nil || ctx.Catalog == nil {
+			return nil, unrecognized(name)
+		}
+		if _, ok := ctx.Catalog.Setting(name); !ok && !strings.Contains(name, ".") {
+			return nil, unrecognized(name)
+		}
+		v, _ := a[1].(string)
+		if a[2] == nil || !a[2].(bool) {
+			if err := ctx.Catalog.SetSetting(name, v); err != nil {
+				return nil, err
+			}
+			v, _ = ctx.Catalog.Setting(name)
+		}
+		return v, nil
+	}})
 	register("pg_get_userbyid", ts(tI8), tT, strict(func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		if ctx != nil && ctx.Catalog != nil {
 			if n, ok := ctx.Catalog.UserName(a[0].(int64)); ok {

@@ -169,6 +169,15 @@ func better(a, b [4]int) bool {
 	return false
 }
 
+// unknownPoly names the functions whose polymorphic parameters are
+// anyarray/anyelement in Postgres (not anycompatible…): when every
+// polymorphic argument is an unknown literal, their type cannot be
+// determined (array_ndims(NULL), cardinality('{1}'), to_jsonb('a')).
+var unknownPoly = map[string]bool{
+	"array_ndims": true, "array_dims": true, "array_length": true, "array_lower": true, "array_upper": true,
+	"cardinality": true, "array_to_string": true, "to_jsonb": true, "generate_subscripts": true,
+}
+
 // resolveOverload picks the best overload of name for args and builds the
 // call, casting the arguments to the chosen parameter types.
 func resolveOverload(name string, args []Expr) (Expr, bool, error) {
@@ -177,6 +186,22 @@ func resolveOverload(name string, args []Expr) (Expr, bool, error) {
 		return nil, false, nil
 	}
 	ats := argTypes(args)
+	if unknownPoly[name] {
+		for _, o := range cands {
+			if len(o.args) != len(ats) {
+				continue
+			}
+			known := false
+			for i, p := range o.args {
+				if isPoly(p.Kind) && ats[i].Kind != types.KindUnknown {
+					known = true
+				}
+			}
+			if !known {
+				return nil, true, sqlerr.New(sqlerr.DatatypeMismatch, "could not determine polymorphic type because input has type unknown")
+			}
+		}
+	}
 	var best *candidate
 	// Binary operators: an unknown operand is first assumed to have the
 	// other operand's type.
@@ -215,8 +240,27 @@ func resolveOverload(name string, args []Expr) (Expr, bool, error) {
 			return nil, true, err
 		}
 	}
+	if textOutputArgs[name] && best.ret.Kind == types.KindVarchar {
+		// The row functions see datums only, and a real is a float64
+		// there: print it as a real before.
+		oa := best.o.args
+		for i, a := range cargs {
+			pk := oa[min(i, len(oa)-1)].Kind
+			if a.Type().Kind == types.KindFloat32 && (pk == kAny || pk == kAnyNonArray) {
+				c, err := NewCast(a, types.Varchar, true)
+				if err != nil {
+					return nil, true, err
+				}
+				cargs[i] = c
+			}
+		}
+	}
 	return &Call{Name: name, Args: cargs, T: best.ret, impl: best.o.impl}, true, nil
 }
+
+// textOutputArgs names the functions and operators that print arguments of
+// any type as text.
+var textOutputArgs = map[string]bool{"concat": true, "concat_ws": true, "format": true, "||": true}
 
 func argTypes(args []Expr) []types.Type {
 	ts := make([]types.Type, len(args))

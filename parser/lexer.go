@@ -36,8 +36,8 @@ func (t token) text(sql string) string {
 
 // multi-character operators, longest first.
 var multiOps = []string{
-	"->>", "#>>", "!~*", "!~~", "~~*",
-	"::", "->", "#>", "@>", "<@", "<=", ">=", "<>", "!=", "==", "||", "<<", ">>",
+	"->>", "#>>", "!~*", "!~~", "~~*", "||/",
+	"::", "|/", "->", "#>", "@>", "<@", "<=", ">=", "<>", "!=", "==", "||", "<<", ">>",
 	"!~", "~*", "~~", "?|", "?&", "&&", "@@", "^@",
 }
 
@@ -284,6 +284,9 @@ func (lx *lexer) next() (token, *Error) {
 	if multiOpStart[c] {
 		for _, op := range multiOps {
 			if strings.HasPrefix(s[start:], op) {
+				if op[len(op)-1] == '/' && start+len(op) < len(s) && s[start+len(op)] == '*' {
+					continue // "||/*": || then a comment
+				}
 				lx.pos += len(op)
 				return mk(tOp, op)
 			}

@@ -105,18 +105,18 @@ func (p *parser) parseTypeName() *TypeName {
 	if p.isOp("(") && !p.half && p.peekN(1).kind == tInt {
 		p.next()
 		for {
-			neg := p.acceptOp("-")
+			neg := len(tn.Args) > 0 && p.acceptOp("-") // numeric(p, -s)
 			it := p.peek()
 			if it.kind != tInt {
 				p.fail("expected an integer")
 			}
 			p.next()
 			n, err := strconv.Atoi(it.val)
-			if neg {
-				n = -n
-			}
 			if err != nil {
 				p.failAt(it.pos, "type modifier out of range")
+			}
+			if neg {
+				n = -n
 			}
 			tn.Args = append(tn.Args, n)
 			if !p.acceptOp(",") {

@@ -125,7 +125,12 @@ func (b *binder) bindQuery(q *parser.Query, parent *scope, top bool) boundQuery 
 		if q.With.Recursive {
 			failAt(q.With.Pos, sqlerr.FeatureNotSupported, "WITH RECURSIVE is not supported")
 		}
+		seen := make(map[string]bool, len(q.With.CTEs))
 		for _, c := range q.With.CTEs {
+			if seen[c.Name] {
+				failAt(c.Pos, "42712", "WITH query name %q specified more than once", c.Name)
+			}
+			seen[c.Name] = true
 			env := append([]*cteDef(nil), b.ctes...)
 			b.ctes = append(b.ctes, &cteDef{cte: c, env: env})
 		}

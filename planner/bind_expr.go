@@ -202,7 +202,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.AtTimeZone:
 		return b.resolve(pos, "timezone", c.bind(x.Zone), c.bind(x.Expr))
 	case *parser.Collate:
-		return c.bind(x.Expr)
+		arg := c.bind(x.Expr)
+		checkCollation(pos, x.Collation, arg.Type())
+		return arg
 	case *parser.Subquery:
 		return c.scalarSubquery(x)
 	case *parser.Exists:
@@ -214,7 +216,7 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		}
 		return r
 	case *parser.ArraySubquery:
-		failAt(pos, sqlerr.FeatureNotSupported, "ARRAY(subquery) is not supported")
+		return c.arraySubquery(x)
 	case *parser.QuantifiedCmp:
 		if x.Array != nil {
 			return b.resolve(pos, strings.ToLower(x.Op)+" "+strings.ToLower(x.Quant), c.bind(x.Expr), c.bind(x.Array))
@@ -229,6 +231,26 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	}
 	failAt(pos, sqlerr.FeatureNotSupported, "unsupported expression %s", e.String())
 	return nil
+}
+
+// checkCollation checks a COLLATE clause as Postgres does: the type must be
+// collatable (text, or an array of text; an unknown literal stays unknown)
+// and the collation must exist. Text compares bytewise here, so only the
+// collations that order that way are known: "C", "POSIX", "ucs_basic",
+// "C.utf8" and "default". Names are case-sensitive ("c" does not exist).
+func checkCollation(pos parser.Pos, name string, t types.Type) {
+	et := t
+	if et.Kind == types.KindArray {
+		et = et.ElemType()
+	}
+	if et.Kind != types.KindVarchar && et.Kind != types.KindUnknown {
+		failAt(pos, sqlerr.DatatypeMismatch, "collations are not supported by type %s", t)
+	}
+	switch strings.TrimPrefix(name, "pg_catalog.") {
+	case "C", "POSIX", "ucs_basic", "C.utf8", "default":
+		return
+	}
+	failAt(pos, sqlerr.UndefinedObject, "collation %q for encoding \"UTF8\" does not exist", name)
 }
 
 func intervalWithUnit(v, unit string) string {
@@ -742,6 +764,47 @@ func (c *exprCtx) scalarSubquery(x *parser.Subquery) expr.Expr {
 		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
 	}
 	return c.pendSub(x.Pos, sub)
+}
+
+// arraySubquery binds ARRAY(query): the array of the query's single
+// column, in the query's ORDER BY order, or an empty array when the query
+// returns no rows. It is planned as the scalar subquery
+// (SELECT array_agg(col ORDER BY …) FROM query), coalesced with '{}'.
+func (c *exprCtx) arraySubquery(x *parser.ArraySubquery) expr.Expr {
+	if c.subs == nil {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "subqueries are not allowed in %s", c.clause)
+	}
+	parent := c.sc
+	if c.agg != nil {
+		parent = c.agg.in
+	}
+	bq := c.b.bindQuery(x.Query, parent, true)
+	if bq.visible != 1 {
+		failAt(x.Pos, sqlerr.SyntaxError, "subquery must return only one column")
+	}
+	node := bq.node
+	var order []expr.SortKey
+	if tn, ok := node.(*LogicalTopN); ok && len(tn.PartitionBy) == 0 && tn.RankCol == "" && !tn.Dense {
+		// The ORDER BY of the query orders the elements; a sort without
+		// LIMIT or OFFSET is then not needed below the aggregation.
+		order = tn.OrderBy
+		if tn.Limit < 0 && tn.Offset == 0 {
+			node = tn.Input
+		}
+	}
+	elemT := node.Schema()[0].Type
+	if elemT.Kind == types.KindUnknown {
+		elemT = types.Varchar
+	}
+	arrT, err := expr.AggReturnType("array_agg", []types.Type{elemT}, false)
+	check(x.Pos, err)
+	agg := &LogicalAgg{Input: node, Aggs: []expr.AggCall{{Name: "array_agg", Args: []int{0}, ArgTypes: []types.Type{elemT},
+		Filter: -1, OrderBy: order, Type: arrT}}, Names: []string{"array"}}
+	empty, err := expr.ParseText("{}", arrT)
+	check(x.Pos, err)
+	r, err := expr.NewCoalesce([]expr.Expr{c.pendSub(x.Pos, agg), &expr.Literal{Value: empty, T: arrT}})
+	check(x.Pos, err)
+	return r
 }
 
 // pendSub registers a bound subquery plan (one column, depth-1 outer

@@ -754,10 +754,20 @@ func (b *binder) buildWindow(node Node, calls []winCall) Node {
 			f.Args = append(f.Args, slot(a))
 		}
 		for _, p := range c.partition {
-			f.PartitionBy = append(f.PartitionBy, slot(p))
+			if s := slot(p); !slices.Contains(f.PartitionBy, s) {
+				f.PartitionBy = append(f.PartitionBy, s)
+			}
 		}
+		rangeOffset := c.frameSpec != nil && c.frameSpec.Mode == "RANGE"
 		for j, o := range c.order {
-			f.OrderBy = append(f.OrderBy, orderKey(slot(o), c.items[j]))
+			s := slot(o)
+			// An ORDER BY key that repeats a partition key or an earlier
+			// key orders nothing within a partition (PARTITION BY a ORDER
+			// BY a): it is dropped, as the operators' state keys expect.
+			if !rangeOffset && (slices.Contains(f.PartitionBy, s) || slices.ContainsFunc(f.OrderBy, func(k expr.SortKey) bool { return k.Col == s })) {
+				continue
+			}
+			f.OrderBy = append(f.OrderBy, orderKey(s, c.items[j]))
 		}
 		funcs[i] = f
 		names[i] = c.name

@@ -384,12 +384,26 @@ func (d *domain) scalarAgg(x *LogicalAgg, in Node) Node {
 	}
 	m := shift + width(x.Input)
 	aggs := make([]expr.AggCall, len(x.Aggs))
+	var filters []expr.Expr // FILTER (WHERE f) AND marker, appended to the join's columns
+	js := join.Schema()
 	for i, a := range x.Aggs {
 		c := remapAgg(a, func(c int) int { return c + shift })
 		if c.Filter < 0 {
 			c.Filter = m
+		} else {
+			// A NULL-padded row must not pass the call's own filter.
+			f := &expr.And{Args: []expr.Expr{colRef(c.Filter, types.Bool, "filter"), colRef(m, types.Bool, "marker")}}
+			c.Filter = len(js) + len(filters)
+			filters = append(filters, f)
 		}
 		aggs[i] = c
+	}
+	if len(filters) > 0 {
+		cols := append(types.Schema(nil), js...)
+		for range filters {
+			cols = append(cols, types.Column{Name: "filter", Type: types.Bool, Hidden: true})
+		}
+		join = &LogicalProject{Input: join, Exprs: append(identityExprs(js), filters...), Cols: cols}
 	}
 	return &LogicalAgg{Input: join, GroupBy: seq(dw), Aggs: aggs, Names: x.Names}
 }

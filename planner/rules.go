@@ -236,8 +236,8 @@ func isConstant(e expr.Expr) bool {
 			if l, ok := x.(*expr.Literal); ok && l.T.Kind == types.KindUnknown {
 				return true
 			}
-			if c, ok := x.(*expr.Call); ok && expr.UsesCatalog(c.Name) {
-				return true // current_user, pg_get_viewdef …: evaluated per statement
+			if c, ok := x.(*expr.Call); ok && (expr.UsesCatalog(c.Name) || expr.IsVolatile(c.Name)) {
+				return true // current_user, pg_get_viewdef …: evaluated per statement; random(): per row
 			}
 			return false
 		}

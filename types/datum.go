@@ -111,7 +111,7 @@ func Compare(a, b Datum) int {
 			return compareFloat(x, float64(y))
 		}
 	case *apd.Decimal:
-		return x.Cmp(b.(*apd.Decimal))
+		return compareDecimal(x, b.(*apd.Decimal))
 	case string:
 		return strings.Compare(x, b.(string))
 	case []byte:
@@ -136,6 +136,21 @@ func Compare(a, b Datum) int {
 		return compareArrays(x, b.(Array))
 	}
 	panic(fmt.Sprintf("types.Compare: incomparable datums %T and %T", a, b))
+}
+
+// compareDecimal orders decimals as Postgres orders numeric: NaN is
+// greater than every other value (Infinity included) and equal to itself.
+func compareDecimal(x, y *apd.Decimal) int {
+	xn, yn := x.Form == apd.NaN || x.Form == apd.NaNSignaling, y.Form == apd.NaN || y.Form == apd.NaNSignaling
+	switch {
+	case xn && yn:
+		return 0
+	case xn:
+		return 1
+	case yn:
+		return -1
+	}
+	return x.Cmp(y)
 }
 
 // compareFloat orders floats as Postgres does: NaN is greater than every
