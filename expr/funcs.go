@@ -180,7 +180,27 @@ func roundDec(d *apd.Decimal, scale int64, mode apd.Rounder) (*apd.Decimal, erro
 	c := *quantCtx
 	c.Rounding = mode
 	out := new(apd.Decimal)
-	if _, err := c.Quantize(out, d, int32(-scale)); err != nil {
+	if mode == apd.RoundFloor || mode == apd.RoundCeiling {
+		// Quantize loses the discarded digits when there are more of them
+		// than the coefficient has (floor(-0.002) came out 0): truncate,
+		// then step away from zero when anything nonzero was cut.
+		c.Rounding = apd.RoundDown
+		if _, err := c.Quantize(out, d, int32(-scale)); err != nil {
+			return nil, numericErr(err)
+		}
+		if cmp := out.Cmp(d); cmp != 0 && (mode == apd.RoundFloor) == d.Negative {
+			step := apd.New(1, int32(-scale))
+			if d.Negative {
+				step.Negative = true
+			}
+			if _, err := c.Add(out, out, step); err != nil {
+				return nil, numericErr(err)
+			}
+			if _, err := c.Quantize(out, out, int32(-scale)); err != nil {
+				return nil, numericErr(err)
+			}
+		}
+	} else if _, err := c.Quantize(out, d, int32(-scale)); err != nil {
 		return nil, numericErr(err)
 	}
 	if scale < 0 {

@@ -570,7 +570,9 @@ func (h *HashAgg) flush() error {
 				}
 				scratch = append(scratch, v)
 			}
-			if g.prev != nil && types.RowsEqual(g.prev, scratch) {
+			// Identical, not just equal: a numeric whose scale changed
+			// (2.5 → 2.50) is a new output.
+			if g.prev != nil && owRowsIdentical(g.prev, scratch) {
 				cur = g.prev
 			} else {
 				cur = make(types.Row, nk+na, nk+na+2)

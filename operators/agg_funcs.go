@@ -239,6 +239,55 @@ type acc struct {
 	d      types.Datum // aggSumAny/aggAvgAny/aggVarNum: the sum; min/max: the current value
 	d2     types.Datum // aggVarNum: the sum of squares
 	rescan bool        // the multiset changed: recompute from the table at flush
+	// scales counts the inputs of a numeric sum/avg by display scale.
+	// Postgres shows a sum with the largest scale among the values it
+	// holds, so a retraction can shrink it: 0.5 + 1.25 - 1.25 is 0.5, not
+	// 0.50. The sum is kept exact and rescaled at output.
+	scales []scaleCount
+}
+
+// scaleCount is how many inputs of a numeric sum have one display scale.
+type scaleCount struct {
+	scale int32
+	n     int64
+}
+
+// addScale counts a numeric input (weight w) under its display scale.
+func (a *acc) addScale(d *apd.Decimal, w int64) {
+	sc := max(-d.Exponent, 0)
+	for i := range a.scales {
+		if a.scales[i].scale == sc {
+			a.scales[i].n += w
+			if a.scales[i].n == 0 {
+				a.scales = append(a.scales[:i], a.scales[i+1:]...)
+			}
+			return
+		}
+	}
+	a.scales = append(a.scales, scaleCount{sc, w})
+}
+
+// displaySum returns the numeric sum with the display scale of the inputs
+// it holds (unchanged when no scales are known: state from before they
+// were kept).
+func (a *acc) displaySum() (types.Datum, error) {
+	d, ok := a.d.(*apd.Decimal)
+	if !ok || len(a.scales) == 0 || d.Form != apd.Finite {
+		return a.d, nil
+	}
+	var sc int32
+	for _, s := range a.scales {
+		sc = max(sc, s.scale)
+	}
+	if -d.Exponent == sc {
+		return d, nil
+	}
+	out := new(apd.Decimal)
+	c := apd.BaseContext.WithPrecision(uint32(d.NumDigits()) + uint32(max(sc, 0)) + 2)
+	if _, err := c.Quantize(out, d, -sc); err != nil {
+		return nil, fmt.Errorf("hashagg: rescale sum: %w", err)
+	}
+	return out, nil
 }
 
 func (a *acc) addInt(v int64, w int64) {
@@ -297,6 +346,9 @@ func (s *aggSpec) update(a *acc, args types.Row, w int64) error {
 			a.f, a.f2 = 0, 0
 		}
 	case aggSumAny, aggAvgAny:
+		if dv, ok := v.(*apd.Decimal); ok {
+			a.addScale(dv, w)
+		}
 		var err error
 		switch {
 		case a.d == nil && w > 0:
@@ -313,7 +365,7 @@ func (s *aggSpec) update(a *acc, args types.Row, w int64) error {
 		}
 		a.n += w
 		if a.n == 0 {
-			a.d = nil
+			a.d, a.scales = nil, a.scales[:0]
 		}
 	case aggVarNum:
 		x := toDecimal(v)
@@ -420,12 +472,16 @@ func (s *aggSpec) result(a *acc) (types.Datum, error) {
 		if a.n == 0 {
 			return nil, nil
 		}
-		return a.d, nil
+		return a.displaySum()
 	case aggAvgAny:
 		if a.n == 0 {
 			return nil, nil
 		}
-		return expr.DivDatum(a.d, a.n, t)
+		sum, err := a.displaySum()
+		if err != nil {
+			return nil, err
+		}
+		return expr.DivDatum(sum, a.n, t)
 	case aggMin, aggMax:
 		return a.d, nil
 	case aggBoolAnd:
@@ -641,12 +697,15 @@ func compareSortKey(a, b types.Datum, o expr.SortKey) int {
 //	count(*), count           varint n
 //	sum/avg of integers       varint n, varint hi, uvarint lo
 //	sum/avg of floats         varint n, float64 bits (8 bytes LE)
-//	sum/avg of numeric, interval  varint n, datum (see appendStateDatum)
+//	sum/avg of numeric, interval  varint n, datum (see appendStateDatum),
+//	                          then (version 2) uvarint k and k pairs of
+//	                          varint display scale, varint count
 //	bool_and, bool_or         varint n, varint t
 //	variance family (float)   varint n, float64 sum, float64 sum of squares
 //	variance family (int, numeric)  varint n, datum sum, datum sum of squares
 //	min, max, array_agg, string_agg   nothing (the value is the output column)
-const aggStateVersion = 1
+// Version 1 states (no scale counts) still decode.
+const aggStateVersion = 2
 
 func encodeAccs(dst []byte, specs []aggSpec, accs []acc) []byte {
 	dst = append(dst, aggStateVersion)
@@ -673,6 +732,11 @@ func encodeAccs(dst []byte, specs []aggSpec, accs []acc) []byte {
 		case aggSumAny, aggAvgAny:
 			dst = binary.AppendVarint(dst, a.n)
 			dst = appendStateDatum(dst, a.d)
+			dst = binary.AppendUvarint(dst, uint64(len(a.scales)))
+			for _, sc := range a.scales {
+				dst = binary.AppendVarint(dst, int64(sc.scale))
+				dst = binary.AppendVarint(dst, sc.n)
+			}
 		case aggBoolAnd, aggBoolOr:
 			dst = binary.AppendVarint(dst, a.n)
 			dst = binary.AppendVarint(dst, a.t)
@@ -682,9 +746,10 @@ func encodeAccs(dst []byte, specs []aggSpec, accs []acc) []byte {
 }
 
 func decodeAccs(b []byte, specs []aggSpec, accs []acc) error {
-	if len(b) == 0 || b[0] != aggStateVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > aggStateVersion {
 		return fmt.Errorf("hashagg: bad agg state (version)")
 	}
+	version := b[0]
 	r := stateReader{b: b[1:]}
 	for i := range specs {
 		a := &accs[i]
@@ -701,6 +766,12 @@ func decodeAccs(b []byte, specs []aggSpec, accs []acc) error {
 			a.n, a.d, a.d2 = r.varint(), r.datum(), r.datum()
 		case aggSumAny, aggAvgAny:
 			a.n, a.d = r.varint(), r.datum()
+			a.scales = a.scales[:0]
+			if version >= 2 {
+				for k := r.uvarint(); k > 0 && !r.err; k-- {
+					a.scales = append(a.scales, scaleCount{int32(r.varint()), r.varint()})
+				}
+			}
 		case aggBoolAnd, aggBoolOr:
 			a.n, a.t = r.varint(), r.varint()
 		}

@@ -372,7 +372,7 @@ func (m *Materialize) overwrite(op types.Op, r types.Row, out *changes) error {
 		switch {
 		case !found:
 			emit(types.Insert, r)
-		case types.RowsEqual(old, r):
+		case owRowsIdentical(old, r):
 			return nil
 		default:
 			emit(types.UpdateDelete, old)

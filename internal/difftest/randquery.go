@@ -245,11 +245,15 @@ func (g *QueryGen) Query() string {
 		where = " WHERE " + g.expr(s, "b", 2)
 	}
 	types := []string{"i", "i", "n", "t", "b", "ts", "f"}
+	keyTypes := []string{"i", "i", "t", "b", "ts", "f"}
 	switch g.r.Intn(4) {
 	case 0: // grouped
 		var keys, sel []string
 		for i := 0; i < 1+g.r.Intn(2); i++ {
-			k := g.expr(s, g.pick(types), 1)
+			// Not numeric: equal numerics of different scales (1.5,
+			// 1.50) form one group shown as whichever came first, which
+			// differs between any two systems.
+			k := g.expr(s, g.pick(keyTypes), 1)
 			keys = append(keys, k)
 			sel = append(sel, fmt.Sprintf("%s AS c%d", k, len(sel)))
 		}
@@ -269,8 +273,16 @@ func (g *QueryGen) Query() string {
 		return fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), from, where)
 	default: // projection, sometimes DISTINCT
 		var sel []string
+		distinct := ""
+		if g.r.Intn(4) == 0 {
+			distinct = "DISTINCT " // over keyTypes only, as GROUP BY
+		}
 		for i := 0; i < 1+g.r.Intn(4); i++ {
-			sel = append(sel, fmt.Sprintf("%s AS c%d", g.expr(s, g.pick(types), 2), len(sel)))
+			ts := types
+			if distinct != "" {
+				ts = keyTypes
+			}
+			sel = append(sel, fmt.Sprintf("%s AS c%d", g.expr(s, g.pick(ts), 2), len(sel)))
 		}
 		if g.r.Intn(3) == 0 {
 			part := g.expr(s, g.pick([]string{"i", "t"}), 1)
@@ -286,10 +298,6 @@ func (g *QueryGen) Query() string {
 				w = fmt.Sprintf("max(%s) OVER (PARTITION BY %s)", g.expr(s, g.pick([]string{"n", "t"}), 1), part)
 			}
 			sel = append(sel, fmt.Sprintf("%s AS c%d", w, len(sel)))
-		}
-		distinct := ""
-		if g.r.Intn(4) == 0 {
-			distinct = "DISTINCT "
 		}
 		return fmt.Sprintf("SELECT %s%s FROM %s%s", distinct, strings.Join(sel, ", "), from, where)
 	}
