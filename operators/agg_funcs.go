@@ -704,6 +704,7 @@ func compareSortKey(a, b types.Datum, o expr.SortKey) int {
 //	variance family (float)   varint n, float64 sum, float64 sum of squares
 //	variance family (int, numeric)  varint n, datum sum, datum sum of squares
 //	min, max, array_agg, string_agg   nothing (the value is the output column)
+//
 // Version 1 states (no scale counts) still decode.
 const aggStateVersion = 2
 

@@ -177,4 +177,3 @@ func TestRandomQueries(t *testing.T) {
 	}
 	t.Logf("%d queries: %d compared (batch and view), %d rejected by Postgres, %d not supported by Eddy", n, len(views), skipped, nu)
 }
-
