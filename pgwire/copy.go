@@ -1,0 +1,747 @@
+package pgwire
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// codeBadCopyFileFormat is SQLSTATE bad_copy_file_format.
+const codeBadCopyFileFormat = "22P04"
+
+// codeInvalidBinaryRepresentation is SQLSTATE invalid_binary_representation.
+const codeInvalidBinaryRepresentation = "22P03"
+
+// copyBatchRows is how many rows of a COPY FROM go into one INSERT.
+const copyBatchRows = 1000
+
+// copyError is an error with a Postgres CONTEXT line ("COPY t, line 2,
+// column a: "x""), sent as the ErrorResponse's Where field.
+type copyError struct {
+	err   *sqlerr.Error
+	where string
+}
+
+func (e *copyError) Error() string { return e.err.Message }
+func (e *copyError) Unwrap() error { return e.err }
+
+// copyStatement runs one COPY statement of a simple query: FROM STDIN reads
+// the data from the client (CopyInResponse, then CopyData … CopyDone or
+// CopyFail), TO STDOUT sends it (CopyOutResponse, CopyData per row,
+// CopyDone). It returns the command tag.
+func (c *conn) copyStatement(ctx context.Context, sql string) (string, error) {
+	st, err := parseCopy(sql)
+	if err != nil {
+		return "", err
+	}
+	if st.from {
+		return c.copyFrom(ctx, st)
+	}
+	return c.copyTo(ctx, st)
+}
+
+// sqlName renders name parts as a SQL name, quoting the parts that need it.
+func sqlName(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if validName(p) && strings.ToLower(p) == p {
+			out[i] = p
+		} else {
+			out[i] = quoteIdent(p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// copyColumns resolves the columns a COPY of st reads or writes: the
+// listed ones, or every visible column of the relation.
+func (c *conn) copyColumns(ctx context.Context, st *copyStmt) ([]types.Column, error) {
+	sel := "*"
+	if st.cols != nil {
+		names := make([]string, len(st.cols))
+		for i, n := range st.cols {
+			names[i] = sqlName([]string{n})
+		}
+		sel = strings.Join(names, ", ")
+	}
+	sql := "SELECT " + sel + " FROM " + sqlName(st.table)
+	if d, ok := c.srv.cfg.Engine.(Describer); ok {
+		_, cols, err := d.Describe(ctx, c.sess, sql, nil)
+		if err != nil {
+			return nil, copyColumnErr(st, err)
+		}
+		return visibleCols(cols), nil
+	}
+	rs, err := c.run(ctx, sql+" LIMIT 0")
+	if err != nil {
+		return nil, copyColumnErr(st, err)
+	}
+	return visibleCols(rs[len(rs)-1].Columns), nil
+}
+
+// copyColumnErr words an unknown column as Postgres does for COPY.
+func copyColumnErr(st *copyStmt, err error) error {
+	se := sqlerr.As(err)
+	if se.Code == sqlerr.UndefinedColumn {
+		for _, n := range st.cols {
+			if strings.Contains(se.Message, `"`+n+`"`) {
+				return sqlerr.New(sqlerr.UndefinedColumn, "column %q of relation %q does not exist", n, st.table[len(st.table)-1])
+			}
+		}
+	}
+	return err
+}
+
+func visibleCols(cols []types.Column) []types.Column {
+	out := make([]types.Column, 0, len(cols))
+	for _, col := range cols {
+		if !col.Hidden {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+// copyFrom runs COPY … FROM STDIN: it reads all the data, parses and checks
+// every row (nothing is applied when a row is bad), then inserts the rows
+// in batches of INSERT … VALUES (upserts on the primary key).
+func (c *conn) copyFrom(ctx context.Context, st *copyStmt) (string, error) {
+	cols, err := c.copyColumns(ctx, st)
+	if err != nil {
+		return "", err
+	}
+	resp := &pgproto3.CopyInResponse{ColumnFormatCodes: make([]uint16, len(cols))}
+	if st.format == "binary" {
+		resp.OverallFormat = 1
+		for i := range resp.ColumnFormatCodes {
+			resp.ColumnFormatCodes[i] = 1
+		}
+	}
+	c.be.Send(resp)
+	data, err := c.readCopyData()
+	if err != nil {
+		return "", err
+	}
+	r := &copyReader{st: st, cols: cols, data: data, relName: st.table[len(st.table)-1]}
+	var rows [][]types.Datum
+	switch st.format {
+	case "binary":
+		rows, err = r.binaryRows()
+	default:
+		rows, err = r.textRows()
+	}
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(cols))
+	for i, col := range cols {
+		names[i] = sqlName([]string{col.Name})
+	}
+	head := "INSERT INTO " + sqlName(st.table) + " (" + strings.Join(names, ", ") + ") VALUES "
+	var sb strings.Builder
+	for start := 0; start < len(rows); start += copyBatchRows {
+		batch := rows[start:min(start+copyBatchRows, len(rows))]
+		sb.Reset()
+		sb.WriteString(head)
+		for i, row := range batch {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('(')
+			for j, d := range row {
+				if j > 0 {
+					sb.WriteByte(',')
+				}
+				writeLiteral(&sb, d, cols[j].Type)
+			}
+			sb.WriteByte(')')
+		}
+		if _, err := c.run(ctx, sb.String()); err != nil {
+			if start > 0 {
+				se := *sqlerr.As(err)
+				se.Detail = strings.TrimSpace(se.Detail + fmt.Sprintf(" The first %d rows of this COPY were applied.", start))
+				return "", &se
+			}
+			return "", err
+		}
+	}
+	return "COPY " + strconv.Itoa(len(rows)), nil
+}
+
+// writeLiteral writes d as a SQL literal that INSERT assigns to a column of
+// type t: numbers and booleans as they are, everything else as a quoted
+// string of its text form (an untyped literal, which takes the column's
+// type).
+func writeLiteral(sb *strings.Builder, d types.Datum, t types.Type) {
+	switch x := d.(type) {
+	case nil:
+		sb.WriteString("NULL")
+		return
+	case int64:
+		sb.WriteString(strconv.FormatInt(x, 10))
+		return
+	case bool:
+		if x {
+			sb.WriteString("TRUE")
+		} else {
+			sb.WriteString("FALSE")
+		}
+		return
+	}
+	s, ok := d.(string)
+	if !ok {
+		s = types.FormatTextTyped(d, t)
+	}
+	sb.WriteByte('\'')
+	sb.WriteString(strings.ReplaceAll(s, "'", "''"))
+	sb.WriteByte('\'')
+}
+
+// readCopyData reads the client's CopyData messages up to CopyDone and
+// returns their bytes. CopyFail ends the COPY with an error; Flush and
+// Sync are ignored, as Postgres ignores them during COPY FROM STDIN.
+func (c *conn) readCopyData() ([]byte, error) {
+	var data []byte
+	for {
+		msg, err := c.be.Receive()
+		if err != nil {
+			return nil, err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			data = append(data, m.Data...)
+		case *pgproto3.CopyDone:
+			return data, nil
+		case *pgproto3.CopyFail:
+			return nil, sqlerr.New(sqlerr.QueryCanceled, "COPY from stdin failed: %s", m.Message)
+		case *pgproto3.Flush, *pgproto3.Sync:
+		case *pgproto3.Terminate:
+			return nil, errTerminate
+		default:
+			return nil, sqlerr.New(sqlerr.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(msg))
+		}
+	}
+}
+
+// msgType is the type byte of a frontend message.
+func msgType(msg pgproto3.FrontendMessage) byte {
+	b, err := msg.Encode(nil)
+	if err != nil || len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// copyReader parses the data of a COPY FROM into rows of datums.
+type copyReader struct {
+	st      *copyStmt
+	cols    []types.Column
+	data    []byte
+	relName string
+	line    int // the current line (record) number, from 1
+}
+
+func (r *copyReader) fail(code, where string, format string, args ...any) error {
+	return &copyError{err: sqlerr.New(code, format, args...), where: where}
+}
+
+func (r *copyReader) lineWhere(raw []byte) string {
+	return fmt.Sprintf("COPY %s, line %d: %q", r.relName, r.line, truncateCopyLine(raw))
+}
+
+// truncateCopyLine shortens a line for an error context, as Postgres does.
+func truncateCopyLine(b []byte) string {
+	if len(b) > 100 {
+		return string(b[:100]) + "..."
+	}
+	return string(b)
+}
+
+// value parses one field's text as a value of column i.
+func (r *copyReader) value(i int, text string) (types.Datum, error) {
+	d, err := engine.ParseParam(text, r.cols[i].Type)
+	if err != nil {
+		se := sqlerr.As(err)
+		if se.Code == "" || se.Code == sqlerr.InternalError {
+			se = sqlerr.New(sqlerr.InvalidTextRepresentation, "%s", se.Message)
+		}
+		return nil, &copyError{err: se, where: fmt.Sprintf("COPY %s, line %d, column %s: %q", r.relName, r.line, r.cols[i].Name, truncateCopyLine([]byte(text)))}
+	}
+	return d, nil
+}
+
+// textRows parses text or CSV data.
+func (r *copyReader) textRows() ([][]types.Datum, error) {
+	var rows [][]types.Datum
+	data := r.data
+	csv := r.st.format == "csv"
+	var fields []copyField
+	for len(data) > 0 {
+		r.line++
+		var raw []byte
+		var err error
+		if isEndMarker(data) {
+			break
+		}
+		if csv {
+			fields, raw, data, err = r.csvRecord(fields[:0], data)
+		} else {
+			fields, raw, data = r.textLine(fields[:0], data)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.line == 1 && r.st.header {
+			continue
+		}
+		if len(fields) > len(r.cols) {
+			return nil, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "extra data after last expected column")
+		}
+		if len(fields) < len(r.cols) {
+			return nil, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "missing data for column %q", r.cols[len(fields)].Name)
+		}
+		row := make([]types.Datum, len(r.cols))
+		for i, f := range fields {
+			if f.null {
+				continue
+			}
+			if row[i], err = r.value(i, f.text); err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// isEndMarker reports whether data starts with the end-of-data line \.
+func isEndMarker(data []byte) bool {
+	if !bytes.HasPrefix(data, []byte(`\.`)) {
+		return false
+	}
+	rest := data[2:]
+	return len(rest) == 0 || rest[0] == '\n' || len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n' || len(rest) == 1 && rest[0] == '\r'
+}
+
+// copyField is one parsed field of a line.
+type copyField struct {
+	text string
+	null bool
+}
+
+// cutLine splits data at the first newline (\n or \r\n).
+func cutLine(data []byte) (line, rest []byte) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		line, rest = data, nil
+	} else {
+		line, rest = data[:i], data[i+1:]
+	}
+	return bytes.TrimSuffix(line, []byte{'\r'}), rest
+}
+
+// textLine parses one line of the text format: fields separated by the
+// delimiter, the NULL string matched before de-escaping, backslash escapes.
+func (r *copyReader) textLine(dst []copyField, data []byte) ([]copyField, []byte, []byte) {
+	line, rest := cutLine(data)
+	delim := r.st.delim
+	start := 0
+	for i := 0; ; i++ {
+		if i < len(line) && line[i] == '\\' {
+			i++
+			continue
+		}
+		if i >= len(line) || line[i] == delim {
+			end := min(i, len(line))
+			raw := string(line[start:end])
+			if raw == r.st.null {
+				dst = append(dst, copyField{null: true})
+			} else {
+				dst = append(dst, copyField{text: unescapeCopyText(raw)})
+			}
+			if i >= len(line) {
+				break
+			}
+			start = i + 1
+		}
+	}
+	return dst, line, rest
+}
+
+// unescapeCopyText resolves the backslash escapes of the text format.
+func unescapeCopyText(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		c = s[i]
+		switch {
+		case c >= '0' && c <= '7':
+			v := int(c - '0')
+			for n := 0; n < 2 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '7'; n++ {
+				i++
+				v = v*8 + int(s[i]-'0')
+			}
+			b.WriteByte(byte(v))
+		case c == 'x' && i+1 < len(s) && isHex(s[i+1]):
+			i++
+			v := hexVal(s[i])
+			if i+1 < len(s) && isHex(s[i+1]) {
+				i++
+				v = v*16 + hexVal(s[i])
+			}
+			b.WriteByte(byte(v))
+		case c == 'b':
+			b.WriteByte('\b')
+		case c == 'f':
+			b.WriteByte('\f')
+		case c == 'n':
+			b.WriteByte('\n')
+		case c == 'r':
+			b.WriteByte('\r')
+		case c == 't':
+			b.WriteByte('\t')
+		case c == 'v':
+			b.WriteByte('\v')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return int(c-'A') + 10
+}
+
+// csvRecord parses one CSV record, which may span lines inside quotes. An
+// unquoted field equal to the NULL string is NULL; a quoted one never is.
+func (r *copyReader) csvRecord(dst []copyField, data []byte) ([]copyField, []byte, []byte, error) {
+	st := r.st
+	var b []byte
+	quoted := false  // this field had a quoted part
+	inQuote := false // inside quotes now
+	start := 0       // where this field's raw text starts
+	i := 0
+	emit := func(end int) {
+		raw := data[start:end]
+		if !quoted && string(raw) == st.null {
+			dst = append(dst, copyField{null: true})
+		} else {
+			dst = append(dst, copyField{text: string(b)})
+		}
+		b, quoted = b[:0], false
+	}
+	for {
+		if i >= len(data) {
+			if inQuote {
+				return nil, nil, nil, r.fail(codeBadCopyFileFormat, r.lineWhere(data), "unterminated CSV quoted field")
+			}
+			emit(i)
+			return dst, data, nil, nil
+		}
+		c := data[i]
+		if inQuote {
+			switch {
+			case c == st.escape && i+1 < len(data) && (data[i+1] == st.quote || data[i+1] == st.escape) && (st.escape != st.quote || data[i+1] == st.quote):
+				b = append(b, data[i+1])
+				i += 2
+			case c == st.quote:
+				inQuote = false
+				i++
+			default:
+				b = append(b, c)
+				i++
+			}
+			continue
+		}
+		switch {
+		case c == st.quote:
+			inQuote, quoted = true, true
+			i++
+		case c == st.delim:
+			emit(i)
+			i++
+			start = i
+		case c == '\n' || c == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			emit(i)
+			rec := data[:i]
+			if c == '\r' {
+				i++
+			}
+			return dst, rec, data[i+1:], nil
+		default:
+			b = append(b, c)
+			i++
+		}
+	}
+}
+
+// copySignature starts the binary COPY format.
+var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
+
+// binaryRows parses the binary COPY format.
+func (r *copyReader) binaryRows() ([][]types.Datum, error) {
+	data := r.data
+	bad := func(format string, args ...any) error {
+		return r.fail(codeBadCopyFileFormat, fmt.Sprintf("COPY %s, line %d", r.relName, r.line), format, args...)
+	}
+	if !bytes.HasPrefix(data, copySignature) {
+		return nil, bad("COPY file signature not recognized")
+	}
+	data = data[len(copySignature):]
+	if len(data) < 8 {
+		return nil, bad("invalid COPY file header (missing flags)")
+	}
+	flags := binary.BigEndian.Uint32(data)
+	if flags&(1<<16) != 0 {
+		return nil, bad("invalid COPY file header (WITH OIDS)")
+	}
+	ext := int(binary.BigEndian.Uint32(data[4:]))
+	data = data[8:]
+	if ext < 0 || ext > len(data) {
+		return nil, bad("invalid COPY file header (wrong length)")
+	}
+	data = data[ext:]
+	var rows [][]types.Datum
+	for {
+		r.line++
+		if len(data) == 0 {
+			// The end of the data without a trailer ends it too, as in
+			// Postgres (pgx sends none).
+			return rows, nil
+		}
+		if len(data) < 2 {
+			return nil, bad("unexpected EOF in COPY data")
+		}
+		n := int(int16(binary.BigEndian.Uint16(data)))
+		data = data[2:]
+		if n == -1 {
+			return rows, nil
+		}
+		if n != len(r.cols) {
+			return nil, bad("row field count is %d, expected %d", n, len(r.cols))
+		}
+		row := make([]types.Datum, n)
+		for i := range n {
+			if len(data) < 4 {
+				return nil, bad("unexpected EOF in COPY data")
+			}
+			l := int(int32(binary.BigEndian.Uint32(data)))
+			data = data[4:]
+			if l == -1 {
+				continue
+			}
+			if l < 0 || l > len(data) {
+				return nil, bad("invalid field size")
+			}
+			v := data[:l]
+			data = data[l:]
+			t := r.cols[i].Type
+			oid := wireOID(t)
+			if d, ok := binaryDatum(v, oid); ok {
+				row[i] = d
+				continue
+			}
+			text, err := decodeBinaryParam(v, oid)
+			if err != nil {
+				return nil, &copyError{err: sqlerr.New(codeInvalidBinaryRepresentation, "incorrect binary data format: %v", err),
+					where: fmt.Sprintf("COPY %s, line %d, column %s", r.relName, r.line, r.cols[i].Name)}
+			}
+			d, err := r.value(i, text)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = d
+		}
+		rows = append(rows, row)
+	}
+}
+
+// copyTo runs COPY … TO STDOUT: the relation's rows or the query's, one
+// CopyData message per row.
+func (c *conn) copyTo(ctx context.Context, st *copyStmt) (string, error) {
+	sql := st.query
+	if sql == "" {
+		cols, err := c.copyColumns(ctx, st)
+		if err != nil {
+			return "", err
+		}
+		names := make([]string, len(cols))
+		for i, col := range cols {
+			names[i] = sqlName([]string{col.Name})
+		}
+		sql = "SELECT " + strings.Join(names, ", ") + " FROM " + sqlName(st.table)
+	}
+	rs, err := c.run(ctx, sql)
+	if err != nil {
+		return "", err
+	}
+	if len(rs) == 0 {
+		return "", sqlerr.New(sqlerr.FeatureNotSupported, "COPY query must have a RETURNING clause")
+	}
+	res := rs[len(rs)-1]
+	vis := visible(res.Columns)
+	resp := &pgproto3.CopyOutResponse{ColumnFormatCodes: make([]uint16, len(vis))}
+	binaryOut := st.format == "binary"
+	if binaryOut {
+		resp.OverallFormat = 1
+		for i := range resp.ColumnFormatCodes {
+			resp.ColumnFormatCodes[i] = 1
+		}
+	}
+	c.be.Send(resp)
+	var buf []byte
+	send := func() {
+		c.be.Send(&pgproto3.CopyData{Data: buf})
+		c.pending++
+		if c.pending >= flushEvery {
+			_ = c.flush()
+		}
+	}
+	if binaryOut {
+		buf = append(append(buf[:0], copySignature...), 0, 0, 0, 0, 0, 0, 0, 0)
+		send()
+	} else if st.header {
+		buf = buf[:0]
+		for i, ci := range vis {
+			if i > 0 {
+				buf = append(buf, st.delim)
+			}
+			buf = c.appendCopyText(buf, st, res.Columns[ci].Name)
+		}
+		buf = append(buf, '\n')
+		send()
+	}
+	for _, row := range res.Rows {
+		buf = buf[:0]
+		if binaryOut {
+			buf = binary.BigEndian.AppendUint16(buf, uint16(len(vis)))
+		}
+		for i, ci := range vis {
+			var d types.Datum
+			if ci < len(row) {
+				d = row[ci]
+			}
+			t := res.Columns[ci].Type
+			if binaryOut {
+				if d == nil {
+					buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+					continue
+				}
+				at := len(buf)
+				buf = append(buf, 0, 0, 0, 0)
+				if buf, err = encodeBinary(buf, d, t); err != nil {
+					return "", sqlerr.Wrap(err, sqlerr.InternalError)
+				}
+				binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+				continue
+			}
+			if i > 0 {
+				buf = append(buf, st.delim)
+			}
+			if d == nil {
+				buf = append(buf, st.null...)
+				continue
+			}
+			var s string
+			if t.Kind == types.KindTimestamptz {
+				s = c.sess.FormatValue(d, t)
+			} else {
+				s = types.FormatTextTyped(d, t)
+			}
+			buf = c.appendCopyText(buf, st, s)
+		}
+		if !binaryOut {
+			buf = append(buf, '\n')
+		}
+		send()
+	}
+	if binaryOut {
+		buf = append(buf[:0], 0xff, 0xff)
+		send()
+	}
+	c.be.Send(&pgproto3.CopyDone{})
+	return "COPY " + strconv.Itoa(len(res.Rows)), nil
+}
+
+// appendCopyText appends a non-NULL value in the text or CSV format of st.
+func (c *conn) appendCopyText(buf []byte, st *copyStmt, s string) []byte {
+	if st.format == "csv" {
+		need := s == st.null || strings.HasPrefix(s, `\.`)
+		for i := 0; i < len(s) && !need; i++ {
+			ch := s[i]
+			need = ch == st.delim || ch == st.quote || ch == st.escape || ch == '\n' || ch == '\r'
+		}
+		if !need {
+			return append(buf, s...)
+		}
+		buf = append(buf, st.quote)
+		for i := 0; i < len(s); i++ {
+			if s[i] == st.quote || s[i] == st.escape {
+				buf = append(buf, st.escape)
+			}
+			buf = append(buf, s[i])
+		}
+		return append(buf, st.quote)
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch ch {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\b':
+			buf = append(buf, '\\', 'b')
+		case '\f':
+			buf = append(buf, '\\', 'f')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\v':
+			buf = append(buf, '\\', 'v')
+		default:
+			if ch == st.delim {
+				buf = append(buf, '\\')
+			}
+			buf = append(buf, ch)
+		}
+	}
+	return buf
+}
+
+// copyWhere returns the CONTEXT of a COPY error, if err is one.
+func copyWhere(err error) string {
+	var ce *copyError
+	if errors.As(err, &ce) {
+		return ce.where
+	}
+	return ""
+}
