@@ -13,7 +13,7 @@ import (
 //	COPY (query) TO STDOUT [[WITH] options]
 //
 // options are either the parenthesized list of Postgres 9.0 and later,
-// (FORMAT csv, HEADER true, DELIMITER ',', NULL '', QUOTE '"', ESCAPE '"', …),
+// (FORMAT csv, HEADER true, DELIMITER ',', NULL 'x', QUOTE '"', ESCAPE '"', …),
 // or the older word syntax that psql's \copy passes through (BINARY, CSV,
 // HEADER, DELIMITER [AS] 'c', NULL [AS] 's', QUOTE [AS] 'q', ESCAPE [AS] 'e',
 // FORCE QUOTE …, FORCE NOT NULL …).
@@ -112,7 +112,7 @@ func copyTokens(sql string) ([]copyToken, error) {
 	return out, nil
 }
 
-// unescapeByte is the byte a backslash escape in an E'' string stands for
+// unescapeByte is the byte a backslash escape in an E-string stands for
 // (the single-character ones).
 func unescapeByte(c byte) byte {
 	switch c {
