@@ -101,6 +101,10 @@ func TestCopyFromErrors(t *testing.T) {
 			t.Errorf("%s: %s %q (context %q), want %s %q (context %q)", tc.sql, pe.Code, pe.Message, pe.Where, tc.code, tc.msg, tc.where)
 		}
 	}
+	// The extended protocol does not carry COPY.
+	if _, err := c.Prepare(context.Background(), "cp", "COPY ct TO STDOUT"); err == nil || !strings.Contains(err.Error(), "simple query protocol") {
+		t.Errorf("COPY over the extended protocol: %v", err)
+	}
 	// The connection is usable afterwards and no row of a failed COPY was
 	// applied.
 	mustExec(t, c, "FLUSH")

@@ -296,6 +296,9 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if len(texts) == 1 {
 		sql = texts[0]
 	}
+	if isCopyStatement(sql) {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY is supported in the simple query protocol only")
+	}
 	kind, err := classify(sql)
 	if err != nil {
 		return shiftPosition(m.Query, strings.Index(m.Query, sql), err)
