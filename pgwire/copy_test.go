@@ -264,3 +264,24 @@ func TestCopyPsql(t *testing.T) {
 		t.Errorf("psql output after a bad \\copy:\n%s", got)
 	}
 }
+
+// BenchmarkCopyFrom loads rows with pgx's CopyFrom (binary format).
+func BenchmarkCopyFrom(b *testing.B) {
+	ts := startServer(b, nil)
+	c := ts.connect(b, pgx.QueryExecModeCacheStatement)
+	mustExec(b, c, "CREATE TABLE cb (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR)")
+	const n = 10000
+	rows := make([][]any, n)
+	next := int64(0)
+	b.ResetTimer()
+	for range b.N {
+		for i := range rows {
+			rows[i] = []any{next, next * 7, "value"}
+			next++
+		}
+		if _, err := c.CopyFrom(context.Background(), pgx.Identifier{"cb"}, []string{"id", "v", "s"}, pgx.CopyFromRows(rows)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "rows/s")
+}
