@@ -498,12 +498,12 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request, name string) {
 	many := len(keyCols) < len(info.pk)
 	if h.looker != nil {
 		// The common case: a cached point-lookup plan, answered inline.
-		if h.queries != nil {
-			h.queries.Inc()
-		}
 		start := time.Now()
 		res, ok, err := h.looker.LookupParams(h.lookupSess, info.pointSQL, vals, valTypes)
 		if ok {
+			if h.queries != nil {
+				h.queries.Inc()
+			}
 			if h.cfg.Metrics != nil {
 				h.cfg.Metrics.observe(time.Since(start), err)
 			}
