@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,13 +49,48 @@ func TestCopyEndToEnd(t *testing.T) {
 	if status, body := s.httpGet(t, "/v1/mv/orders?id=2"); status != 200 || body != `{"id":2,"customer":"eve","amount":7}` {
 		t.Errorf("HTTP lookup after COPY: %d %s", status, body)
 	}
+	// psycopg2's copy_from (text, legacy option syntax), copy_expert and copy_to.
+	py := "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		py = "python3"
+	}
+	if requireToolOK(t, py, "-c", "import psycopg2") {
+		script := filepath.Join(dir, "copy.py")
+		_ = os.WriteFile(script, []byte(psycopgCopyScript), 0o644)
+		h, p := s.hostPort()
+		out, err := runWithTimeout(exec.Command(py, script, h, p), 60*time.Second)
+		want := "copy_expert 1\n'7\\tp\\t\\\\N\\n8\\tq|r\\t0.5\\n'\n" +
+			"InvalidTextRepresentation 22P02 COPY orders, line 1, column amount: \"bad\"\n"
+		if err != nil || out != want {
+			t.Errorf("psycopg2 COPY: %v\n%s\nwant\n%s", err, out, want)
+		}
+	}
+
 	outFile := filepath.Join(dir, "out.csv")
 	s.psql(t, "-c", `\copy (SELECT * FROM orders ORDER BY id) to '`+outFile+`' csv header`)
 	b, err := os.ReadFile(outFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "id,customer,amount\n1,ann,10.5\n2,eve,7\n3,ann,\n4,\"c, d\",1.25\n5,bob,2.5\n6,,1\n"; string(b) != want {
+	if want := "id,customer,amount\n1,ann,10.5\n2,eve,7\n3,ann,\n4,\"c, d\",1.25\n5,bob,2.5\n6,,1\n7,p,\n8,q|r,0.5\n"; string(b) != want {
 		t.Errorf("\\copy to wrote %q, want %q", b, want)
 	}
 }
+
+const psycopgCopyScript = `
+import io, sys, psycopg2
+c = psycopg2.connect(host=sys.argv[1], port=int(sys.argv[2]), user="root", dbname="dev")
+c.autocommit = True
+cur = c.cursor()
+cur.copy_from(io.StringIO("7\tp\t\\N\n"), "orders")
+cur.copy_expert("COPY orders FROM STDIN WITH (FORMAT csv, DELIMITER ';')", io.StringIO("8;q|r;0.5\n"))
+print("copy_expert", cur.rowcount)
+cur.execute("FLUSH")
+out = io.StringIO()
+cur.copy_expert("COPY (SELECT * FROM orders WHERE id > 6 ORDER BY id) TO STDOUT", out)
+print(repr(out.getvalue()))
+try:
+    cur.copy_from(io.StringIO("9\tx\tbad\n"), "orders")
+except psycopg2.Error as e:
+    print(type(e).__name__, e.pgcode, e.diag.context)
+`
