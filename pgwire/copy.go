@@ -44,10 +44,22 @@ func (c *conn) copyStatement(ctx context.Context, sql string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var tag string
 	if st.from {
-		return c.copyFrom(ctx, st)
+		tag, err = c.copyFrom(ctx, st)
+	} else {
+		tag, err = c.copyTo(ctx, st)
 	}
-	return c.copyTo(ctx, st)
+	if err != nil {
+		// A position would point into the statements COPY runs, not
+		// into the COPY the client sent.
+		if se := sqlerr.As(err); se.Position > 0 {
+			cp := *se
+			cp.Position = 0
+			return "", &cp
+		}
+	}
+	return tag, err
 }
 
 // sqlName renders name parts as a SQL name, quoting the parts that need it.

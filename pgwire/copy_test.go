@@ -85,6 +85,7 @@ func TestCopyFromErrors(t *testing.T) {
 		{"COPY ct FROM STDIN", "6\ty\t1\t2\n", "22P04", "extra data after last expected column", "COPY ct, line 1: \"6\\ty\\t1\\t2\""},
 		{"COPY ct FROM STDIN WITH CSV", "10,\"unterminated\n", "22P04", "unterminated CSV quoted field", ""},
 		{"COPY ct (zz) FROM STDIN", "1\n", "42703", `column "zz" of relation "ct" does not exist`, ""},
+		{"COPY nope FROM STDIN", "1\n", "42P01", `relation "nope" does not exist`, ""},
 		{"COPY ct FROM '/tmp/x.csv'", "", "0A000", "", ""},
 		{"COPY ct FROM STDIN WITH (FORMAT text, QUOTE '\"')", "", "0A000", "COPY quote available only in CSV mode", ""},
 		{"COPY ct FROM STDIN WITH (FORMAT csv, DELIMITER ',,')", "", "0A000", "COPY delimiter must be a single one-byte character", ""},
@@ -96,6 +97,9 @@ func TestCopyFromErrors(t *testing.T) {
 		if !errors.As(err, &pe) {
 			t.Errorf("%s: err %v, want a %s error", tc.sql, err, tc.code)
 			continue
+		}
+		if pe.Position != 0 {
+			t.Errorf("%s: error position %d points into a statement the client did not send", tc.sql, pe.Position)
 		}
 		if pe.Code != tc.code || tc.msg != "" && pe.Message != tc.msg || tc.where != "" && pe.Where != tc.where {
 			t.Errorf("%s: %s %q (context %q), want %s %q (context %q)", tc.sql, pe.Code, pe.Message, pe.Where, tc.code, tc.msg, tc.where)
