@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,9 @@ const codeBadCopyFileFormat = "22P04"
 
 // codeInvalidBinaryRepresentation is SQLSTATE invalid_binary_representation.
 const codeInvalidBinaryRepresentation = "22P03"
+
+// codeInvalidColumnReference is SQLSTATE invalid_column_reference.
+const codeInvalidColumnReference = "42P10"
 
 // copyBatchRows is how many rows of a COPY FROM go into one INSERT.
 const copyBatchRows = 1000
@@ -132,6 +136,14 @@ func (c *conn) copyFrom(ctx context.Context, st *copyStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	forceNotNull, err := c.forceFlags(ctx, st, "FORCE_NOT_NULL", st.forceNotNull, cols)
+	if err != nil {
+		return "", err
+	}
+	forceNull, err := c.forceFlags(ctx, st, "FORCE_NULL", st.forceNull, cols)
+	if err != nil {
+		return "", err
+	}
 	resp := &pgproto3.CopyInResponse{ColumnFormatCodes: make([]uint16, len(cols))}
 	if st.format == "binary" {
 		resp.OverallFormat = 1
@@ -144,7 +156,8 @@ func (c *conn) copyFrom(ctx context.Context, st *copyStmt) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r := &copyReader{st: st, cols: cols, data: data, relName: st.table[len(st.table)-1]}
+	r := &copyReader{st: st, cols: cols, data: data, relName: st.table[len(st.table)-1],
+		forceNotNull: forceNotNull, forceNull: forceNull}
 	var rows [][]types.Datum
 	switch st.format {
 	case "binary":
@@ -261,6 +274,8 @@ type copyReader struct {
 	data    []byte
 	relName string
 	line    int // the current line (record) number, from 1
+
+	forceNotNull, forceNull []bool // per column: FORCE_NOT_NULL, FORCE_NULL (CSV)
 }
 
 func (r *copyReader) fail(code, where string, format string, args ...any) error {
@@ -324,6 +339,12 @@ func (r *copyReader) textRows() ([][]types.Datum, error) {
 		}
 		row := make([]types.Datum, len(r.cols))
 		for i, f := range fields {
+			switch {
+			case f.null && r.forceNotNull != nil && r.forceNotNull[i]:
+				f = copyField{text: r.st.null}
+			case !f.null && r.forceNull != nil && r.forceNull[i] && f.text == r.st.null:
+				f.null = true
+			}
 			if f.null {
 				continue
 			}
@@ -619,6 +640,20 @@ func (c *conn) copyTo(ctx context.Context, st *copyStmt) (string, error) {
 	}
 	res := rs[len(rs)-1]
 	vis := visible(res.Columns)
+	visCols := make([]types.Column, len(vis))
+	for i, ci := range vis {
+		visCols[i] = res.Columns[ci]
+	}
+	forceQuote, err := c.forceFlags(ctx, st, "FORCE_QUOTE", st.forceQuote, visCols)
+	if err != nil {
+		return "", err
+	}
+	if st.forceQuoteAll {
+		forceQuote = make([]bool, len(vis))
+		for i := range forceQuote {
+			forceQuote[i] = true
+		}
+	}
 	resp := &pgproto3.CopyOutResponse{ColumnFormatCodes: make([]uint16, len(vis))}
 	binaryOut := st.format == "binary"
 	if binaryOut {
@@ -645,7 +680,7 @@ func (c *conn) copyTo(ctx context.Context, st *copyStmt) (string, error) {
 			if i > 0 {
 				buf = append(buf, st.delim)
 			}
-			buf = c.appendCopyText(buf, st, res.Columns[ci].Name)
+			buf = c.appendCopyText(buf, st, res.Columns[ci].Name, false)
 		}
 		buf = append(buf, '\n')
 		send()
@@ -687,7 +722,7 @@ func (c *conn) copyTo(ctx context.Context, st *copyStmt) (string, error) {
 			} else {
 				s = types.FormatTextTyped(d, t)
 			}
-			buf = c.appendCopyText(buf, st, s)
+			buf = c.appendCopyText(buf, st, s, forceQuote != nil && forceQuote[i])
 		}
 		if !binaryOut {
 			buf = append(buf, '\n')
@@ -702,10 +737,11 @@ func (c *conn) copyTo(ctx context.Context, st *copyStmt) (string, error) {
 	return "COPY " + strconv.Itoa(len(res.Rows)), nil
 }
 
-// appendCopyText appends a non-NULL value in the text or CSV format of st.
-func (c *conn) appendCopyText(buf []byte, st *copyStmt, s string) []byte {
+// appendCopyText appends a non-NULL value in the text or CSV format of st;
+// forceQuote quotes it in CSV whatever it holds.
+func (c *conn) appendCopyText(buf []byte, st *copyStmt, s string, forceQuote bool) []byte {
 	if st.format == "csv" {
-		need := s == st.null || strings.HasPrefix(s, `\.`)
+		need := forceQuote || s == st.null || strings.HasPrefix(s, `\.`)
 		for i := 0; i < len(s) && !need; i++ {
 			ch := s[i]
 			need = ch == st.delim || ch == st.quote || ch == st.escape || ch == '\n' || ch == '\r'
@@ -747,6 +783,32 @@ func (c *conn) appendCopyText(buf []byte, st *copyStmt, s string) []byte {
 		}
 	}
 	return buf
+}
+
+// forceFlags maps the columns of a FORCE option to flags over cols, the
+// columns of the COPY; each must be one of them.
+func (c *conn) forceFlags(ctx context.Context, st *copyStmt, opt string, names []string, cols []types.Column) ([]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	flags := make([]bool, len(cols))
+	for _, n := range names {
+		i := slices.IndexFunc(cols, func(col types.Column) bool { return col.Name == n })
+		if i < 0 {
+			if st.query == "" {
+				all, err := c.copyColumns(ctx, &copyStmt{table: st.table})
+				if err != nil {
+					return nil, err
+				}
+				if !slices.ContainsFunc(all, func(col types.Column) bool { return col.Name == n }) {
+					return nil, sqlerr.New(sqlerr.UndefinedColumn, "column %q of relation %q does not exist", n, st.table[len(st.table)-1])
+				}
+			}
+			return nil, sqlerr.New(codeInvalidColumnReference, "%s column %q not referenced by COPY", opt, n)
+		}
+		flags[i] = true
+	}
+	return flags, nil
 }
 
 // copyWhere returns the CONTEXT of a COPY error, if err is one.

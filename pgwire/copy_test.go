@@ -289,3 +289,49 @@ func BenchmarkCopyFrom(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// FORCE_QUOTE, FORCE_NOT_NULL and FORCE_NULL, with what PostgreSQL 15 answers.
+func TestCopyForceOptions(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.connect(t, pgx.QueryExecModeCacheStatement)
+	mustExec(t, c, "CREATE TABLE ft (a INT PRIMARY KEY, b VARCHAR, c VARCHAR)")
+	if _, err := copyIn(c, "COPY ft FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (b), FORCE_NULL (c))", "1,,\"\"\n2,\"\",\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := copyIn(c, "COPY ft FROM STDIN CSV FORCE NOT NULL b, c", "3,,\n"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, "FLUSH")
+	if got := tableText(t, c, "SELECT a, b IS NULL, c IS NULL FROM ft ORDER BY a"); got != "1\tf\tt\n2\tf\tt\n3\tf\tf\n" {
+		t.Errorf("after FORCE_NOT_NULL/FORCE_NULL: %q", got)
+	}
+	for sql, want := range map[string]string{
+		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE (b))": "1,\"\",\n2,\"\",\n",
+		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)":   "\"1\",\"\",\n\"2\",\"\",\n",
+		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT CSV FORCE QUOTE a, c":                "\"1\",\"\",\n\"2\",\"\",\n",
+	} {
+		if got := copyOut(t, c, sql); got != want {
+			t.Errorf("%s: %q, want %q", sql, got, want)
+		}
+	}
+	for _, tc := range []struct{ sql, code, msg string }{
+		{"COPY ft TO STDOUT WITH (FORMAT text, FORCE_QUOTE *)", "0A000", "COPY force quote available only in CSV mode"},
+		{"COPY ft FROM STDIN WITH (FORMAT csv, FORCE_QUOTE *)", "0A000", "COPY force quote only available using COPY TO"},
+		{"COPY ft TO STDOUT WITH (FORMAT csv, FORCE_NULL (b))", "0A000", "COPY force null only available using COPY FROM"},
+		{"COPY ft TO STDOUT WITH (FORMAT csv, FORCE_NOT_NULL (b))", "0A000", "COPY force not null only available using COPY FROM"},
+		{"COPY ft FROM STDIN WITH (FORMAT csv, FORCE_NULL (zz))", "42703", `column "zz" of relation "ft" does not exist`},
+		{"COPY ft (a) FROM STDIN WITH (FORMAT csv, FORCE_NULL (b))", "42P10", `FORCE_NULL column "b" not referenced by COPY`},
+		{"COPY ft TO STDOUT WITH (FORMAT csv, FORCE_QUOTE (zz))", "42703", `column "zz" of relation "ft" does not exist`},
+	} {
+		var err error
+		if strings.Contains(tc.sql, " TO ") {
+			_, err = c.PgConn().CopyTo(context.Background(), &bytes.Buffer{}, tc.sql)
+		} else {
+			_, err = copyIn(c, tc.sql, "")
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != tc.code || pe.Message != tc.msg {
+			t.Errorf("%s: %v, want %s %s", tc.sql, err, tc.code, tc.msg)
+		}
+	}
+}

@@ -16,12 +16,19 @@ import (
 // (FORMAT csv, HEADER true, DELIMITER ',', NULL 'x', QUOTE '"', ESCAPE '"', …),
 // or the older word syntax that psql's \copy passes through (BINARY, CSV,
 // HEADER, DELIMITER [AS] 'c', NULL [AS] 's', QUOTE [AS] 'q', ESCAPE [AS] 'e',
-// FORCE QUOTE …, FORCE NOT NULL …).
+// FORCE QUOTE …, FORCE NOT NULL …, FORCE NULL …).
 type copyStmt struct {
 	table []string // the relation's name parts (schema-qualified or not), as written after case folding
 	cols  []string // the column list; nil means every visible column
 	query string   // COPY (query) TO: the query's text
 	from  bool     // FROM STDIN (else TO STDOUT)
+
+	// CSV only: FORCE_QUOTE (TO: quote every non-NULL value of these
+	// columns, or of all with forceQuoteAll), FORCE_NOT_NULL and FORCE_NULL
+	// (FROM: never match the NULL string, or match it quoted too).
+	forceQuote, forceNotNull, forceNull []string
+	forceQuoteAll                       bool
+	forceSet                            map[string]bool // the FORCE options given
 
 	format string // "text", "csv" or "binary"
 	header bool
@@ -312,15 +319,30 @@ func parseCopy(sql string) (*copyStmt, error) {
 				return nil, p.errNear()
 			}
 			var val copyToken
+			var cols []string
 			if t := p.peek(); !(t.kind == 'p' && (t.text == "," || t.text == ")")) {
 				val = p.next()
 				if val.kind == 'p' && val.text == "(" { // FORCE_QUOTE (cols)
-					for !p.punct(")") {
-						if p.next().kind == 0 {
+					for {
+						n, ok := p.ident()
+						if !ok {
+							return nil, p.errNear()
+						}
+						cols = append(cols, n)
+						if p.punct(")") {
+							break
+						}
+						if !p.punct(",") {
 							return nil, p.errNear()
 						}
 					}
 				}
+			}
+			if strings.HasPrefix(name, "force_") {
+				if err := st.setForce(name, cols, val.kind == 'p' && val.text == "*"); err != nil {
+					return nil, err
+				}
+				name = ""
 			}
 			switch name {
 			case "format":
@@ -360,7 +382,8 @@ func parseCopy(sql string) (*copyStmt, error) {
 				if !strings.EqualFold(strings.ReplaceAll(val.text, "-", ""), "utf8") {
 					return nil, sqlerr.New(sqlerr.FeatureNotSupported, "COPY encoding %q is not supported (only UTF8)", val.text)
 				}
-			case "freeze", "force_quote", "force_not_null", "force_null":
+			case "":
+			case "freeze":
 				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "COPY option %q is not supported", name)
 			default:
 				return nil, sqlerr.New(sqlerr.SyntaxError, "option %q not recognized", name)
@@ -396,7 +419,36 @@ func parseCopy(sql string) (*copyStmt, error) {
 					err = sqlerr.New(sqlerr.FeatureNotSupported, "COPY encoding %q is not supported (only UTF8)", *enc)
 				}
 			case p.word("force"):
-				err = sqlerr.New(sqlerr.FeatureNotSupported, "COPY option FORCE is not supported")
+				var name string
+				switch {
+				case p.word("quote"):
+					name = "force_quote"
+				case p.word("not"):
+					if !p.word("null") {
+						return nil, p.errNear()
+					}
+					name = "force_not_null"
+				case p.word("null"):
+					name = "force_null"
+				default:
+					return nil, p.errNear()
+				}
+				if name == "force_quote" && p.punct("*") {
+					err = st.setForce(name, nil, true)
+					break
+				}
+				var cols []string
+				for {
+					n, ok := p.ident()
+					if !ok {
+						return nil, p.errNear()
+					}
+					cols = append(cols, n)
+					if !p.punct(",") {
+						break
+					}
+				}
+				err = st.setForce(name, cols, false)
 			default:
 				goto done
 			}
@@ -421,6 +473,28 @@ func copyFileErr(p *copyParser) error {
 	return p.errNear()
 }
 
+// setForce records a FORCE_QUOTE, FORCE_NOT_NULL or FORCE_NULL option.
+func (st *copyStmt) setForce(name string, cols []string, all bool) error {
+	if st.forceSet[name] {
+		return sqlerr.New(sqlerr.SyntaxError, "conflicting or redundant options")
+	}
+	if st.forceSet == nil {
+		st.forceSet = map[string]bool{}
+	}
+	st.forceSet[name] = true
+	switch {
+	case all && name != "force_quote", !all && len(cols) == 0:
+		return sqlerr.New(sqlerr.SyntaxError, "argument to option %q must be a list of column names", name)
+	case name == "force_quote":
+		st.forceQuote, st.forceQuoteAll = cols, all
+	case name == "force_not_null":
+		st.forceNotNull = cols
+	default:
+		st.forceNull = cols
+	}
+	return nil
+}
+
 // setOptions checks the options against the format and fills in defaults,
 // with Postgres's rules and messages.
 func (st *copyStmt) setOptions(delim, null, quote, escape *string) error {
@@ -433,6 +507,24 @@ func (st *copyStmt) setOptions(delim, null, quote, escape *string) error {
 			return sqlerr.New(sqlerr.SyntaxError, "cannot specify NULL in BINARY mode")
 		case st.header:
 			return sqlerr.New(sqlerr.FeatureNotSupported, "cannot specify HEADER in BINARY mode")
+		}
+	}
+	for _, f := range []struct {
+		name, words string
+		from        bool
+	}{{"force_quote", "force quote", false}, {"force_not_null", "force not null", true}, {"force_null", "force null", true}} {
+		if !st.forceSet[f.name] {
+			continue
+		}
+		if !csv {
+			return sqlerr.New(sqlerr.FeatureNotSupported, "COPY %s available only in CSV mode", f.words)
+		}
+		if f.from != st.from {
+			dir := "COPY FROM"
+			if !f.from {
+				dir = "COPY TO"
+			}
+			return sqlerr.New(sqlerr.FeatureNotSupported, "COPY %s only available using %s", f.words, dir)
 		}
 	}
 	if !csv && quote != nil {

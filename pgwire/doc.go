@@ -45,7 +45,8 @@
 //
 // COPY is handled here, in the simple query protocol (as psql and pgx send
 // it): COPY t [(cols)] FROM STDIN in the text, CSV and binary formats
-// (HEADER, DELIMITER, NULL, QUOTE, ESCAPE; the option list or the older
+// (HEADER, DELIMITER, NULL, QUOTE, ESCAPE, FORCE_QUOTE, FORCE_NOT_NULL,
+// FORCE_NULL; the option list or the older
 // word syntax that psql's \copy passes on), and COPY t [(cols)] | (query)
 // TO STDOUT in the same formats. COPY FROM reads all the data up to
 // CopyDone, parses and checks every row against the column types (a bad
