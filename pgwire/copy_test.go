@@ -308,7 +308,7 @@ func TestCopyForceOptions(t *testing.T) {
 	for sql, want := range map[string]string{
 		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE (b))": "1,\"\",\n2,\"\",\n",
 		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)":   "\"1\",\"\",\n\"2\",\"\",\n",
-		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT CSV FORCE QUOTE a, c":                "\"1\",\"\",\n\"2\",\"\",\n",
+		"COPY (SELECT * FROM ft WHERE a < 3 ORDER BY a) TO STDOUT CSV FORCE QUOTE a, c":               "\"1\",\"\",\n\"2\",\"\",\n",
 	} {
 		if got := copyOut(t, c, sql); got != want {
 			t.Errorf("%s: %q, want %q", sql, got, want)
