@@ -152,22 +152,12 @@ func (c *conn) copyFrom(ctx context.Context, st *copyStmt) (string, error) {
 		}
 	}
 	c.be.Send(resp)
-	data, err := c.readCopyData()
-	if err != nil {
-		return "", err
-	}
-	r := &copyReader{st: st, cols: cols, data: data, relName: st.table[len(st.table)-1],
+	r := &copyReader{st: st, cols: cols, relName: st.table[len(st.table)-1],
 		forceNotNull: forceNotNull, forceNull: forceNull}
-	var rows [][]types.Datum
-	switch st.format {
-	case "binary":
-		rows, err = r.binaryRows()
-	default:
-		rows, err = r.textRows()
-	}
-	if err != nil {
+	if err := c.readCopyData(r); err != nil {
 		return "", err
 	}
+	rows := r.rows
 	names := make([]string, len(cols))
 	for i, col := range cols {
 		names[i] = sqlName([]string{col.Name})
@@ -233,27 +223,31 @@ func writeLiteral(sb *strings.Builder, d types.Datum, t types.Type) {
 }
 
 // readCopyData reads the client's CopyData messages up to CopyDone and
-// returns their bytes. CopyFail ends the COPY with an error; Flush and
-// Sync are ignored, as Postgres ignores them during COPY FROM STDIN.
-func (c *conn) readCopyData() ([]byte, error) {
-	var data []byte
+// parses them as they come. A bad row ends the COPY at once: the client's
+// remaining CopyData and its CopyDone then arrive outside COPY and are
+// ignored, as Postgres ignores them. CopyFail ends the COPY with an error;
+// Flush and Sync are ignored, as Postgres ignores them during COPY FROM
+// STDIN.
+func (c *conn) readCopyData(r *copyReader) error {
 	for {
 		msg, err := c.be.Receive()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch m := msg.(type) {
 		case *pgproto3.CopyData:
-			data = append(data, m.Data...)
+			if err := r.feed(m.Data, false); err != nil {
+				return err
+			}
 		case *pgproto3.CopyDone:
-			return data, nil
+			return r.feed(nil, true)
 		case *pgproto3.CopyFail:
-			return nil, sqlerr.New(sqlerr.QueryCanceled, "COPY from stdin failed: %s", m.Message)
+			return sqlerr.New(sqlerr.QueryCanceled, "COPY from stdin failed: %s", m.Message)
 		case *pgproto3.Flush, *pgproto3.Sync:
 		case *pgproto3.Terminate:
-			return nil, errTerminate
+			return errTerminate
 		default:
-			return nil, sqlerr.New(sqlerr.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(msg))
+			return sqlerr.New(sqlerr.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(msg))
 		}
 	}
 }
@@ -267,13 +261,20 @@ func msgType(msg pgproto3.FrontendMessage) byte {
 	return b[0]
 }
 
-// copyReader parses the data of a COPY FROM into rows of datums.
+// copyReader parses the data of a COPY FROM into rows of datums, chunk by
+// chunk (feed): a record split across CopyData messages waits in pending
+// for the rest.
 type copyReader struct {
 	st      *copyStmt
 	cols    []types.Column
-	data    []byte
 	relName string
 	line    int // the current line (record) number, from 1
+
+	pending    []byte          // data not parsed yet (an incomplete record)
+	rows       [][]types.Datum // the rows parsed so far
+	fields     []copyField     // scratch
+	done       bool            // the end marker (\.) or the binary trailer was seen
+	headerDone bool            // the binary header was read
 
 	forceNotNull, forceNull []bool // per column: FORCE_NOT_NULL, FORCE_NULL (CSV)
 }
@@ -307,35 +308,76 @@ func (r *copyReader) value(i int, text string) (types.Datum, error) {
 	return d, nil
 }
 
-// textRows parses text or CSV data.
-func (r *copyReader) textRows() ([][]types.Datum, error) {
-	var rows [][]types.Datum
-	data := r.data
+// feed parses chunk, after what is pending from earlier chunks; final
+// says the data ends after it.
+func (r *copyReader) feed(chunk []byte, final bool) error {
+	if r.done {
+		return nil
+	}
+	data := chunk
+	if len(r.pending) > 0 {
+		r.pending = append(r.pending, chunk...)
+		data = r.pending
+	}
+	var used int
+	var err error
+	if r.st.format == "binary" {
+		used, err = r.binaryFeed(data, final)
+	} else {
+		used, err = r.textFeed(data, final)
+	}
+	if err != nil {
+		return err
+	}
+	if r.done {
+		r.pending = nil
+		return nil
+	}
+	// Keep the incomplete rest (copied: chunk is the message's buffer).
+	r.pending = append(r.pending[:0], data[used:]...)
+	return nil
+}
+
+// textFeed parses the complete records of text or CSV data and returns
+// how many bytes they took.
+func (r *copyReader) textFeed(all []byte, final bool) (int, error) {
+	data := all
 	csv := r.st.format == "csv"
-	var fields []copyField
 	for len(data) > 0 {
-		r.line++
-		var raw []byte
-		var err error
-		if isEndMarker(data) {
+		if !final && bytes.IndexByte(data, '\n') < 0 {
 			break
 		}
+		if isEndMarker(data) {
+			r.done = true
+			return len(all), nil
+		}
+		r.line++
+		var raw, rest []byte
+		var err error
+		var fields []copyField
 		if csv {
-			fields, raw, data, err = r.csvRecord(fields[:0], data)
+			var complete bool
+			fields, raw, rest, complete, err = r.csvRecord(r.fields[:0], data, final)
+			if err == nil && !complete {
+				r.line--
+				break
+			}
 		} else {
-			fields, raw, data = r.textLine(fields[:0], data)
+			fields, raw, rest = r.textLine(r.fields[:0], data)
 		}
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
+		r.fields = fields
+		data = rest
 		if r.line == 1 && r.st.header {
 			continue
 		}
 		if len(fields) > len(r.cols) {
-			return nil, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "extra data after last expected column")
+			return 0, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "extra data after last expected column")
 		}
 		if len(fields) < len(r.cols) {
-			return nil, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "missing data for column %q", r.cols[len(fields)].Name)
+			return 0, r.fail(codeBadCopyFileFormat, r.lineWhere(raw), "missing data for column %q", r.cols[len(fields)].Name)
 		}
 		row := make([]types.Datum, len(r.cols))
 		for i, f := range fields {
@@ -349,12 +391,12 @@ func (r *copyReader) textRows() ([][]types.Datum, error) {
 				continue
 			}
 			if row[i], err = r.value(i, f.text); err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
-		rows = append(rows, row)
+		r.rows = append(r.rows, row)
 	}
-	return rows, nil
+	return len(all) - len(data), nil
 }
 
 // isEndMarker reports whether data starts with the end-of-data line \.
@@ -474,7 +516,9 @@ func hexVal(c byte) int {
 
 // csvRecord parses one CSV record, which may span lines inside quotes. An
 // unquoted field equal to the NULL string is NULL; a quoted one never is.
-func (r *copyReader) csvRecord(dst []copyField, data []byte) ([]copyField, []byte, []byte, error) {
+// Unless final, a record that data does not hold to its end is incomplete
+// (complete false): the caller waits for more data.
+func (r *copyReader) csvRecord(dst []copyField, data []byte, final bool) (fields []copyField, raw, rest []byte, complete bool, err error) {
 	st := r.st
 	var b []byte
 	quoted := false  // this field had a quoted part
@@ -492,13 +536,20 @@ func (r *copyReader) csvRecord(dst []copyField, data []byte) ([]copyField, []byt
 	}
 	for {
 		if i >= len(data) {
+			if !final {
+				return nil, nil, nil, false, nil
+			}
 			if inQuote {
-				return nil, nil, nil, r.fail(codeBadCopyFileFormat, r.lineWhere(data), "unterminated CSV quoted field")
+				return nil, nil, nil, false, r.fail(codeBadCopyFileFormat, r.lineWhere(data), "unterminated CSV quoted field")
 			}
 			emit(i)
-			return dst, data, nil, nil
+			return dst, data, nil, true, nil
 		}
 		c := data[i]
+		if !final && i+1 == len(data) && (c == '\r' || inQuote && (c == st.escape || c == st.quote)) {
+			// What this byte means depends on the next one.
+			return nil, nil, nil, false, nil
+		}
 		if inQuote {
 			switch {
 			case c == st.escape && i+1 < len(data) && (data[i+1] == st.quote || data[i+1] == st.escape) && (st.escape != st.quote || data[i+1] == st.quote):
@@ -527,7 +578,7 @@ func (r *copyReader) csvRecord(dst []copyField, data []byte) ([]copyField, []byt
 			if c == '\r' {
 				i++
 			}
-			return dst, rec, data[i+1:], nil
+			return dst, rec, data[i+1:], true, nil
 		default:
 			b = append(b, c)
 			i++
@@ -538,82 +589,127 @@ func (r *copyReader) csvRecord(dst []copyField, data []byte) ([]copyField, []byt
 // copySignature starts the binary COPY format.
 var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
 
-// binaryRows parses the binary COPY format.
-func (r *copyReader) binaryRows() ([][]types.Datum, error) {
-	data := r.data
+// binaryFeed parses the header and the complete tuples of binary data
+// and returns how many bytes they took.
+func (r *copyReader) binaryFeed(data []byte, final bool) (int, error) {
 	bad := func(format string, args ...any) error {
 		return r.fail(codeBadCopyFileFormat, fmt.Sprintf("COPY %s, line %d", r.relName, r.line), format, args...)
 	}
-	if !bytes.HasPrefix(data, copySignature) {
-		return nil, bad("COPY file signature not recognized")
+	pos := 0
+	if !r.headerDone {
+		n := min(len(data), len(copySignature))
+		if !bytes.Equal(data[:n], copySignature[:n]) || final && n < len(copySignature) {
+			return 0, bad("COPY file signature not recognized")
+		}
+		if len(data) < len(copySignature)+8 {
+			if final {
+				return 0, bad("invalid COPY file header (missing flags)")
+			}
+			return 0, nil
+		}
+		h := data[len(copySignature):]
+		if binary.BigEndian.Uint32(h)&(1<<16) != 0 {
+			return 0, bad("invalid COPY file header (WITH OIDS)")
+		}
+		ext := int(int32(binary.BigEndian.Uint32(h[4:])))
+		if ext < 0 || ext > len(h)-8 {
+			if final || ext < 0 {
+				return 0, bad("invalid COPY file header (wrong length)")
+			}
+			return 0, nil
+		}
+		pos = len(copySignature) + 8 + ext
+		r.headerDone = true
 	}
-	data = data[len(copySignature):]
-	if len(data) < 8 {
-		return nil, bad("invalid COPY file header (missing flags)")
-	}
-	flags := binary.BigEndian.Uint32(data)
-	if flags&(1<<16) != 0 {
-		return nil, bad("invalid COPY file header (WITH OIDS)")
-	}
-	ext := int(binary.BigEndian.Uint32(data[4:]))
-	data = data[8:]
-	if ext < 0 || ext > len(data) {
-		return nil, bad("invalid COPY file header (wrong length)")
-	}
-	data = data[ext:]
-	var rows [][]types.Datum
 	for {
-		r.line++
-		if len(data) == 0 {
+		if pos == len(data) && final {
 			// The end of the data without a trailer ends it too, as in
 			// Postgres (pgx sends none).
-			return rows, nil
+			r.done = true
+			return pos, nil
 		}
-		if len(data) < 2 {
-			return nil, bad("unexpected EOF in COPY data")
+		r.line++
+		n, err := r.binaryTuple(data[pos:])
+		if err != nil {
+			return 0, err
 		}
-		n := int(int16(binary.BigEndian.Uint16(data)))
-		data = data[2:]
-		if n == -1 {
-			return rows, nil
+		if n == 0 {
+			r.line--
+			if final {
+				r.line++
+				return 0, bad("unexpected EOF in COPY data")
+			}
+			return pos, nil
 		}
-		if n != len(r.cols) {
-			return nil, bad("row field count is %d, expected %d", n, len(r.cols))
+		pos += n
+		if r.done {
+			return len(data), nil
 		}
-		row := make([]types.Datum, n)
-		for i := range n {
-			if len(data) < 4 {
-				return nil, bad("unexpected EOF in COPY data")
-			}
-			l := int(int32(binary.BigEndian.Uint32(data)))
-			data = data[4:]
-			if l == -1 {
-				continue
-			}
-			if l < 0 || l > len(data) {
-				return nil, bad("invalid field size")
-			}
-			v := data[:l]
-			data = data[l:]
-			t := r.cols[i].Type
-			oid := wireOID(t)
-			if d, ok := binaryDatum(v, oid); ok {
-				row[i] = d
-				continue
-			}
-			text, err := decodeBinaryParam(v, oid)
-			if err != nil {
-				return nil, &copyError{err: sqlerr.New(codeInvalidBinaryRepresentation, "incorrect binary data format: %v", err),
-					where: fmt.Sprintf("COPY %s, line %d, column %s", r.relName, r.line, r.cols[i].Name)}
-			}
-			d, err := r.value(i, text)
-			if err != nil {
-				return nil, err
-			}
-			row[i] = d
-		}
-		rows = append(rows, row)
 	}
+}
+
+// binaryTuple parses one tuple (or the trailer, which sets done) from the
+// start of data and returns its length, 0 when data does not hold all of it.
+func (r *copyReader) binaryTuple(data []byte) (int, error) {
+	bad := func(format string, args ...any) error {
+		return r.fail(codeBadCopyFileFormat, fmt.Sprintf("COPY %s, line %d", r.relName, r.line), format, args...)
+	}
+	if len(data) < 2 {
+		return 0, nil
+	}
+	n := int(int16(binary.BigEndian.Uint16(data)))
+	if n == -1 {
+		r.done = true
+		return 2, nil
+	}
+	if n != len(r.cols) {
+		return 0, bad("row field count is %d, expected %d", n, len(r.cols))
+	}
+	// Check that the whole tuple is there before decoding it.
+	pos := 2
+	for range n {
+		if len(data)-pos < 4 {
+			return 0, nil
+		}
+		l := int(int32(binary.BigEndian.Uint32(data[pos:])))
+		pos += 4
+		if l == -1 {
+			continue
+		}
+		if l < 0 {
+			return 0, bad("invalid field size")
+		}
+		if len(data)-pos < l {
+			return 0, nil
+		}
+		pos += l
+	}
+	row := make([]types.Datum, n)
+	p := 2
+	for i := range n {
+		l := int(int32(binary.BigEndian.Uint32(data[p:])))
+		p += 4
+		if l == -1 {
+			continue
+		}
+		v := data[p : p+l]
+		p += l
+		oid := wireOID(r.cols[i].Type)
+		if d, ok := binaryDatum(v, oid); ok {
+			row[i] = d
+			continue
+		}
+		text, err := decodeBinaryParam(v, oid)
+		if err != nil {
+			return 0, &copyError{err: sqlerr.New(codeInvalidBinaryRepresentation, "incorrect binary data format: %v", err),
+				where: fmt.Sprintf("COPY %s, line %d, column %s", r.relName, r.line, r.cols[i].Name)}
+		}
+		if row[i], err = r.value(i, text); err != nil {
+			return 0, err
+		}
+	}
+	r.rows = append(r.rows, row)
+	return pos, nil
 }
 
 // copyTo runs COPY … TO STDOUT: the relation's rows or the query's, one
