@@ -40,11 +40,10 @@ type copyStmt struct {
 
 // copyToken is a token of a COPY statement.
 type copyToken struct {
-	text   string
-	kind   byte // 'w' word (lower-cased), 'i' quoted identifier, 's' string, 'p' punctuation
-	at     int  // byte offset in the statement
-	end    int  // byte offset after the token
-	quoted bool
+	text string
+	kind byte // 'w' word (lower-cased), 'i' quoted identifier, 's' string, 'p' punctuation
+	at   int  // byte offset in the statement
+	end  int  // byte offset after the token
 }
 
 // copyTokens splits sql into tokens, skipping comments.
@@ -103,7 +102,7 @@ func copyTokens(sql string) ([]copyToken, error) {
 			if c == '"' {
 				kind = 'i'
 			}
-			out = append(out, copyToken{text: b.String(), kind: kind, at: start, end: i, quoted: true})
+			out = append(out, copyToken{text: b.String(), kind: kind, at: start, end: i})
 		case strings.IndexByte("(),.;=*", c) >= 0:
 			out = append(out, copyToken{text: string(c), kind: 'p', at: i, end: i + 1})
 			i++
