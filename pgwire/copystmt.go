@@ -302,11 +302,10 @@ func parseCopy(sql string) (*copyStmt, error) {
 			return sqlerr.New(sqlerr.SyntaxError, "conflicting or redundant options").WithHint("option " + name + " is given twice")
 		}
 		p.word("as")
-		t := p.next()
-		if t.kind != 's' {
-			p.i--
+		if p.peek().kind != 's' {
 			return p.errNear()
 		}
+		t := p.next()
 		*dst = &t.text
 		return nil
 	}
