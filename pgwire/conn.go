@@ -273,7 +273,9 @@ func (c *conn) fatal(err error) error {
 func (c *conn) sendError(err error) {
 	se := sqlerr.As(err)
 	c.srv.metrics.errors.WithLabelValues(se.Code).Inc()
-	c.be.Send(errorResponse(se, ""))
+	er := errorResponse(se, "")
+	er.Where = copyWhere(err)
+	c.be.Send(er)
 }
 
 func errorResponse(se *sqlerr.Error, severity string) *pgproto3.ErrorResponse {

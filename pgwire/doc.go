@@ -41,6 +41,23 @@
 // with NULL parameters to learn its columns, and Describe of a portal runs
 // the portal's statement and keeps the result for the Execute that follows.
 //
+// # COPY
+//
+// COPY is handled here, in the simple query protocol (as psql and pgx send
+// it): COPY t [(cols)] FROM STDIN in the text, CSV and binary formats
+// (HEADER, DELIMITER, NULL, QUOTE, ESCAPE, FORCE_QUOTE, FORCE_NOT_NULL,
+// FORCE_NULL; the option list or the older
+// word syntax that psql's \copy passes on), and COPY t [(cols)] | (query)
+// TO STDOUT in the same formats. COPY FROM parses and checks every row
+// against the column types as the CopyData messages arrive and keeps the
+// rows. A bad row ends the COPY at once with SQLSTATE 22P02 or 22P04 and a
+// CONTEXT line naming the line and column; nothing is applied, and the
+// client's remaining CopyData are ignored, as in Postgres. CopyFail answers
+// 57014. At CopyDone the rows go in as INSERT … VALUES statements of 1,000
+// rows, which upsert on the primary key. An engine error in a later batch leaves the
+// earlier batches applied (the error's detail says how many rows). Files
+// and programs on the server (COPY … FROM 'file') are not supported.
+//
 // # Users
 //
 // CREATE USER / CREATE ROLE, ALTER USER / ALTER ROLE … PASSWORD and DROP

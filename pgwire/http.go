@@ -1,18 +1,20 @@
 package pgwire
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,10 +122,32 @@ func NewHTTPHandler(cfg HTTPConfig) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /v1/mv/{name}", h.lookup)
+	mux.HandleFunc("GET /v1/mv/{name}", func(w http.ResponseWriter, r *http.Request) { h.lookup(w, r, r.PathValue("name")) })
 	mux.HandleFunc("GET /v1/dataflow", h.dataflowJSON)
 	mux.HandleFunc("GET /{$}", h.dataflowPage)
-	return mux
+	return &httpRouter{api: h, mux: mux}
+}
+
+// lookupPrefix is the path prefix of point lookups.
+const lookupPrefix = "/v1/mv/"
+
+// httpRouter sends point lookups straight to the lookup handler and
+// everything else through the ServeMux: a GET of /v1/mv/{name} whose name
+// is a plain identifier (so that it needs no unescaping or cleaning) is
+// what the mux would route to lookup anyway, without its pattern matching.
+type httpRouter struct {
+	api *httpAPI
+	mux *http.ServeMux
+}
+
+func (rt *httpRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.RawPath == "" {
+		if name, ok := strings.CutPrefix(r.URL.Path, lookupPrefix); ok && validName(name) {
+			rt.api.lookup(w, r, name)
+			return
+		}
+	}
+	rt.mux.ServeHTTP(w, r)
 }
 
 type httpAPI struct {
@@ -339,32 +363,79 @@ func (h *httpAPI) describeUncached(ctx context.Context, lname string) (*relation
 	return info, nil
 }
 
-func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+// queryParam is one name=value pair of a query string.
+type queryParam struct{ name, value string }
+
+// parseQuery splits a raw query string into its pairs in order, as
+// url.ParseQuery does (pairs it would reject — a semicolon, a bad escape —
+// are dropped), without building a map. It appends to dst.
+func parseQuery(dst []queryParam, raw string) []queryParam {
+	for raw != "" {
+		var seg string
+		seg, raw, _ = strings.Cut(raw, "&")
+		if seg == "" || strings.IndexByte(seg, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(seg, "=")
+		var err error
+		if strings.ContainsAny(k, "%+") {
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
+		}
+		if strings.ContainsAny(v, "%+") {
+			if v, err = url.QueryUnescape(v); err != nil {
+				continue
+			}
+		}
+		dst = append(dst, queryParam{k, v})
+	}
+	return dst
+}
+
+// lookupArgs is the per-request scratch of a point lookup, pooled.
+type lookupArgs struct {
+	params [8]queryParam
+	vals   [4]types.Datum
+	types  [4]types.Type
+}
+
+var lookupArgsPool = sync.Pool{New: func() any { return new(lookupArgs) }}
+
+func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request, name string) {
 	if !validName(name) {
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid relation name %q", name), sqlerr.InvalidParameterValue})
 		return
 	}
-	sc := &stmtCtx{parent: r.Context(), timeout: h.cfg.QueryTimeout}
+	sc := stmtCtx{parent: r.Context(), timeout: h.cfg.QueryTimeout}
 	defer sc.done()
-	info, herr := h.describe(sc, name)
+	info, herr := h.describe(&sc, name)
 	if herr != nil {
 		h.fail(w, *herr)
 		return
 	}
+	args := lookupArgsPool.Get().(*lookupArgs)
+	defer func() {
+		clear(args.params[:])
+		clear(args.vals[:])
+		lookupArgsPool.Put(args)
+	}()
+	q := parseQuery(args.params[:0], r.URL.RawQuery)
 	colType, keyCols := info.colType, info.keyCols
-	q := r.URL.Query()
-	sql := info.selSQL
-	if lim, ok := q["limit"]; ok {
-		if len(q) != 1 || len(lim) != 1 {
+	for _, p := range q {
+		if p.name != "limit" {
+			continue
+		}
+		if len(q) != 1 {
 			h.fail(w, httpError{http.StatusBadRequest, "limit cannot be combined with other parameters", sqlerr.InvalidParameterValue})
 			return
 		}
-		n, err := strconv.Atoi(lim[0])
+		n, err := strconv.Atoi(p.value)
 		if err != nil || n < 0 {
-			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid limit %q", lim[0]), sqlerr.InvalidParameterValue})
+			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("invalid limit %q", p.value), sqlerr.InvalidParameterValue})
 			return
 		}
+		sql := info.selSQL
 		if len(info.pk) > 0 {
 			var order []string
 			for _, k := range keyCols {
@@ -375,44 +446,72 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sql += " LIMIT " + strconv.Itoa(n)
-		h.answer(sc, w, sql, info.cols, true)
+		h.answer(&sc, w, sql, info.cols, true)
 		return
 	}
 	if len(keyCols) == 0 {
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("%q has no visible primary key: use ?limit=N", name), sqlerr.InvalidParameterValue})
 		return
 	}
-	if v, ok := q["key"]; ok && len(keyCols) == 1 && keyCols[0] != "key" {
-		q.Del("key")
-		q[keyCols[0]] = v
+	// ?key=v names the one key column, unless that column is called key
+	// (and then wins over the column's own name).
+	if len(keyCols) == 1 && keyCols[0] != "key" && slices.ContainsFunc(q, func(p queryParam) bool { return p.name == "key" }) {
+		q = slices.DeleteFunc(q, func(p queryParam) bool { return p.name == keyCols[0] })
+		for i := range q {
+			if q[i].name == "key" {
+				q[i].name = keyCols[0]
+			}
+		}
 	}
-	vals := make([]types.Datum, 0, len(keyCols))
-	valTypes := make([]types.Type, 0, len(keyCols))
+	vals, valTypes := args.vals[:0], args.types[:0]
 	for _, k := range keyCols {
-		vs, ok := q[k]
-		if !ok || len(vs) != 1 {
+		at, n := -1, 0
+		for i, p := range q {
+			if p.name == k {
+				at, n = i, n+1
+			}
+		}
+		if n != 1 {
 			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("missing key parameter %q (the primary key is %s)", k, strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
 			return
 		}
-		d, err := engine.ParseParam(vs[0], colType[k])
+		d, err := engine.ParseParam(q[at].value, colType[k])
 		if err != nil {
 			h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("key parameter %q: %v", k, err), sqlerr.InvalidTextRepresentation})
 			return
 		}
 		vals = append(vals, d)
 		valTypes = append(valTypes, colType[k])
-		q.Del(k)
 	}
-	if len(q) > 0 {
+	if len(q) > len(keyCols) {
 		var extra []string
-		for k := range q {
-			extra = append(extra, k)
+		for _, p := range q {
+			if slices.Contains(keyCols, p.name) || slices.Contains(extra, p.name) {
+				continue
+			}
+			extra = append(extra, p.name)
 		}
 		sort.Strings(extra)
 		h.fail(w, httpError{http.StatusBadRequest, fmt.Sprintf("unknown parameter(s) %s (the primary key is %s)", strings.Join(extra, ", "), strings.Join(keyCols, ", ")), sqlerr.InvalidParameterValue})
 		return
 	}
-	h.answerParams(sc, w, info.pointSQL, vals, valTypes, info.cols, len(keyCols) < len(info.pk))
+	many := len(keyCols) < len(info.pk)
+	if h.looker != nil {
+		// The common case: a cached point-lookup plan, answered inline.
+		start := time.Now()
+		res, ok, err := h.looker.LookupParams(h.lookupSess, info.pointSQL, vals, valTypes)
+		if ok {
+			if h.queries != nil {
+				h.queries.Inc()
+			}
+			if h.cfg.Metrics != nil {
+				h.cfg.Metrics.observe(time.Since(start), err)
+			}
+			h.writeResult(w, res, err, many)
+			return
+		}
+	}
+	h.answerParams(&sc, w, info.pointSQL, vals, valTypes, info.cols, many)
 }
 
 // answerParams is answer for a statement with parameters: bound natively
@@ -420,14 +519,6 @@ func (h *httpAPI) lookup(w http.ResponseWriter, r *http.Request) {
 func (h *httpAPI) answerParams(sc *stmtCtx, w http.ResponseWriter, sql string, vals []types.Datum, ts []types.Type, cols []types.Column, many bool) {
 	if pe, ok := h.cfg.Engine.(ParamExecutor); ok {
 		h.respond(sc, w, func(sc *stmtCtx) ([]*engine.Result, error) {
-			if h.looker != nil {
-				if r, ok, err := h.looker.LookupParams(h.lookupSess, sql, vals, ts); ok {
-					if err != nil {
-						return nil, err
-					}
-					return []*engine.Result{r}, nil
-				}
-			}
 			return pe.ExecParams(sc.get(), engine.NewSession(), sql, vals, ts)
 		}, many)
 		return
@@ -466,6 +557,16 @@ func (h *httpAPI) respond(sc *stmtCtx, w http.ResponseWriter, run func(sc *stmtC
 	if h.cfg.Metrics != nil {
 		h.cfg.Metrics.observe(time.Since(start), err)
 	}
+	var res *engine.Result
+	if err == nil {
+		res = rs[len(rs)-1]
+	}
+	h.writeResult(w, res, err, many)
+}
+
+// writeResult answers with res (its rows as an array when many, else its
+// one row as an object, 404 when none) or err.
+func (h *httpAPI) writeResult(w http.ResponseWriter, res *engine.Result, err error, many bool) {
 	if err != nil {
 		status := http.StatusInternalServerError
 		switch sqlerr.Code(err)[:2] {
@@ -477,33 +578,31 @@ func (h *httpAPI) respond(sc *stmtCtx, w http.ResponseWriter, run func(sc *stmtC
 		h.fail(w, httpError{status, err.Error(), sqlerr.Code(err)})
 		return
 	}
-	res := rs[len(rs)-1]
-	buf := jsonBufs.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			jsonBufs.Put(buf)
-		}
-	}()
+	if !many && len(res.Rows) == 0 {
+		h.fail(w, httpError{http.StatusNotFound, "no row with that key", "02000"})
+		return
+	}
+	bp := jsonBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
 	if many {
-		buf.WriteByte('[')
+		buf = append(buf, '[')
 		for i, row := range res.Rows {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			writeJSONRow(buf, res.Columns, row)
+			buf = appendJSONRow(buf, res.Columns, row)
 		}
-		buf.WriteByte(']')
+		buf = append(buf, ']')
 	} else {
-		if len(res.Rows) == 0 {
-			h.fail(w, httpError{http.StatusNotFound, "no row with that key", "02000"})
-			return
-		}
-		writeJSONRow(buf, res.Columns, res.Rows[0])
+		buf = appendJSONRow(buf, res.Columns, res.Rows[0])
 	}
-	buf.WriteByte('\n')
+	buf = append(buf, '\n')
 	w.Header()["Content-Type"] = jsonContentType
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(buf)
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		jsonBufs.Put(bp)
+	}
 }
 
 // jsonContentType is the Content-Type header value of JSON answers, shared
@@ -511,89 +610,125 @@ func (h *httpAPI) respond(sc *stmtCtx, w http.ResponseWriter, run func(sc *stmtC
 var jsonContentType = []string{"application/json"}
 
 // jsonBufs holds response buffers for reuse.
-var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// writeJSONName writes a column name as a JSON string: plain names as
-// they are, anything else through encoding/json.
-func writeJSONName(buf *bytes.Buffer, name string) {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			k, _ := json.Marshal(name)
-			buf.Write(k)
-			return
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (HTML-safe: <, > and & as \u escapes; invalid UTF-8 as
+// U+FFFD; U+2028 and U+2029 escaped).
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	buf.WriteByte('"')
-	buf.WriteString(name)
-	buf.WriteByte('"')
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
-func writeJSONRow(buf *bytes.Buffer, cols []types.Column, row types.Row) {
-	buf.WriteByte('{')
+func appendJSONRow(buf []byte, cols []types.Column, row types.Row) []byte {
+	buf = append(buf, '{')
 	n := 0
 	for i, c := range cols {
 		if c.Hidden {
 			continue
 		}
 		if n > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
 		n++
-		writeJSONName(buf, c.Name)
-		buf.WriteByte(':')
+		buf = appendJSONString(buf, c.Name)
+		buf = append(buf, ':')
 		var d types.Datum
 		if i < len(row) {
 			d = row[i]
 		}
-		writeJSONValue(buf, d, c.Type)
+		buf = appendJSONValue(buf, d, c.Type)
 	}
-	buf.WriteByte('}')
+	return append(buf, '}')
 }
 
-// writeJSONValue renders a datum as JSON: numbers as numbers (NaN and
+// appendJSONValue renders a datum as JSON: numbers as numbers (NaN and
 // infinities as strings), jsonb as itself, arrays as arrays, everything
 // else as its Postgres text.
-func writeJSONValue(buf *bytes.Buffer, d types.Datum, t types.Type) {
+func appendJSONValue(buf []byte, d types.Datum, t types.Type) []byte {
 	switch x := d.(type) {
 	case nil:
-		buf.WriteString("null")
-		return
+		return append(buf, "null"...)
 	case bool:
-		buf.WriteString(strconv.FormatBool(x))
-		return
+		return strconv.AppendBool(buf, x)
 	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
-		return
+		return strconv.AppendInt(buf, x, 10)
 	case float64:
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
 			bits := 64
 			if t.Kind == types.KindFloat32 {
 				bits = 32
 			}
-			buf.WriteString(strconv.FormatFloat(x, 'g', -1, bits))
-			return
+			return strconv.AppendFloat(buf, x, 'g', -1, bits)
 		}
 	case *apd.Decimal:
 		if x.Form == apd.Finite {
-			buf.WriteString(x.Text('f'))
-			return
+			return append(buf, x.Text('f')...)
 		}
 	case types.JSONB:
 		if json.Valid([]byte(x)) {
-			buf.WriteString(string(x))
-			return
+			return append(buf, x...)
 		}
 	case types.Array:
-		buf.WriteByte('[')
+		buf = append(buf, '[')
 		for i, e := range x {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			writeJSONValue(buf, e, t.ElemType())
+			buf = appendJSONValue(buf, e, t.ElemType())
 		}
-		buf.WriteByte(']')
-		return
+		return append(buf, ']')
+	case string:
+		if t.Kind == types.KindVarchar || t.Kind == types.KindUnknown {
+			return appendJSONString(buf, x)
+		}
 	}
-	s, _ := json.Marshal(types.FormatTextTyped(d, t))
-	buf.Write(s)
+	return appendJSONString(buf, types.FormatTextTyped(d, t))
 }

@@ -26,7 +26,7 @@ func TestHTTP(t *testing.T) {
 		"CREATE TABLE ev (user_id INT, item VARCHAR, price NUMERIC, PRIMARY KEY (user_id, item))",
 		"CREATE MATERIALIZED VIEW spend AS SELECT user_id, item, sum(price) AS total, count(*) AS n FROM ev GROUP BY user_id, item",
 		"CREATE MATERIALIZED VIEW by_user AS SELECT user_id, count(*) AS n FROM ev GROUP BY user_id",
-		"INSERT INTO ev VALUES (1, 'a b', 1.50), (1, 'c', 2), (2, 'a b', 3)",
+		"INSERT INTO ev VALUES (1, 'a b', 1.50), (1, 'c', 2), (2, 'a b', 3), (3, '<x>&\"', 4)",
 		"FLUSH",
 	} {
 		if _, err := eng.Exec(ctx, s, q); err != nil {
@@ -66,9 +66,19 @@ func TestHTTP(t *testing.T) {
 		{"/v1/mv/spend?user_id=1", 400, ""},
 		{"/v1/mv/spend?user_id=x&item=c", 400, ""},
 		{"/v1/mv/spend?user_id=1&item=c&extra=1", 400, ""},
-		{"/v1/mv/by_user?limit=10", 200, `[{"user_id":1,"n":2},{"user_id":2,"n":1}]`},
+		{"/v1/mv/by_user?limit=10", 200, `[{"user_id":1,"n":2},{"user_id":2,"n":1},{"user_id":3,"n":1}]`},
 		{"/v1/mv/by_user?limit=-1", 400, ""},
 		{"/v1/mv/bad%20name?limit=1", 400, ""},
+		{"/v1/mv/by_user?user_id=1&user_id=1", 400, ""},
+		{"/v1/mv/by_user?user_id=9&key=2", 200, `{"user_id":2,"n":1}`},
+		{"/v1/mv/by_user?user_id=%32", 200, `{"user_id":2,"n":1}`},
+		{"/v1/mv/by_user?user_id=2;x=1", 400, ""},
+		{"/v1/mv/by_user?user_id=2&limit=1", 400, ""},
+		{"/v1/mv/by_user?limit=1&limit=1", 400, ""},
+		{"/v1/mv/by_user?user_id=2&b=1&a=1&b=2", 400, `{"code":"22023","error":"unknown parameter(s) a, b (the primary key is user_id)"}`},
+		{"/v1/mv/spend?item=a%20b&user_id=1", 200, `{"user_id":1,"item":"a b","total":1.50,"n":1}`},
+		{"/v1/mv/spend?item=%3Cx%3E%26%22&user_id=3", 200, `{"user_id":3,"item":"\u003cx\u003e\u0026\"","total":4,"n":1}`},
+		{"/v1/mv/./by_user?user_id=2", 200, `{"user_id":2,"n":1}`},
 	}
 	for _, c := range cases {
 		status, body := get(c.path)

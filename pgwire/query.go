@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,7 +31,7 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 	offsets := statementOffsets(sql, texts)
 	if len(texts) > 1 {
 		for i, t := range texts {
-			if isUserStatement(t) {
+			if isUserStatement(t) || isCopyStatement(t) {
 				continue
 			}
 			if _, err := parser.Parse(t); err != nil {
@@ -47,6 +48,13 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 			r, err = c.userStatement(t)
 			if r != nil {
 				rs = []*engine.Result{r}
+			}
+		} else if isCopyStatement(t) {
+			var tag string
+			if tag, err = c.copyStatement(ctx, t); err == nil {
+				rs = []*engine.Result{{Tag: tag}}
+			} else if errors.Is(err, errTerminate) || isClosedErr(err) {
+				return
 			}
 		} else {
 			rs, err = c.run(ctx, t)
@@ -66,7 +74,10 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 		}
 		if err != nil {
 			c.noteTx("", err)
-			c.sendError(shiftPosition(sql, offsets[i], err))
+			if copyWhere(err) == "" {
+				err = shiftPosition(sql, offsets[i], err)
+			}
+			c.sendError(err)
 			return
 		}
 	}
@@ -284,6 +295,9 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	sql := ""
 	if len(texts) == 1 {
 		sql = texts[0]
+	}
+	if isCopyStatement(sql) {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "COPY is supported in the simple query protocol only")
 	}
 	kind, err := classify(sql)
 	if err != nil {

@@ -362,7 +362,12 @@ func benchLookup(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	httpAddr := fs.String("http-addr", "", "measure a server in another process at this HTTP address")
 	serverPID := fs.Int("server-pid", 0, "the other process's pid, to report its CPU per lookup")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of this process (with --serve: from SIGUSR1 until SIGINT/SIGTERM)")
+	httpClient := fs.String("http-client", "net/http", "HTTP load generator: net/http (Go's client) or raw (a minimal keep-alive HTTP/1.1 client on net.Conn)")
 	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *httpClient != "net/http" && *httpClient != "raw" {
+		fmt.Fprintf(stderr, "eddy bench lookup: --http-client must be net/http or raw, not %q\n", *httpClient)
 		return errUsage
 	}
 	profDone := make(chan struct{})
@@ -417,7 +422,7 @@ func benchLookup(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Rows: *rows, Clients: *clients, Duration: time.Duration(*seconds * float64(time.Second)),
 		Protocols: strings.Split(*proto, ","), Log: stderr, Rate: *rate,
 		Serve: *serveOnly, ServePG: *listen, ServeHTTP: *httpListen,
-		PGAddr: *pgAddr, HTTPAddr: *httpAddr, ServerPID: *serverPID,
+		PGAddr: *pgAddr, HTTPAddr: *httpAddr, ServerPID: *serverPID, RawHTTP: *httpClient == "raw",
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -46,6 +47,11 @@ type LookupOptions struct {
 	// ServerPID, when set, is the server process: its CPU time per lookup
 	// is reported from /proc.
 	ServerPID int
+	// RawHTTP makes the HTTP clients minimal HTTP/1.1 keep-alive clients
+	// on a net.Conn each (one write per request, a buffered read of the
+	// status line, headers and Content-Length body) instead of net/http's
+	// client, which costs about as much CPU as the server.
+	RawHTTP bool
 }
 
 // LatencyStats summarises a set of latencies.
@@ -84,6 +90,8 @@ type LookupResult struct {
 	Order         []string
 	Errors        int64
 	FirstError    string
+	// RawHTTP reports that the HTTP figures come from the minimal client.
+	RawHTTP bool
 }
 
 // Lines renders the result.
@@ -101,6 +109,9 @@ func (r *LookupResult) Lines() []string {
 		}
 		if s.ServerCPUPerOp > 0 {
 			line += fmt.Sprintf(" server_cpu_us_per_op=%.1f", us(s.ServerCPUPerOp))
+		}
+		if p == "http" && r.RawHTTP {
+			line += " http_client=raw"
 		}
 		out = append(out, line)
 	}
@@ -238,6 +249,28 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 			if httpAddr == "" {
 				return nil, fmt.Errorf("http: no server address")
 			}
+			if o.RawHTTP {
+				client = func(int) (func(int) error, func(), error) {
+					rc, err := dialRawHTTP(ctx, httpAddr)
+					if err != nil {
+						return nil, nil, err
+					}
+					return func(key int) error {
+						status, body, err := rc.get("/v1/mv/lookup_mv?k=", key)
+						if err != nil {
+							return err
+						}
+						if status != http.StatusOK {
+							return fmt.Errorf("http lookup %d: status %d: %s", key, status, body)
+						}
+						if !strings.Contains(string(body), `"value-`+strconv.Itoa(key)+`"`) {
+							return fmt.Errorf("http lookup %d returned %s", key, body)
+						}
+						return nil
+					}, func() { _ = rc.nc.Close() }, nil
+				}
+				break
+			}
 			tr := &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxConnsPerHost: o.Clients}
 			hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 			base := "http://" + httpAddr + "/v1/mv/lookup_mv?k="
@@ -300,6 +333,7 @@ func RunLookup(ctx context.Context, o LookupOptions) (*LookupResult, error) {
 		res.Order = append(res.Order, p)
 	}
 	res.Errors = nerr.Load()
+	res.RawHTTP = o.RawHTTP
 	return res, nil
 }
 
@@ -427,4 +461,80 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// rawHTTP is a minimal HTTP/1.1 keep-alive client for the lookup benchmark:
+// it writes a GET in one call and reads the status line, the headers and a
+// Content-Length body, with no per-request allocation beyond what growing
+// its buffers needs. It understands only what eddy's HTTP server sends.
+type rawHTTP struct {
+	nc   net.Conn
+	r    *bufio.Reader
+	req  []byte
+	host string
+	body []byte
+}
+
+func dialRawHTTP(ctx context.Context, addr string) (*rawHTTP, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http: dial %s: %w", addr, err)
+	}
+	return &rawHTTP{nc: nc, r: bufio.NewReaderSize(nc, 4096), host: addr}, nil
+}
+
+// get requests path followed by key and returns the status and body (valid
+// until the next call).
+func (c *rawHTTP) get(path string, key int) (int, []byte, error) {
+	req := append(c.req[:0], "GET "...)
+	req = append(req, path...)
+	req = strconv.AppendInt(req, int64(key), 10)
+	req = append(req, " HTTP/1.1\r\nHost: "...)
+	req = append(req, c.host...)
+	req = append(req, "\r\n\r\n"...)
+	c.req = req
+	_ = c.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.nc.Write(req); err != nil {
+		return 0, nil, fmt.Errorf("http: write: %w", err)
+	}
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return 0, nil, fmt.Errorf("http: read status: %w", err)
+	}
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || string(line[:5]) != "HTTP/" {
+		return 0, nil, fmt.Errorf("http: bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, nil, fmt.Errorf("http: bad status line %q", line)
+	}
+	length := -1
+	for {
+		h, err := c.r.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, fmt.Errorf("http: read headers: %w", err)
+		}
+		if len(h) <= 2 {
+			break
+		}
+		const cl = "content-length:"
+		if len(h) > len(cl) && strings.EqualFold(string(h[:len(cl)]), cl) {
+			if length, err = strconv.Atoi(strings.TrimSpace(string(h[len(cl):]))); err != nil {
+				return 0, nil, fmt.Errorf("http: bad header %q", h)
+			}
+		}
+	}
+	if length < 0 {
+		return 0, nil, fmt.Errorf("http: answer without Content-Length")
+	}
+	if cap(c.body) < length {
+		c.body = make([]byte, length)
+	}
+	c.body = c.body[:length]
+	if _, err := io.ReadFull(c.r, c.body); err != nil {
+		return 0, nil, fmt.Errorf("http: read body: %w", err)
+	}
+	return status, c.body, nil
 }
