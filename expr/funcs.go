@@ -1289,18 +1289,57 @@ func registerTime() {
 		loc := ctx.location()
 		return age(int64(utcToLocal(a[0].(types.Timestamptz), loc)), int64(utcToLocal(a[1].(types.Timestamptz), loc))), nil
 	}))
+	// The justify functions move whole days to months and whole 24-hour
+	// periods to days, then make the fields' signs agree, as Postgres.
 	register("justify_days", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		iv := a[0].(types.Interval)
 		iv.Months += iv.Days / 30
 		iv.Days %= 30
+		switch {
+		case iv.Months > 0 && iv.Days < 0:
+			iv.Days += 30
+			iv.Months--
+		case iv.Months < 0 && iv.Days > 0:
+			iv.Days -= 30
+			iv.Months++
+		}
 		return iv, nil
 	}))
+	justifyHours := func(iv types.Interval) types.Interval {
+		iv.Days += int32(iv.Micros / types.MicrosPerDay)
+		iv.Micros %= types.MicrosPerDay
+		switch {
+		case iv.Days > 0 && iv.Micros < 0:
+			iv.Micros += types.MicrosPerDay
+			iv.Days--
+		case iv.Days < 0 && iv.Micros > 0:
+			iv.Micros -= types.MicrosPerDay
+			iv.Days++
+		}
+		return iv
+	}
 	register("justify_hours", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		return justifyHours(a[0].(types.Interval)), nil
+	}))
+	register("justify_interval", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		iv := a[0].(types.Interval)
 		iv.Days += int32(iv.Micros / types.MicrosPerDay)
 		iv.Micros %= types.MicrosPerDay
-		return iv, nil
+		iv.Months += iv.Days / 30
+		iv.Days %= 30
+		switch {
+		case iv.Months > 0 && (iv.Days < 0 || iv.Days == 0 && iv.Micros < 0):
+			iv.Days += 30
+			iv.Months--
+		case iv.Months < 0 && (iv.Days > 0 || iv.Days == 0 && iv.Micros > 0):
+			iv.Days -= 30
+			iv.Months++
+		}
+		return justifyHours(iv), nil
 	}))
+	for _, t := range []types.Type{tD, tTS, tTZ, tIv} {
+		register("isfinite", ts(t), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return true, nil }))
+	}
 }
 
 // age is Postgres's age(a, b): a symbolic difference in years, months, days.
