@@ -747,8 +747,14 @@ func registerString() {
 		if c == 0 {
 			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "null character not permitted")
 		}
-		if c < 0 || c > unicode.MaxRune {
+		if c < 0 {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "character number must be positive")
+		}
+		if c > unicode.MaxRune {
 			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested character too large for encoding: %d", c)
+		}
+		if c >= 0xD800 && c <= 0xDFFF {
+			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested character not valid for encoding: %d", c)
 		}
 		return string(rune(c)), nil
 	}))
