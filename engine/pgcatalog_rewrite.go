@@ -7,16 +7,33 @@ import (
 	"github.com/eddysql/eddy/parser"
 )
 
-// rewriteArraySubqueries replaces the subquery over
-// pg_publication_rel.prattrs of psql's \d by NULL (there are no
-// publications here). text is the statement text, used to skip the walk
-// when it cannot apply. (ARRAY(subquery) itself is planned by the planner.)
+// rewriteArraySubqueries rewrites two subqueries of psql's \d that the
+// planner cannot plan (correlated table functions): the one over
+// pg_publication_rel.prattrs becomes NULL (there are no publications here)
+// and ARRAY(SELECT … FROM unnest(….reloptions) x) the options themselves.
+// text is the statement text, used to skip the walk when it cannot apply.
+// (ARRAY(subquery) in general is planned by the planner.)
 func rewriteArraySubqueries(q *parser.Query, text string) *parser.Query {
-	if !strings.Contains(strings.ToLower(text), "prattrs") {
+	lower := strings.ToLower(text)
+	if !strings.Contains(lower, "prattrs") && !strings.Contains(lower, "reloptions") {
 		return q
 	}
 	walkExprs(reflect.ValueOf(q), func(e parser.Expr) parser.Expr {
 		switch x := e.(type) {
+		case *parser.ArraySubquery:
+			// psql's \d+ lists ARRAY(SELECT 'toast.' || x FROM
+			// unnest(tc.reloptions) x) (a correlated table function):
+			// no relation has TOAST options here, so it is the
+			// relation's options themselves.
+			if sc, ok := x.Query.Body.(*parser.SelectCore); ok && len(sc.From) == 1 {
+				if tf, ok := sc.From[0].(*parser.TableFunc); ok && tf.Func != nil && len(tf.Func.Args) == 1 &&
+					tf.Func.Name[len(tf.Func.Name)-1] == "unnest" {
+					if cr, ok := tf.Func.Args[0].(*parser.ColumnRef); ok && cr.Parts[len(cr.Parts)-1] == "reloptions" {
+						return &parser.FuncCall{Pos: x.Pos, Name: []string{"coalesce"}, Args: []parser.Expr{cr,
+							&parser.Literal{Pos: x.Pos, Kind: parser.LitString, Text: "{}"}}}
+					}
+				}
+			}
 		case *parser.Subquery:
 			// psql's \d lists the columns of publication relations with
 			// generate_series over pg_publication_rel.prattrs; there are

@@ -767,8 +767,14 @@ func registerString() {
 		if c == 0 {
 			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "null character not permitted")
 		}
-		if c < 0 || c > unicode.MaxRune {
+		if c < 0 {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "character number must be positive")
+		}
+		if c > unicode.MaxRune {
 			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested character too large for encoding: %d", c)
+		}
+		if c >= 0xD800 && c <= 0xDFFF {
+			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested character not valid for encoding: %d", c)
 		}
 		return string(rune(c)), nil
 	}))
@@ -1309,18 +1315,57 @@ func registerTime() {
 		loc := ctx.location()
 		return age(int64(utcToLocal(a[0].(types.Timestamptz), loc)), int64(utcToLocal(a[1].(types.Timestamptz), loc))), nil
 	}))
+	// The justify functions move whole days to months and whole 24-hour
+	// periods to days, then make the fields' signs agree, as Postgres.
 	register("justify_days", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		iv := a[0].(types.Interval)
 		iv.Months += iv.Days / 30
 		iv.Days %= 30
+		switch {
+		case iv.Months > 0 && iv.Days < 0:
+			iv.Days += 30
+			iv.Months--
+		case iv.Months < 0 && iv.Days > 0:
+			iv.Days -= 30
+			iv.Months++
+		}
 		return iv, nil
 	}))
+	justifyHours := func(iv types.Interval) types.Interval {
+		iv.Days += int32(iv.Micros / types.MicrosPerDay)
+		iv.Micros %= types.MicrosPerDay
+		switch {
+		case iv.Days > 0 && iv.Micros < 0:
+			iv.Micros += types.MicrosPerDay
+			iv.Days--
+		case iv.Days < 0 && iv.Micros > 0:
+			iv.Micros -= types.MicrosPerDay
+			iv.Days++
+		}
+		return iv
+	}
 	register("justify_hours", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
+		return justifyHours(a[0].(types.Interval)), nil
+	}))
+	register("justify_interval", ts(tIv), tIv, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		iv := a[0].(types.Interval)
 		iv.Days += int32(iv.Micros / types.MicrosPerDay)
 		iv.Micros %= types.MicrosPerDay
-		return iv, nil
+		iv.Months += iv.Days / 30
+		iv.Days %= 30
+		switch {
+		case iv.Months > 0 && (iv.Days < 0 || iv.Days == 0 && iv.Micros < 0):
+			iv.Days += 30
+			iv.Months--
+		case iv.Months < 0 && (iv.Days > 0 || iv.Days == 0 && iv.Micros > 0):
+			iv.Days -= 30
+			iv.Months++
+		}
+		return justifyHours(iv), nil
 	}))
+	for _, t := range []types.Type{tD, tTS, tTZ, tIv} {
+		register("isfinite", ts(t), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return true, nil }))
+	}
 }
 
 // age is Postgres's age(a, b): a symbolic difference in years, months, days.

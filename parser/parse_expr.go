@@ -29,7 +29,7 @@ const (
 var cmpOps = map[string]string{"=": "=", "==": "=", "<>": "<>", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
 var otherOps = map[string]bool{
-	"||": true, "->": true, "->>": true, "#>": true, "#>>": true, "@>": true, "<@": true,
+	"||": true, "->": true, "->>": true, "#>": true, "#>>": true, "#-": true, "@>": true, "<@": true,
 	"?": true, "?|": true, "?&": true, "&": true, "|": true, "#": true, "<<": true, ">>": true,
 	"~": true, "!~": true, "~*": true, "!~*": true, "~~": true, "!~~": true, "~~*": true,
 	"&&": true, "@@": true, "^@": true,

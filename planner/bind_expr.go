@@ -82,6 +82,17 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		}
 		return b.resolve(pos, strings.ToLower(x.Op), arg)
 	case *parser.IsExpr:
+		if row, ok := x.Expr.(*parser.RowExpr); ok && x.What == "NULL" && len(row.Elems) > 0 {
+			// ROW(…) IS NULL: every field is NULL; IS NOT NULL: none is.
+			parts := make([]expr.Expr, len(row.Elems))
+			for i, el := range row.Elems {
+				parts[i] = &expr.IsNull{Arg: c.bind(el), Not: x.Not}
+			}
+			if len(parts) == 1 {
+				return parts[0]
+			}
+			return &expr.And{Args: parts}
+		}
 		arg := c.bind(x.Expr)
 		switch x.What {
 		case "NULL":
@@ -709,11 +720,36 @@ func (c *exprCtx) windowCall(x *parser.FuncCall) expr.Expr {
 	inner.win = nil
 	inner.winErr = "window function calls"
 	call := winCall{name: name, distinct: x.Distinct, ignoreNul: x.IgnoreNulls}
+	var filter expr.Expr
+	if x.Filter != nil {
+		// agg(x) FILTER (WHERE c) OVER …: for aggregates that skip NULL
+		// inputs, the same as agg(CASE WHEN c THEN x END).
+		if !isAgg {
+			failAt(x.Pos, sqlerr.FeatureNotSupported, "FILTER is not implemented for non-aggregate window functions")
+		}
+		switch name {
+		case "array_agg", "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "first_value", "last_value":
+			failAt(x.Pos, sqlerr.FeatureNotSupported, "FILTER is not supported for the window function %s", name)
+		}
+		filter = c.b.boolCond(x.Filter.Position(), inner.bind(x.Filter), "FILTER")
+	}
 	var argTypes []types.Type
-	for _, a := range x.Args {
+	for i, a := range x.Args {
 		e := inner.bind(a)
+		if filter != nil && (i == 0 || name != "string_agg") {
+			r, err := expr.NewCase(nil, []expr.When{{Cond: filter, Result: e}}, nil)
+			check(a.Position(), err)
+			e = r
+		}
 		call.args = append(call.args, e)
 		argTypes = append(argTypes, e.Type())
+	}
+	if filter != nil && len(x.Args) == 0 {
+		// count(*) FILTER (WHERE c): count(CASE WHEN c THEN 1 END).
+		r, err := expr.NewCase(nil, []expr.When{{Cond: filter, Result: &expr.Literal{Value: int64(1), T: types.Int32}}}, nil)
+		check(x.Pos, err)
+		call.args = append(call.args, r)
+		argTypes = append(argTypes, r.Type())
 	}
 	for _, p := range spec.PartitionBy {
 		call.partition = append(call.partition, inner.bind(p))
