@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/eddysql/eddy/operators"
@@ -16,8 +17,13 @@ import (
 // incrementally by a dataflow of its own like an MV, readable as a
 // relation, and used by batch queries that pin its leading keys.
 func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text string, replay *object) (*Result, error) {
-	name := planner.NormalizeName(st.Name)
 	table := planner.NormalizeName(st.Table)
+	if st.Name == "" {
+		// As Postgres: <table>_<columns>_idx, made unique with a number.
+		st.Name = e.indexName(table, st.Columns)
+		text = st.String()
+	}
+	name := planner.NormalizeName(st.Name)
 	if replay == nil {
 		if r, err := e.checkNew(name, KindIndex, st.IfNotExists, st.Pos); r != nil || err != nil {
 			return r, err
@@ -77,6 +83,30 @@ func (e *Engine) createIndex(ctx context.Context, st *parser.CreateIndex, text s
 	}
 	e.register(o)
 	return &Result{Tag: "CREATE_INDEX"}, nil
+}
+
+// indexName picks the name of an index created without one, as Postgres
+// does: the table, the key columns (a function's name for a call, "expr"
+// for another expression) and "idx",
+// joined by "_", with a number added when the name is taken.
+func (e *Engine) indexName(table string, keys []*parser.OrderItem) string {
+	parts := []string{table}
+	for _, k := range keys {
+		switch x := k.Expr.(type) {
+		case *parser.ColumnRef:
+			parts = append(parts, strings.ToLower(x.Parts[len(x.Parts)-1]))
+		case *parser.FuncCall:
+			parts = append(parts, strings.ToLower(x.Name[len(x.Name)-1]))
+		default:
+			parts = append(parts, "expr")
+		}
+	}
+	base := strings.Join(parts, "_") + "_idx"
+	name := base
+	for i := 1; e.lookup(name) != nil; i++ {
+		name = base + strconv.Itoa(i)
+	}
+	return name
 }
 
 // showIndexes answers SHOW INDEXES [FROM rel]: per index its relation,

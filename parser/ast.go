@@ -639,7 +639,9 @@ type CreateSink struct {
 	Format      *FormatSpec
 }
 
-// CreateIndex is CREATE [UNIQUE] INDEX.
+// CreateIndex is CREATE [UNIQUE] INDEX [[IF NOT EXISTS] Name] ON Table
+// [USING btree] (Columns) [INCLUDE (…)] [DISTRIBUTED BY (…)]. Name is
+// empty when omitted.
 type CreateIndex struct {
 	Pos
 	Name          string

@@ -218,9 +218,16 @@ func (p *parser) parseCreate() Statement {
 		ix := &CreateIndex{Pos: pos, Unique: p.acceptKw("unique")}
 		p.expectKw("index")
 		ix.IfNotExists = p.parseIfNotExists()
-		ix.Name = p.objName()
+		if !p.isKw("on") || p.isKwN(1, "on") {
+			ix.Name = p.objName() // without a name, the engine picks one
+		}
 		p.expectKw("on")
 		ix.Table = p.objName()
+		if p.acceptKw("using") {
+			if !p.acceptKw("btree") {
+				p.fail("expected btree: other index methods are not supported")
+			}
+		}
 		p.expectOp("(")
 		ix.Columns = p.parseOrderList()
 		p.expectOp(")")

@@ -1118,7 +1118,11 @@ func (w *printer) stmt(s Statement) {
 		if s.Unique {
 			w.s("UNIQUE ")
 		}
-		w.s("INDEX ", ifNotExists(s.IfNotExists), quoteName(s.Name), " ON ", quoteName(s.Table), " (")
+		w.s("INDEX ", ifNotExists(s.IfNotExists))
+		if s.Name != "" {
+			w.s(quoteName(s.Name), " ")
+		}
+		w.s("ON ", quoteName(s.Table), " (")
 		w.orderList(s.Columns)
 		w.s(")")
 		if len(s.Include) > 0 {
