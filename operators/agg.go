@@ -89,6 +89,13 @@ type HashAgg struct {
 	rowGrps []*group
 	weights []int64
 	keyOffs []int
+	order   []keyedGroup
+}
+
+// keyedGroup is a dirty group with its single int64 key, for sorting.
+type keyedGroup struct {
+	k int64
+	g *group
 }
 
 // group is the cached state of one group.
@@ -541,13 +548,25 @@ func (h *HashAgg) flush() error {
 	nk, na := len(h.groupKey), len(h.specs)
 	if len(h.intGroups) > 0 {
 		// Write in key order: the staged layer's inserts then walk nearby
-		// paths, which is markedly cheaper than random order.
-		slices.SortFunc(h.dirty, func(a, b *group) int {
-			if a.null != b.null {
-				return cmpBool(a.null, b.null) // NULL last, as in the table
+		// paths, which is markedly cheaper than random order. The keys are
+		// sorted by value next to their groups (no pointer chasing in the
+		// comparisons); the NULL group goes last, as in the table.
+		h.order = h.order[:0]
+		var nulls []*group
+		for _, g := range h.dirty {
+			if g.null {
+				nulls = append(nulls, g)
+				continue
 			}
-			return cmp.Compare(a.ikey, b.ikey)
-		})
+			h.order = append(h.order, keyedGroup{g.ikey, g})
+		}
+		slices.SortFunc(h.order, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		h.dirty = h.dirty[:0]
+		for _, kg := range h.order {
+			h.dirty = append(h.dirty, kg.g)
+		}
+		h.dirty = append(h.dirty, nulls...)
+		clear(h.order) // drop the group pointers
 	}
 	b := types.NewChunkBuilder(h.outTypes, min(2*len(h.dirty), 4096))
 	defer b.Release()
@@ -560,6 +579,7 @@ func (h *HashAgg) flush() error {
 			return fmt.Errorf("hashagg: group %v has a negative row count %d: the input retracted rows it never inserted", g.key, g.rows)
 		}
 		var cur types.Row
+		changed := false
 		if exists {
 			// Compute into scratch; keep the previous row when unchanged.
 			scratch = append(scratch[:0], g.key...)
@@ -573,17 +593,22 @@ func (h *HashAgg) flush() error {
 			if g.prev != nil && types.RowsEqual(g.prev, scratch) {
 				cur = g.prev
 			} else {
-				cur = make(types.Row, nk+na, nk+na+2)
-				copy(cur, scratch)
+				changed = true
 			}
 		}
 		switch {
-		case g.prev == nil && cur != nil:
+		case g.prev == nil && exists:
+			cur = make(types.Row, nk+na, nk+na+2)
+			copy(cur, scratch)
 			b.Append(types.Insert, cur)
-		case g.prev != nil && cur == nil:
+		case g.prev != nil && !exists:
 			b.Append(types.Delete, g.prev)
-		case g.prev != nil && cur != nil && !sameRow(g.prev, cur):
+		case g.prev != nil && changed:
+			// The builder copies the values: the previous row's slice
+			// (the group's own) takes the new values in place.
 			b.Append(types.UpdateDelete, g.prev)
+			cur = g.prev
+			copy(cur, scratch)
 			b.Append(types.UpdateInsert, cur)
 		}
 		if cur == nil {
@@ -621,9 +646,6 @@ func cmpBool(a, b bool) int {
 	}
 	return -1
 }
-
-// sameRow reports whether a and b are the same slice.
-func sameRow(a, b types.Row) bool { return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) }
 
 // output computes call si's current output for group g.
 func (h *HashAgg) output(si int, g *group) (types.Datum, error) {

@@ -45,6 +45,42 @@ type skiplist struct {
 	n     int
 	rnd   uint64
 	bytes int // approximate payload size
+	// Slabs the nodes and the key/value bytes of Table.Put are carved
+	// from: one allocation per many writes instead of three per write.
+	// They live as long as the write set (and the sealed layer made of its
+	// entries).
+	nodes []slNode
+	slab  []byte
+}
+
+const (
+	nodeSlab  = 128      // nodes per node slab
+	byteSlab  = 32 << 10 // bytes per byte slab
+	ownAllocs = 4 << 10  // larger writes get their own allocation
+)
+
+// alloc returns n bytes of the byte slab, capped at n so that an append to
+// them never reaches its neighbours.
+func (l *skiplist) alloc(n int) []byte {
+	if n > ownAllocs {
+		return make([]byte, n)
+	}
+	if cap(l.slab)-len(l.slab) < n {
+		l.slab = make([]byte, 0, byteSlab)
+	}
+	off := len(l.slab)
+	l.slab = l.slab[:off+n]
+	return l.slab[off : off+n : off+n]
+}
+
+// newNode returns a zero node from the node slab.
+func (l *skiplist) newNode() *slNode {
+	if len(l.nodes) == 0 {
+		l.nodes = make([]slNode, nodeSlab)
+	}
+	n := &l.nodes[0]
+	l.nodes = l.nodes[1:]
+	return n
 }
 
 func newSkiplist() *skiplist {
@@ -103,7 +139,8 @@ func (l *skiplist) set(e entry) {
 		}
 		l.level = lvl
 	}
-	n := &slNode{entry: e, pfx: kp}
+	n := l.newNode()
+	n.entry, n.pfx = e, kp
 	if lvl <= inlineLevels {
 		n.next = n.tower[:lvl]
 	} else {
