@@ -108,6 +108,12 @@ type group struct {
 	ckey  string // key in HashAgg.groups (unless in intGroups)
 	ikey  int64  // single int64 group key: its value (for ordering writes)
 	null  bool   // single int64 group key: NULL
+	// inl holds key, accs and prev when they are small (newGroup).
+	inl struct {
+		key  [1]types.Datum
+		accs [2]acc
+		prev [4]types.Datum
+	}
 }
 
 // msDelta is a buffered change of one multiset element.
@@ -356,9 +362,39 @@ func (h *HashAgg) touch(g *group) *group {
 	return g
 }
 
+// newGroup returns an empty group with key gk. Small groups keep their
+// key, accumulators and output row inside the group struct: one object
+// (and fewer cache misses) per group instead of four.
+func (h *HashAgg) newGroup(gk types.Row) *group {
+	g := &group{}
+	if len(gk) <= len(g.inl.key) {
+		g.key = g.inl.key[:len(gk):len(gk)]
+		copy(g.key, gk)
+	} else {
+		g.key = gk
+	}
+	if na := len(h.specs); na <= len(g.inl.accs) {
+		g.accs = g.inl.accs[:na:na]
+	} else {
+		g.accs = make([]acc, na)
+	}
+	return g
+}
+
+// ownRow returns a copy of r (an output row) owned by the group: in its
+// inline row when it fits.
+func (g *group) ownRow(r types.Row) types.Row {
+	if len(r) > len(g.inl.prev) {
+		return slices.Clone(r)
+	}
+	p := g.inl.prev[:len(r):len(r)]
+	copy(p, r)
+	return p
+}
+
 // load reads a group from the result table, or returns a new empty group.
 func (h *HashAgg) load(gk types.Row) (*group, error) {
-	g := &group{key: gk, accs: make([]acc, len(h.specs))}
+	g := h.newGroup(gk)
 	row, found, err := h.result.Get(gk)
 	if err != nil {
 		return nil, fmt.Errorf("hashagg: reading group: %w", err)
@@ -371,6 +407,9 @@ func (h *HashAgg) load(gk types.Row) (*group, error) {
 		return nil, fmt.Errorf("hashagg: result table %q: row has %d columns, want %d", h.resultL.Name, len(row), nk+na+2)
 	}
 	g.prev = row[:nk+na]
+	if nk+na <= len(g.inl.prev) {
+		g.prev = g.ownRow(g.prev)
+	}
 	g.rows, _ = row[nk+na].(int64)
 	blob, _ := row[nk+na+1].([]byte)
 	if err := decodeAccs(blob, h.specs, g.accs); err != nil {
@@ -545,7 +584,7 @@ func (h *HashAgg) flush() error {
 	if len(h.dirty) == 0 {
 		return nil
 	}
-	nk, na := len(h.groupKey), len(h.specs)
+	nk := len(h.groupKey)
 	if len(h.intGroups) > 0 {
 		// Write in key order: the staged layer's inserts then walk nearby
 		// paths, which is markedly cheaper than random order. The keys are
@@ -590,7 +629,9 @@ func (h *HashAgg) flush() error {
 				}
 				scratch = append(scratch, v)
 			}
-			if g.prev != nil && types.RowsEqual(g.prev, scratch) {
+			// The key columns hold the group's key in both rows: only the
+			// outputs can differ.
+			if g.prev != nil && types.RowsEqual(g.prev[nk:], scratch[nk:]) {
 				cur = g.prev
 			} else {
 				changed = true
@@ -598,8 +639,7 @@ func (h *HashAgg) flush() error {
 		}
 		switch {
 		case g.prev == nil && exists:
-			cur = make(types.Row, nk+na, nk+na+2)
-			copy(cur, scratch)
+			cur = g.ownRow(scratch)
 			b.Append(types.Insert, cur)
 		case g.prev != nil && !exists:
 			b.Append(types.Delete, g.prev)
@@ -635,16 +675,6 @@ func (h *HashAgg) flush() error {
 	}
 	h.evict()
 	return nil
-}
-
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
 }
 
 // output computes call si's current output for group g.
