@@ -82,10 +82,11 @@ func (td *tableData) flushBlockLocked() {
 	td.blk = nil
 }
 
-// putBlocked stages a row of an append-block table. The row is encoded
+// putBlocked stages a row of an append-block table: row, or row i of c when
+// c is not nil. The row is encoded
 // into the table's scratch buffer (td.mu held), so an in-order put does not
 // allocate.
-func (t *Table) putBlocked(row types.Row) {
+func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 	td := t.td
 	td.mu.Lock()
 	if !td.lastKnown {
@@ -104,7 +105,12 @@ func (t *Table) putBlocked(row types.Row) {
 			td.lastKnown = true
 		}
 	}
-	kn := t.encodeLocked(row)
+	var kn int
+	if c != nil {
+		kn = t.encodeChunkLocked(c, i)
+	} else {
+		kn = t.encodeLocked(row)
+	}
 	key, val := td.scratch[:kn], td.scratch[kn:]
 	if len(td.lastKey) > 0 && string(key) <= string(td.lastKey) {
 		key = append([]byte(nil), key...)

@@ -21,7 +21,7 @@ import (
 func (t *Table) PutAt(c *types.Chunk, i int) {
 	t.checkChunk(c)
 	if t.tc.blocked {
-		t.Put(c.Row(i)) // append-block tables take the row path
+		t.putBlocked(nil, c, i)
 		return
 	}
 	td := t.td

@@ -58,9 +58,11 @@ func TestPutAtMatchesPut(t *testing.T) {
 		panic(ty)
 	}
 	layouts := []struct {
-		pk   []int
-		desc []bool
+		pk      []int
+		desc    []bool
+		blocked bool
 	}{
+		{pk: []int{0}, blocked: true},
 		{pk: []int{0}},
 		{pk: []int{3, 1}, desc: []bool{true, false}},
 		{pk: []int{2, 7, 4}, desc: []bool{false, true, true}},
@@ -71,16 +73,19 @@ func TestPutAtMatchesPut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		la := types.TableLayout{ID: 10, Name: "rows", Cols: cols, PK: lay.pk, Desc: lay.desc}
+		la := types.TableLayout{ID: 10, Name: "rows", Cols: cols, PK: lay.pk, Desc: lay.desc, AppendBlocks: lay.blocked}
 		lb := la
 		lb.ID, lb.Name = 11, "chunk"
 		ta, tb := s.Table(la), s.Table(lb)
 		b := types.NewChunkBuilder(cols, 300)
 		var rows []types.Row
-		for range 300 {
+		for k := range 300 {
 			r := make(types.Row, len(cols))
 			for j, ty := range cols {
 				r[j] = gen(ty)
+			}
+			if lay.blocked && k%5 != 0 {
+				r[0] = int64(k) // mostly in order: appends to the open block
 			}
 			rows = append(rows, r)
 			b.Append(types.Insert, r)
@@ -96,6 +101,8 @@ func TestPutAtMatchesPut(t *testing.T) {
 			}
 		}
 		c.Release()
+		ta.StagedLen() // closes the open block of an append-block table
+		tb.StagedLen()
 		ea, eb := ta.td.staged.entries(), tb.td.staged.entries()
 		if len(ea) != len(eb) || len(ea) == 0 {
 			t.Fatalf("layout %d: %d entries by rows, %d by chunk", li, len(ea), len(eb))

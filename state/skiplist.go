@@ -51,6 +51,9 @@ type skiplist struct {
 	// entries).
 	nodes []slNode
 	slab  []byte
+	// tail[i] is the last node of level i (nil or &head while the level is
+	// empty): writes in key order append without a search.
+	tail [maxLevel]*slNode
 }
 
 const (
@@ -121,11 +124,18 @@ func (l *skiplist) set(e entry) {
 	var update [maxLevel]*slNode
 	kp := keyPfx(e.key)
 	x := &l.head
-	for i := l.level - 1; i >= 0; i-- {
-		for nx := x.next[i]; nx != nil && nx.before(e.key, kp); nx = x.next[i] {
-			x = nx
+	if last := l.tail[0]; last != nil && last != x && last.before(e.key, kp) {
+		// An append after the last key (writes in key order): the
+		// predecessors are the last nodes of each level.
+		copy(update[:l.level], l.tail[:l.level])
+		x = last
+	} else {
+		for i := l.level - 1; i >= 0; i-- {
+			for nx := x.next[i]; nx != nil && nx.before(e.key, kp); nx = x.next[i] {
+				x = nx
+			}
+			update[i] = x
 		}
-		update[i] = x
 	}
 	if nx := x.next[0]; nx != nil && nx.key == e.key {
 		l.bytes += len(e.val) - len(nx.val)
@@ -149,6 +159,9 @@ func (l *skiplist) set(e entry) {
 	for i := range lvl {
 		n.next[i] = update[i].next[i]
 		update[i].next[i] = n
+		if n.next[i] == nil {
+			l.tail[i] = n
+		}
 	}
 	l.n++
 	l.bytes += len(e.key) + len(e.val)

@@ -158,7 +158,7 @@ func (t *Table) Layout() types.TableLayout { return t.tc.layout }
 func (t *Table) Put(row types.Row) {
 	t.tc.checkRow(row) // before taking the lock
 	if t.tc.blocked {
-		t.putBlocked(row)
+		t.putBlocked(row, nil, 0)
 		return
 	}
 	td := t.td
