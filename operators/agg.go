@@ -3,6 +3,7 @@ package operators
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -85,12 +86,64 @@ type HashAgg struct {
 	clean     bool                  // CleanOnWatermark (and an append-only input)
 
 	// Scratch.
-	keyBuf  []byte
-	rowGrps []*group
-	weights []int64
-	keyOffs []int
-	order   []keyedGroup
+	keyBuf   []byte
+	rowGrps  []*group
+	weights  []int64
+	keyOffs  []int
+	order    []keyedGroup
+	orderTmp []keyedGroup
+	ahead    int64 // sink of the touch-ahead loads in flush
 }
+
+// sortKeyedGroups sorts gs by key: a radix sort on the key's offset from
+// the smallest key, 11 bits a pass, when the keys span at most 44 bits (as
+// dense keys do), else a comparison sort. tmp is scratch space; the grown
+// scratch is returned.
+func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
+	if len(gs) < 256 {
+		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		return tmp
+	}
+	lo, hi := gs[0].k, gs[0].k
+	for _, g := range gs {
+		lo, hi = min(lo, g.k), max(hi, g.k)
+	}
+	span := uint64(hi) - uint64(lo) // no overflow: hi >= lo
+	const radixBits, buckets = 11, 1 << 11
+	passes := (64 - bits.LeadingZeros64(span) + radixBits - 1) / radixBits
+	if passes > 4 {
+		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		return tmp
+	}
+	tmp = slices.Grow(tmp[:0], len(gs))[:len(gs)]
+	src, dst := gs, tmp
+	var count [buckets]int
+	for p := range passes {
+		shift := uint(p * radixBits)
+		clear(count[:])
+		for _, g := range src {
+			count[(uint64(g.k)-uint64(lo))>>shift&(buckets-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, g := range src {
+			d := (uint64(g.k) - uint64(lo)) >> shift & (buckets - 1)
+			dst[count[d]] = g
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if passes%2 == 1 {
+		copy(gs, src)
+	}
+	return tmp
+}
+
+// touchAhead is how many groups ahead flush loads a group.
+const touchAhead = 6
 
 // keyedGroup is a dirty group with its single int64 key, for sorting.
 type keyedGroup struct {
@@ -599,19 +652,27 @@ func (h *HashAgg) flush() error {
 			}
 			h.order = append(h.order, keyedGroup{g.ikey, g})
 		}
-		slices.SortFunc(h.order, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		h.orderTmp = sortKeyedGroups(h.order, h.orderTmp)
 		h.dirty = h.dirty[:0]
 		for _, kg := range h.order {
 			h.dirty = append(h.dirty, kg.g)
 		}
 		h.dirty = append(h.dirty, nulls...)
 		clear(h.order) // drop the group pointers
+		clear(h.orderTmp)
 	}
 	b := types.NewChunkBuilder(h.outTypes, min(2*len(h.dirty), 4096))
 	defer b.Release()
 	var blob []byte
 	var scratch types.Row
-	for _, g := range h.dirty {
+	var ahead int64
+	for gi, g := range h.dirty {
+		if gi+touchAhead < len(h.dirty) {
+			// Load a later group now: the groups are visited in key
+			// order, scattered in memory, and the load overlaps this
+			// group's work instead of stalling at its turn.
+			ahead += h.dirty[gi+touchAhead].rows
+		}
 		g.dirty = false
 		exists := g.rows > 0 || nk == 0
 		if g.rows < 0 {
@@ -668,6 +729,7 @@ func (h *HashAgg) flush() error {
 		}
 	}
 	h.dirty = h.dirty[:0]
+	h.ahead = ahead
 	if b.Len() > 0 {
 		if err := h.Emit(b.Build()); err != nil {
 			return err
