@@ -84,6 +84,12 @@ type HashAgg struct {
 	marks     []Watermark           // group-key watermarks, forwarded after the barrier's output
 	seen      bool                  // the simple agg has loaded its group
 	clean     bool                  // CleanOnWatermark (and an append-only input)
+	// allCached > 0: every group in the result table is in the cache (the
+	// table was empty at the first load and no group has been evicted
+	// since; groups leave the cache otherwise only when deleted from the
+	// table), so a cache miss is a new group and load skips the read.
+	// 0 = not known yet, < 0 = no.
+	allCached int8
 
 	// Scratch.
 	keyBuf   []byte
@@ -448,6 +454,20 @@ func (g *group) ownRow(r types.Row) types.Row {
 // load reads a group from the result table, or returns a new empty group.
 func (h *HashAgg) load(gk types.Row) (*group, error) {
 	g := h.newGroup(gk)
+	if h.allCached == 0 {
+		// First load: is the result table empty?
+		h.allCached = -1
+		empty := true
+		if err := h.result.Scan(nil, func(types.Row) bool { empty = false; return false }); err != nil {
+			return nil, fmt.Errorf("hashagg: reading groups: %w", err)
+		}
+		if empty {
+			h.allCached = 1
+		}
+	}
+	if h.allCached > 0 {
+		return g, nil // not cached, so not in the table: a new group
+	}
 	row, found, err := h.result.Get(gk)
 	if err != nil {
 		return nil, fmt.Errorf("hashagg: reading group: %w", err)
@@ -884,6 +904,7 @@ func (h *HashAgg) evict() {
 		return
 	}
 	target := h.cacheSize / 2
+	h.allCached = -1 // evicted groups are only in the table
 	for k, g := range h.intGroups {
 		if len(h.groups)+len(h.intGroups) <= target {
 			return
