@@ -273,7 +273,8 @@ func AppendDatum(b array.Builder, t Type, d Datum) {
 		case string:
 			x.Append(v)
 		case *apd.Decimal:
-			x.Append(v.String())
+			var buf [32]byte // v.String() without the string
+			x.BinaryBuilder.Append(v.Append(buf[:0], 'G'))
 		case JSONB:
 			x.Append(string(v))
 		default:
