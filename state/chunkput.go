@@ -51,7 +51,7 @@ func (t *Table) DeleteAt(c *types.Chunk, pk []int, i int) {
 	}
 	k := append(make([]byte, 0, 32), t.tc.prefix...)
 	for j, col := range pk {
-		k = appendKeyAt(k, c.Cols[col], t.tc.pkTypes[j], i, j < len(t.tc.desc) && t.tc.desc[j])
+		k = appendKeyAt(k, c.Cols[col], c.Types[col], t.tc.pkTypes[j], i, j < len(t.tc.desc) && t.tc.desc[j])
 	}
 	td := t.td
 	td.mu.Lock()
@@ -79,7 +79,7 @@ func (t *Table) encodeChunkLocked(c *types.Chunk, i int) int {
 	tc := t.tc
 	buf := append(td.scratch[:0], tc.prefix...)
 	for j, col := range tc.layout.PK {
-		buf = appendKeyAt(buf, c.Cols[col], tc.pkTypes[j], i, j < len(tc.desc) && tc.desc[j])
+		buf = appendKeyAt(buf, c.Cols[col], c.Types[col], tc.pkTypes[j], i, j < len(tc.desc) && tc.desc[j])
 	}
 	kn := len(buf)
 	start := len(buf)
@@ -92,26 +92,27 @@ func (t *Table) encodeChunkLocked(c *types.Chunk, i int) int {
 			buf[start+j/8] |= 1 << (j % 8)
 			continue
 		}
-		buf = appendValueAt(buf, a, tc.valTypes[j], i)
+		buf = appendValueAt(buf, a, c.Types[col], tc.valTypes[j], i)
 	}
 	td.scratch = buf
 	done = true
 	return kn
 }
 
-// appendKeyAt is appendKeyColumn for row i of a (of SQL type t).
-func appendKeyAt(dst []byte, a arrow.Array, t types.Type, i int, desc bool) []byte {
+// appendKeyAt is appendKeyColumn for row i of a, a chunk column of SQL
+// type ct stored in a table column of type t.
+func appendKeyAt(dst []byte, a arrow.Array, ct, t types.Type, i int, desc bool) []byte {
 	start := len(dst)
 	if a.IsNull(i) {
 		dst = append(dst, keyNull)
 	} else {
 		dst = append(dst, keyNotNull)
-		if v, ok := intAt(a, t, i); ok {
+		if v, ok := intAt(a, ct, t, i); ok {
 			dst = binary.BigEndian.AppendUint64(dst, uint64(v)^(1<<63))
-		} else if s, ok := a.(*array.String); ok && (t.Kind == types.KindVarchar || t.Kind == types.KindUnknown) {
+		} else if s, ok := a.(*array.String); ok && isText(ct) && (t.Kind == types.KindVarchar || t.Kind == types.KindUnknown) {
 			dst = appendEscaped(dst, s.Value(i))
 		} else {
-			dst = appendKeyDatum(dst, types.DatumAt(a, t, i), t.Kind, t.Elem)
+			dst = appendKeyDatum(dst, types.DatumAt(a, ct, i), t.Kind, t.Elem)
 		}
 	}
 	if desc {
@@ -120,39 +121,44 @@ func appendKeyAt(dst []byte, a arrow.Array, t types.Type, i int, desc bool) []by
 	return dst
 }
 
-// appendValueAt is appendValueDatum for the non-NULL row i of a (of SQL
-// type t).
-func appendValueAt(dst []byte, a arrow.Array, t types.Type, i int) []byte {
-	if v, ok := intAt(a, t, i); ok {
+// appendValueAt is appendValueDatum for the non-NULL row i of a, a chunk
+// column of SQL type ct stored in a table column of type t.
+func appendValueAt(dst []byte, a arrow.Array, ct, t types.Type, i int) []byte {
+	if v, ok := intAt(a, ct, t, i); ok {
 		return binary.AppendVarint(dst, v)
 	}
 	switch x := a.(type) {
 	case *array.String:
-		if t.Kind == types.KindVarchar || t.Kind == types.KindUnknown || t.Kind == types.KindJSONB {
+		if isText(ct) && (t.Kind == types.KindVarchar || t.Kind == types.KindUnknown || t.Kind == types.KindJSONB) {
 			s := x.Value(i)
 			dst = binary.AppendUvarint(dst, uint64(len(s)))
 			return append(dst, s...)
 		}
 	case *array.Float64:
-		if t.Kind == types.KindFloat64 {
+		if t.Kind == types.KindFloat64 && ct.Kind == types.KindFloat64 {
 			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.Value(i)))
 		}
 	case *array.Boolean:
-		if t.Kind == types.KindBool {
+		if t.Kind == types.KindBool && ct.Kind == types.KindBool {
 			if x.Value(i) {
 				return append(dst, 1)
 			}
 			return append(dst, 0)
 		}
 	}
-	return appendValueDatum(dst, types.DatumAt(a, t, i), t.Kind, t.Elem)
+	return appendValueDatum(dst, types.DatumAt(a, ct, i), t.Kind, t.Elem)
 }
 
-// intAt returns row i of a when a holds an integer SQL type.
-func intAt(a arrow.Array, t types.Type, i int) (int64, bool) {
-	switch t.Kind {
-	case types.KindInt16, types.KindInt32, types.KindInt64:
-	default:
+// isText reports whether a chunk column of type t holds its values as
+// their text (a string array read as a string or JSONB datum, not numeric).
+func isText(t types.Type) bool {
+	return t.Kind == types.KindVarchar || t.Kind == types.KindUnknown || t.Kind == types.KindJSONB
+}
+
+// intAt returns row i of a when the chunk column (type ct) and the table
+// column (type t) both have integer SQL types.
+func intAt(a arrow.Array, ct, t types.Type, i int) (int64, bool) {
+	if !t.IsInteger() || !ct.IsInteger() {
 		return 0, false
 	}
 	switch x := a.(type) {

@@ -117,3 +117,46 @@ func TestPutAtMatchesPut(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestPutAtConvertsLikePut stores chunk columns whose types differ from the
+// table's (int32 into bigint, jsonb into varchar, bigint into double and
+// numeric, smallint into integer) and requires the bytes of Put of the
+// chunk's rows.
+func TestPutAtConvertsLikePut(t *testing.T) {
+	in := []types.Type{types.Int32, types.JSONBT, types.Int64, types.Int64, types.Int16}
+	cols := []types.Type{types.Int64, types.Varchar, types.Float64, types.Numeric, types.Int32}
+	s, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	la := types.TableLayout{ID: 10, Name: "rows", Cols: cols, PK: []int{1, 0}}
+	lb := la
+	lb.ID, lb.Name = 11, "chunk"
+	ta, tb := s.Table(la), s.Table(lb)
+	b := types.NewChunkBuilder(in, 100)
+	for i := range 100 {
+		r := types.Row{int64(i - 50), types.JSONB(fmt.Sprintf(`{"k": %d}`, i%7)), int64(i * 3), int64(-i), int64(i % 5)}
+		if i%9 == 0 {
+			r[2], r[4] = nil, nil
+		}
+		b.Append(types.Insert, r)
+	}
+	c := b.Build()
+	b.Release()
+	defer c.Release()
+	for i := range c.NumRows() {
+		ta.Put(c.Row(i))
+		tb.PutAt(c, i)
+	}
+	ea, eb := ta.td.staged.entries(), tb.td.staged.entries()
+	if len(ea) != 100 || len(eb) != 100 {
+		t.Fatalf("%d entries by rows, %d by chunk, want 100", len(ea), len(eb))
+	}
+	for i := range ea {
+		if ea[i].key[tablePrefixSz:] != eb[i].key[tablePrefixSz:] || string(ea[i].val) != string(eb[i].val) {
+			t.Fatalf("entry %d: rows give key %x val %x, chunk gives key %x val %x",
+				i, ea[i].key, ea[i].val, eb[i].key, eb[i].val)
+		}
+	}
+}
