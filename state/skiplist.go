@@ -49,17 +49,22 @@ type skiplist struct {
 	// from: one allocation per many writes instead of three per write.
 	// They live as long as the write set (and the sealed layer made of its
 	// entries).
-	nodes []slNode
-	slab  []byte
+	nodes    []slNode
+	nodeSlab int // size of the last node slab
+	slab     []byte
 	// tail[i] is the last node of level i (nil or &head while the level is
 	// empty): writes in key order append without a search.
 	tail [maxLevel]*slNode
 }
 
+// Slab sizes: a write set's first slabs are small (many tables see a few
+// writes an epoch) and each next one doubles, up to the maximum.
 const (
-	nodeSlab  = 128      // nodes per node slab
-	byteSlab  = 32 << 10 // bytes per byte slab
-	ownAllocs = 4 << 10  // larger writes get their own allocation
+	minNodeSlab = 8        // nodes in the first node slab
+	maxNodeSlab = 128      // nodes per node slab at most
+	minByteSlab = 512      // bytes in the first byte slab
+	maxByteSlab = 32 << 10 // bytes per byte slab at most
+	ownAllocs   = 4 << 10  // larger writes get their own allocation
 )
 
 // alloc returns n bytes of the byte slab, capped at n so that an append to
@@ -69,7 +74,11 @@ func (l *skiplist) alloc(n int) []byte {
 		return make([]byte, n)
 	}
 	if cap(l.slab)-len(l.slab) < n {
-		l.slab = make([]byte, 0, byteSlab)
+		size := min(max(2*cap(l.slab), minByteSlab), maxByteSlab)
+		for size < n {
+			size *= 2 // n ≤ ownAllocs < maxByteSlab: at most a few doublings
+		}
+		l.slab = make([]byte, 0, size)
 	}
 	off := len(l.slab)
 	l.slab = l.slab[:off+n]
@@ -79,7 +88,8 @@ func (l *skiplist) alloc(n int) []byte {
 // newNode returns a zero node from the node slab.
 func (l *skiplist) newNode() *slNode {
 	if len(l.nodes) == 0 {
-		l.nodes = make([]slNode, nodeSlab)
+		l.nodeSlab = min(max(2*l.nodeSlab, minNodeSlab), maxNodeSlab)
+		l.nodes = make([]slNode, l.nodeSlab)
 	}
 	n := &l.nodes[0]
 	l.nodes = l.nodes[1:]

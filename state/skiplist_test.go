@@ -102,3 +102,43 @@ func TestSkiplistAppendRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestSkiplistAlloc checks the byte slab: every allocation has the asked
+// length, a capacity capped at it (appends reallocate instead of
+// overwriting a neighbour), and none overlaps another, across slab growth
+// and writes larger than a slab's remainder or than ownAllocs.
+func TestSkiplistAlloc(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	l := newSkiplist()
+	var bufs [][]byte
+	for i := range 3000 {
+		n := rnd.IntN(64)
+		if i%100 == 0 {
+			n = ownAllocs + rnd.IntN(100)
+		} else if i%37 == 0 {
+			n = 1000 + rnd.IntN(3000)
+		}
+		b := l.alloc(n)
+		if len(b) != n || cap(b) != n {
+			t.Fatalf("alloc(%d): len %d cap %d", n, len(b), cap(b))
+		}
+		for j := range b {
+			b[j] = byte(i)
+		}
+		_ = append(b, 0xEE) // must not write into the slab
+		bufs = append(bufs, b)
+	}
+	for i, b := range bufs {
+		for _, c := range b {
+			if c != byte(i) {
+				t.Fatalf("allocation %d was overwritten", i)
+			}
+		}
+	}
+	for range 1000 {
+		l.newNode()
+	}
+	if l.nodeSlab != maxNodeSlab {
+		t.Fatalf("node slab %d after 1000 nodes, want %d", l.nodeSlab, maxNodeSlab)
+	}
+}
