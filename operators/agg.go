@@ -3,6 +3,7 @@ package operators
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -83,12 +84,77 @@ type HashAgg struct {
 	marks     []Watermark           // group-key watermarks, forwarded after the barrier's output
 	seen      bool                  // the simple agg has loaded its group
 	clean     bool                  // CleanOnWatermark (and an append-only input)
+	// allCached > 0: every group in the result table is in the cache (the
+	// table was empty at the first load and no group has been evicted
+	// since; groups leave the cache otherwise only when deleted from the
+	// table), so a cache miss is a new group and load skips the read.
+	// 0 = not known yet, < 0 = no.
+	allCached int8
 
 	// Scratch.
-	keyBuf  []byte
-	rowGrps []*group
-	weights []int64
-	keyOffs []int
+	keyBuf   []byte
+	rowGrps  []*group
+	weights  []int64
+	keyOffs  []int
+	order    []keyedGroup
+	orderTmp []keyedGroup
+	ahead    int64 // sink of the touch-ahead loads in flush
+}
+
+// sortKeyedGroups sorts gs by key: a radix sort on the key's offset from
+// the smallest key, 11 bits a pass, when the keys span at most 44 bits (as
+// dense keys do), else a comparison sort. tmp is scratch space; the grown
+// scratch is returned.
+func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
+	if len(gs) < 256 {
+		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		return tmp
+	}
+	lo, hi := gs[0].k, gs[0].k
+	for _, g := range gs {
+		lo, hi = min(lo, g.k), max(hi, g.k)
+	}
+	span := uint64(hi) - uint64(lo) // no overflow: hi >= lo
+	const radixBits, buckets = 11, 1 << 11
+	passes := (64 - bits.LeadingZeros64(span) + radixBits - 1) / radixBits
+	if passes > 4 {
+		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		return tmp
+	}
+	tmp = slices.Grow(tmp[:0], len(gs))[:len(gs)]
+	src, dst := gs, tmp
+	var count [buckets]int
+	for p := range passes {
+		shift := uint(p * radixBits)
+		clear(count[:])
+		for _, g := range src {
+			count[(uint64(g.k)-uint64(lo))>>shift&(buckets-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, g := range src {
+			d := (uint64(g.k) - uint64(lo)) >> shift & (buckets - 1)
+			dst[count[d]] = g
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if passes%2 == 1 {
+		copy(gs, src)
+	}
+	return tmp
+}
+
+// touchAhead is how many groups ahead flush loads a group.
+const touchAhead = 6
+
+// keyedGroup is a dirty group with its single int64 key, for sorting.
+type keyedGroup struct {
+	k int64
+	g *group
 }
 
 // group is the cached state of one group.
@@ -101,6 +167,12 @@ type group struct {
 	ckey  string // key in HashAgg.groups (unless in intGroups)
 	ikey  int64  // single int64 group key: its value (for ordering writes)
 	null  bool   // single int64 group key: NULL
+	// inl holds key, accs and prev when they are small (newGroup).
+	inl struct {
+		key  [1]types.Datum
+		accs [2]acc
+		prev [4]types.Datum
+	}
 }
 
 // msDelta is a buffered change of one multiset element.
@@ -349,9 +421,53 @@ func (h *HashAgg) touch(g *group) *group {
 	return g
 }
 
+// newGroup returns an empty group with key gk. Small groups keep their
+// key, accumulators and output row inside the group struct: one object
+// (and fewer cache misses) per group instead of four.
+func (h *HashAgg) newGroup(gk types.Row) *group {
+	g := &group{}
+	if len(gk) <= len(g.inl.key) {
+		g.key = g.inl.key[:len(gk):len(gk)]
+		copy(g.key, gk)
+	} else {
+		g.key = gk
+	}
+	if na := len(h.specs); na <= len(g.inl.accs) {
+		g.accs = g.inl.accs[:na:na]
+	} else {
+		g.accs = make([]acc, na)
+	}
+	return g
+}
+
+// ownRow returns a copy of r (an output row) owned by the group: in its
+// inline row when it fits.
+func (g *group) ownRow(r types.Row) types.Row {
+	if len(r) > len(g.inl.prev) {
+		return slices.Clone(r)
+	}
+	p := g.inl.prev[:len(r):len(r)]
+	copy(p, r)
+	return p
+}
+
 // load reads a group from the result table, or returns a new empty group.
 func (h *HashAgg) load(gk types.Row) (*group, error) {
-	g := &group{key: gk, accs: make([]acc, len(h.specs))}
+	g := h.newGroup(gk)
+	if h.allCached == 0 {
+		// First load: is the result table empty?
+		h.allCached = -1
+		empty := true
+		if err := h.result.Scan(nil, func(types.Row) bool { empty = false; return false }); err != nil {
+			return nil, fmt.Errorf("hashagg: reading groups: %w", err)
+		}
+		if empty {
+			h.allCached = 1
+		}
+	}
+	if h.allCached > 0 {
+		return g, nil // not cached, so not in the table: a new group
+	}
 	row, found, err := h.result.Get(gk)
 	if err != nil {
 		return nil, fmt.Errorf("hashagg: reading group: %w", err)
@@ -364,6 +480,9 @@ func (h *HashAgg) load(gk types.Row) (*group, error) {
 		return nil, fmt.Errorf("hashagg: result table %q: row has %d columns, want %d", h.resultL.Name, len(row), nk+na+2)
 	}
 	g.prev = row[:nk+na]
+	if nk+na <= len(g.inl.prev) {
+		g.prev = g.ownRow(g.prev)
+	}
 	g.rows, _ = row[nk+na].(int64)
 	blob, _ := row[nk+na+1].([]byte)
 	if err := decodeAccs(blob, h.specs, g.accs); err != nil {
@@ -538,28 +657,49 @@ func (h *HashAgg) flush() error {
 	if len(h.dirty) == 0 {
 		return nil
 	}
-	nk, na := len(h.groupKey), len(h.specs)
+	nk := len(h.groupKey)
 	if len(h.intGroups) > 0 {
 		// Write in key order: the staged layer's inserts then walk nearby
-		// paths, which is markedly cheaper than random order.
-		slices.SortFunc(h.dirty, func(a, b *group) int {
-			if a.null != b.null {
-				return cmpBool(a.null, b.null) // NULL last, as in the table
+		// paths, which is markedly cheaper than random order. The keys are
+		// sorted by value next to their groups (no pointer chasing in the
+		// comparisons); the NULL group goes last, as in the table.
+		h.order = h.order[:0]
+		var nulls []*group
+		for _, g := range h.dirty {
+			if g.null {
+				nulls = append(nulls, g)
+				continue
 			}
-			return cmp.Compare(a.ikey, b.ikey)
-		})
+			h.order = append(h.order, keyedGroup{g.ikey, g})
+		}
+		h.orderTmp = sortKeyedGroups(h.order, h.orderTmp)
+		h.dirty = h.dirty[:0]
+		for _, kg := range h.order {
+			h.dirty = append(h.dirty, kg.g)
+		}
+		h.dirty = append(h.dirty, nulls...)
+		clear(h.order) // drop the group pointers
+		clear(h.orderTmp)
 	}
 	b := types.NewChunkBuilder(h.outTypes, min(2*len(h.dirty), 4096))
 	defer b.Release()
 	var blob []byte
 	var scratch types.Row
-	for _, g := range h.dirty {
+	var ahead int64
+	for gi, g := range h.dirty {
+		if gi+touchAhead < len(h.dirty) {
+			// Load a later group now: the groups are visited in key
+			// order, scattered in memory, and the load overlaps this
+			// group's work instead of stalling at its turn.
+			ahead += h.dirty[gi+touchAhead].rows
+		}
 		g.dirty = false
 		exists := g.rows > 0 || nk == 0
 		if g.rows < 0 {
 			return fmt.Errorf("hashagg: group %v has a negative row count %d: the input retracted rows it never inserted", g.key, g.rows)
 		}
 		var cur types.Row
+		changed := false
 		if exists {
 			// Compute into scratch; keep the previous row when unchanged.
 			scratch = append(scratch[:0], g.key...)
@@ -570,22 +710,27 @@ func (h *HashAgg) flush() error {
 				}
 				scratch = append(scratch, v)
 			}
-			// Identical, not just equal: a numeric whose scale changed
-			// (2.5 → 2.50) is a new output.
-			if g.prev != nil && owRowsIdentical(g.prev, scratch) {
+			// The key columns hold the group's key in both rows: only the
+			// outputs can differ. Identical, not just equal: a numeric
+			// whose scale changed (2.5 → 2.50) is a new output.
+			if g.prev != nil && owRowsIdentical(g.prev[nk:], scratch[nk:]) {
 				cur = g.prev
 			} else {
-				cur = make(types.Row, nk+na, nk+na+2)
-				copy(cur, scratch)
+				changed = true
 			}
 		}
 		switch {
-		case g.prev == nil && cur != nil:
+		case g.prev == nil && exists:
+			cur = g.ownRow(scratch)
 			b.Append(types.Insert, cur)
-		case g.prev != nil && cur == nil:
+		case g.prev != nil && !exists:
 			b.Append(types.Delete, g.prev)
-		case g.prev != nil && cur != nil && !sameRow(g.prev, cur):
+		case g.prev != nil && changed:
+			// The builder copies the values: the previous row's slice
+			// (the group's own) takes the new values in place.
 			b.Append(types.UpdateDelete, g.prev)
+			cur = g.prev
+			copy(cur, scratch)
 			b.Append(types.UpdateInsert, cur)
 		}
 		if cur == nil {
@@ -605,6 +750,7 @@ func (h *HashAgg) flush() error {
 		}
 	}
 	h.dirty = h.dirty[:0]
+	h.ahead = ahead
 	if b.Len() > 0 {
 		if err := h.Emit(b.Build()); err != nil {
 			return err
@@ -613,19 +759,6 @@ func (h *HashAgg) flush() error {
 	h.evict()
 	return nil
 }
-
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
-
-// sameRow reports whether a and b are the same slice.
-func sameRow(a, b types.Row) bool { return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) }
 
 // output computes call si's current output for group g.
 func (h *HashAgg) output(si int, g *group) (types.Datum, error) {
@@ -772,6 +905,7 @@ func (h *HashAgg) evict() {
 		return
 	}
 	target := h.cacheSize / 2
+	h.allCached = -1 // evicted groups are only in the table
 	for k, g := range h.intGroups {
 		if len(h.groups)+len(h.intGroups) <= target {
 			return

@@ -192,26 +192,23 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 			}
 			c = nc
 		}
-		// No reads: each change is applied as it comes. Put encodes the row
-		// at once, so one row buffer serves the whole chunk.
-		r := make(types.Row, len(c.Cols))
-		key := make(types.Row, len(m.pk))
+		// No reads: each change is applied as it comes, encoded straight
+		// from the chunk's columns.
 		n := c.NumRows()
 		for i := 0; i < n; i++ {
 			if c.Ops[i] == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert && m.exactKey && m.sameKey(c, i, i+1) {
 				continue // the update's Put replaces the row: no Delete needed
 			}
 			if c.Ops[i].IsInsert() {
-				for j, a := range c.Cols {
-					r[j] = types.DatumAt(a, c.Types[j], i)
+				if m.ttlIndex != nil {
+					r := c.Row(i)
+					m.table.Put(r)
+					m.indexRow(r)
+				} else {
+					m.table.PutAt(c, i)
 				}
-				m.table.Put(r)
-				m.indexRow(r)
 			} else {
-				for j, k := range m.pk {
-					key[j] = types.DatumAt(c.Cols[k], c.Types[k], i)
-				}
-				m.table.Delete(key)
+				m.table.DeleteAt(c, m.pk, i)
 			}
 		}
 		return m.Emit(c)
@@ -331,6 +328,18 @@ func rowsIdenticalAt(c *types.Chunk, i, j int) bool {
 // sameKey reports whether rows i and j of c have the same primary key.
 func (m *Materialize) sameKey(c *types.Chunk, i, j int) bool {
 	for _, k := range m.pk {
+		if a, ok := c.Cols[k].(*array.Int64); ok {
+			if a.IsNull(i) || a.IsNull(j) {
+				if a.IsNull(i) != a.IsNull(j) {
+					return false
+				}
+				continue
+			}
+			if a.Value(i) != a.Value(j) {
+				return false
+			}
+			continue
+		}
 		if !types.Equal(types.DatumAt(c.Cols[k], c.Types[k], i), types.DatumAt(c.Cols[k], c.Types[k], j)) {
 			return false
 		}

@@ -82,8 +82,11 @@ func (td *tableData) flushBlockLocked() {
 	td.blk = nil
 }
 
-// putBlocked stages a row of an append-block table.
-func (t *Table) putBlocked(key, val []byte) {
+// putBlocked stages a row of an append-block table: row, or row i of c when
+// c is not nil. The row is encoded
+// into the table's scratch buffer (td.mu held), so an in-order put does not
+// allocate.
+func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 	td := t.td
 	td.mu.Lock()
 	if !td.lastKnown {
@@ -96,10 +99,22 @@ func (t *Table) putBlocked(key, val []byte) {
 		}
 		td.mu.Lock()
 		if !td.lastKnown {
-			td.lastKey, td.lastKnown = max(td.lastKey, last), true
+			if last > string(td.lastKey) {
+				td.lastKey = append(td.lastKey[:0], last...)
+			}
+			td.lastKnown = true
 		}
 	}
-	if td.lastKey != "" && string(key) <= td.lastKey {
+	var kn int
+	if c != nil {
+		kn = t.encodeChunkLocked(c, i)
+	} else {
+		kn = t.encodeLocked(row)
+	}
+	key, val := td.scratch[:kn], td.scratch[kn:]
+	if len(td.lastKey) > 0 && string(key) <= string(td.lastKey) {
+		key = append([]byte(nil), key...)
+		val = append([]byte(nil), val...)
 		td.mu.Unlock()
 		t.rewriteBlock(key, val, false)
 		return
@@ -110,7 +125,7 @@ func (t *Table) putBlocked(key, val []byte) {
 	}
 	td.blk.buf = appendBlockRow(td.blk.buf, key, val)
 	td.blk.n++
-	td.lastKey = string(key)
+	td.lastKey = append(td.lastKey[:0], key...)
 	if td.blk.n >= blockMaxRows || len(td.blk.buf) >= blockMaxBytes {
 		td.flushBlockLocked()
 	}

@@ -45,6 +45,55 @@ type skiplist struct {
 	n     int
 	rnd   uint64
 	bytes int // approximate payload size
+	// Slabs the nodes and the key/value bytes of Table.Put are carved
+	// from: one allocation per many writes instead of three per write.
+	// They live as long as the write set (and the sealed layer made of its
+	// entries).
+	nodes    []slNode
+	nodeSlab int // size of the last node slab
+	slab     []byte
+	// tail[i] is the last node of level i (nil or &head while the level is
+	// empty): writes in key order append without a search.
+	tail [maxLevel]*slNode
+}
+
+// Slab sizes: a write set's first slabs are small (many tables see a few
+// writes an epoch) and each next one doubles, up to the maximum.
+const (
+	minNodeSlab = 8        // nodes in the first node slab
+	maxNodeSlab = 128      // nodes per node slab at most
+	minByteSlab = 512      // bytes in the first byte slab
+	maxByteSlab = 32 << 10 // bytes per byte slab at most
+	ownAllocs   = 4 << 10  // larger writes get their own allocation
+)
+
+// alloc returns n bytes of the byte slab, capped at n so that an append to
+// them never reaches its neighbours.
+func (l *skiplist) alloc(n int) []byte {
+	if n > ownAllocs {
+		return make([]byte, n)
+	}
+	if cap(l.slab)-len(l.slab) < n {
+		size := min(max(2*cap(l.slab), minByteSlab), maxByteSlab)
+		for size < n {
+			size *= 2 // n ≤ ownAllocs < maxByteSlab: at most a few doublings
+		}
+		l.slab = make([]byte, 0, size)
+	}
+	off := len(l.slab)
+	l.slab = l.slab[:off+n]
+	return l.slab[off : off+n : off+n]
+}
+
+// newNode returns a zero node from the node slab.
+func (l *skiplist) newNode() *slNode {
+	if len(l.nodes) == 0 {
+		l.nodeSlab = min(max(2*l.nodeSlab, minNodeSlab), maxNodeSlab)
+		l.nodes = make([]slNode, l.nodeSlab)
+	}
+	n := &l.nodes[0]
+	l.nodes = l.nodes[1:]
+	return n
 }
 
 func newSkiplist() *skiplist {
@@ -85,11 +134,18 @@ func (l *skiplist) set(e entry) {
 	var update [maxLevel]*slNode
 	kp := keyPfx(e.key)
 	x := &l.head
-	for i := l.level - 1; i >= 0; i-- {
-		for nx := x.next[i]; nx != nil && nx.before(e.key, kp); nx = x.next[i] {
-			x = nx
+	if last := l.tail[0]; last != nil && last != x && last.before(e.key, kp) {
+		// An append after the last key (writes in key order): the
+		// predecessors are the last nodes of each level.
+		copy(update[:l.level], l.tail[:l.level])
+		x = last
+	} else {
+		for i := l.level - 1; i >= 0; i-- {
+			for nx := x.next[i]; nx != nil && nx.before(e.key, kp); nx = x.next[i] {
+				x = nx
+			}
+			update[i] = x
 		}
-		update[i] = x
 	}
 	if nx := x.next[0]; nx != nil && nx.key == e.key {
 		l.bytes += len(e.val) - len(nx.val)
@@ -103,7 +159,8 @@ func (l *skiplist) set(e entry) {
 		}
 		l.level = lvl
 	}
-	n := &slNode{entry: e, pfx: kp}
+	n := l.newNode()
+	n.entry, n.pfx = e, kp
 	if lvl <= inlineLevels {
 		n.next = n.tower[:lvl]
 	} else {
@@ -112,6 +169,9 @@ func (l *skiplist) set(e entry) {
 	for i := range lvl {
 		n.next[i] = update[i].next[i]
 		update[i].next[i] = n
+		if n.next[i] == nil {
+			l.tail[i] = n
+		}
 	}
 	l.n++
 	l.bytes += len(e.key) + len(e.val)

@@ -72,11 +72,12 @@ type tableData struct {
 	staged  *skiplist
 	dropped bool      // the open epoch dropped the table: older data is hidden
 	blk     *blockBuf // open block of an AppendBlocks table
-	lastKey string    // key of the last row appended to a block in order
+	lastKey []byte    // key of the last row appended to a block in order
 	// lastKnown says lastKey is up to date with the stored rows (it is
 	// found at the first put after the store opens).
 	lastKnown bool
-	listed    bool // in Store.dirty: the next Seal looks at it
+	listed    bool   // in Store.dirty: the next Seal looks at it
+	scratch   []byte // Table.Put encodes rows here (mu held)
 }
 
 // layer is the immutable write set of one sealed epoch.
@@ -729,7 +730,7 @@ func (s *Store) DropTable(id uint32) error {
 	td.staged = newSkiplist()
 	td.dropped = true
 	s.markLocked(td)
-	td.blk, td.lastKey, td.lastKnown = nil, "", true
+	td.blk, td.lastKey, td.lastKnown = nil, td.lastKey[:0], true
 	td.mu.Unlock()
 	return nil
 }

@@ -49,12 +49,14 @@ func (tc *tableCodec) matches(l types.TableLayout) bool {
 
 // rowKey is the key of a full row.
 func (tc *tableCodec) rowKey(row types.Row) []byte {
-	if len(row) != len(tc.layout.Cols) {
-		panic(fmt.Sprintf("state: table %d (%s): row has %d columns, layout %d", tc.layout.ID, tc.layout.Name, len(row), len(tc.layout.Cols)))
-	}
-	k := make([]byte, 0, 32)
-	k = append(k, tc.prefix...)
-	return appendKeyCols(k, row, tc.layout.PK, tc.pkTypes, tc.desc)
+	return tc.appendRowKey(make([]byte, 0, 32), row)
+}
+
+// appendRowKey appends the key of a full row to dst.
+func (tc *tableCodec) appendRowKey(dst []byte, row types.Row) []byte {
+	tc.checkRow(row)
+	dst = append(dst, tc.prefix...)
+	return appendKeyCols(dst, row, tc.layout.PK, tc.pkTypes, tc.desc)
 }
 
 // pkKey is the key of a primary key.
@@ -75,6 +77,14 @@ func (tc *tableCodec) prefixKey(prefix types.Row) []byte {
 	k := make([]byte, 0, 32)
 	k = append(k, tc.prefix...)
 	return EncodeKey(k, prefix, tc.pkTypes, tc.desc)
+}
+
+// checkRow panics when row does not have the layout's column count (a
+// programming error).
+func (tc *tableCodec) checkRow(row types.Row) {
+	if len(row) != len(tc.layout.Cols) {
+		panic(fmt.Sprintf("state: table %d (%s): row has %d columns, layout %d", tc.layout.ID, tc.layout.Name, len(row), len(tc.layout.Cols)))
+	}
 }
 
 // value is the stored value of a full row.
@@ -146,15 +156,39 @@ func (t *Table) Layout() types.TableLayout { return t.tc.layout }
 // with the same primary key. The row is encoded at once; the caller may
 // reuse it.
 func (t *Table) Put(row types.Row) {
+	t.tc.checkRow(row) // before taking the lock
 	if t.tc.blocked {
-		t.putBlocked(t.tc.rowKey(row), t.tc.value(row))
+		t.putBlocked(row, nil, 0)
 		return
 	}
-	e := entry{key: bytesToString(t.tc.rowKey(row)), val: t.tc.value(row)}
-	t.td.mu.Lock()
-	t.td.staged.set(e)
-	t.s.markLocked(t.td)
-	t.td.mu.Unlock()
+	td := t.td
+	td.mu.Lock()
+	// Encode key and value into the table's scratch buffer, then copy them
+	// into the write set's slab: no per-row allocation.
+	kn := t.encodeLocked(row)
+	buf := td.scratch
+	b := td.staged.alloc(len(buf))
+	copy(b, buf)
+	td.staged.set(entry{key: bytesToString(b[:kn]), val: b[kn:len(b):len(b)]})
+	t.s.markLocked(td)
+	td.mu.Unlock()
+}
+
+// encodeLocked encodes row's key and value into t.td.scratch (td.mu held)
+// and returns the key's length. If the encoding panics (a datum that does
+// not match its column type, a programming error) the lock is released.
+func (t *Table) encodeLocked(row types.Row) int {
+	td, done := t.td, false
+	defer func() {
+		if !done {
+			td.mu.Unlock()
+		}
+	}()
+	buf := t.tc.appendRowKey(td.scratch[:0], row)
+	kn := len(buf)
+	td.scratch = appendValueCols(buf, row, t.tc.valCols, t.tc.valTypes)
+	done = true
+	return kn
 }
 
 // Delete stages the deletion of the row with primary key pk (key columns

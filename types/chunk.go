@@ -170,6 +170,9 @@ func DatumAt(a arrow.Array, t Type, i int) Datum {
 		s := x.Value(i)
 		switch t.Kind {
 		case KindNumeric:
+			if v, ok := smallInt(s); ok {
+				return apd.New(v, 0)
+			}
 			d, _, err := apd.NewFromString(s)
 			if err != nil {
 				panic(fmt.Sprintf("types.DatumAt: bad stored numeric %q", s))
@@ -217,6 +220,35 @@ func DatumAt(a arrow.Array, t Type, i int) Datum {
 	panic(fmt.Sprintf("types.DatumAt: unsupported arrow array %T", a))
 }
 
+// smallInt parses s when it is a plain integer of at most 18 digits with an
+// optional minus sign (no "-0", which is a negative zero in apd): the
+// common stored numeric, parsed without the general decimal reader.
+func smallInt(s string) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	d := s
+	if neg {
+		d = s[1:]
+	}
+	if len(d) == 0 || len(d) > 18 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		if v == 0 {
+			return 0, false
+		}
+		v = -v
+	}
+	return v, true
+}
+
 // AppendDatum appends d to an Arrow builder created for SQL type t.
 func AppendDatum(b array.Builder, t Type, d Datum) {
 	if d == nil {
@@ -241,7 +273,8 @@ func AppendDatum(b array.Builder, t Type, d Datum) {
 		case string:
 			x.Append(v)
 		case *apd.Decimal:
-			x.Append(v.String())
+			var buf [32]byte // v.String() without the string
+			x.BinaryBuilder.Append(v.Append(buf[:0], 'G'))
 		case JSONB:
 			x.Append(string(v))
 		default:
