@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/hex"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +94,7 @@ func FormatFloat(f float64, bits int) string {
 		}
 		return "0"
 	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
+	e := shortestFloat(f, bits)
 	mant, expStr, _ := strings.Cut(e, "e")
 	exp, _ := strconv.Atoi(expStr)
 	limit := 15
@@ -112,7 +113,77 @@ func FormatFloat(f float64, bits int) string {
 		}
 		return mant + "e" + sign + es
 	}
+	// (A tie needs |f| ≥ 2^53, or 2^24 for real: always the exponent form.)
 	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// shortestFloat is the shortest 'e' form of f that reads back as f, as
+// Postgres's float4out/float8out print it. Unlike Go's, Postgres's
+// shortest form never lies exactly halfway between f and a neighbour (a
+// tie that only reads back by rounding half to even): 1e23 prints as
+// 9.999999999999999e+22. Ties need |f| ≥ 2^53 (2^24 for real), where f and
+// the halfway points are integers.
+func shortestFloat(f float64, bits int) string {
+	e := strconv.FormatFloat(f, 'e', -1, bits)
+	limit := float64(1 << 53)
+	if bits == 32 {
+		limit = 1 << 24
+	}
+	if math.Abs(f) < limit || math.IsInf(f, 0) {
+		return e
+	}
+	for prec := significantDigits(e); prec < 17 && isTie(e, f, bits); prec++ {
+		e = strconv.FormatFloat(f, 'e', prec, bits) // prec+1 significant digits
+	}
+	return trimMantissa(e)
+}
+
+func significantDigits(e string) int {
+	mant, _, _ := strings.Cut(e, "e")
+	return len(strings.TrimLeft(strings.Replace(mant, ".", "", 1), "-"))
+}
+
+// trimMantissa drops trailing zeros of an 'e' form's mantissa.
+func trimMantissa(e string) string {
+	mant, exp, _ := strings.Cut(e, "e")
+	if strings.Contains(mant, ".") {
+		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+	}
+	return mant + "e" + exp
+}
+
+// isTie reports whether the decimal e is exactly halfway between f and
+// one of its neighbours (f integral, |f| ≥ 2^53 or 2^24).
+func isTie(e string, f float64, bits int) bool {
+	v, ok := new(big.Float).SetPrec(0).SetString(e)
+	if !ok {
+		return false
+	}
+	d, acc := v.Int(nil)
+	if acc != big.Exact {
+		return false
+	}
+	fi, _ := new(big.Float).SetFloat64(f).Int(nil)
+	for _, dir := range []float64{math.Inf(1), math.Inf(-1)} {
+		var n float64
+		if bits == 32 {
+			n = float64(math.Nextafter32(float32(f), float32(dir)))
+		} else {
+			n = math.Nextafter(f, dir)
+		}
+		if math.IsInf(n, 0) {
+			continue
+		}
+		ni, _ := new(big.Float).SetFloat64(n).Int(nil)
+		mid := new(big.Int).Add(fi, ni)
+		if mid.Bit(0) != 0 {
+			continue
+		}
+		if mid.Rsh(mid, 1).Cmp(d) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // FormatDate prints a date as YYYY-MM-DD.
