@@ -317,6 +317,34 @@ func (b *binder) coerce(pos parser.Pos, e expr.Expr, t types.Type, what string) 
 	return c
 }
 
+// tryFilter binds cond as a WHERE clause over node alone (scope sc) and
+// returns node filtered by it, with node's columns; ok is false when cond
+// does not bind there (it reads columns of the other join side).
+func (b *binder) tryFilter(cond parser.Expr, node Node, sc *scope) (out Node, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isBind := r.(bindError); !isBind {
+				panic(r)
+			}
+			out, ok = nil, false
+		}
+	}()
+	w := width(node)
+	return stripHidden(b.bindWhere(cond, node, sc), w), true
+}
+
+// andAST joins conjuncts back into one AST condition (nil for none).
+func andAST(cs []parser.Expr, pos parser.Pos) parser.Expr {
+	if len(cs) == 0 {
+		return nil
+	}
+	e := cs[0]
+	for _, c := range cs[1:] {
+		e = &parser.BinaryExpr{Pos: pos, Op: "AND", Left: e, Right: c}
+	}
+	return e
+}
+
 // innerJoinWithSubqueries binds the ON condition of an inner join that
 // holds subqueries: the conjuncts without one stay the join's condition,
 // and the others filter the joined rows, as a WHERE clause would (for an
@@ -709,6 +737,30 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 	case "FULL":
 		kind = JoinFull
 	}
+	on := j.On
+	if on != nil && (kind == JoinLeft || kind == JoinRight) && astHasSubquery(on) && len(j.Using) == 0 && !j.Natural {
+		// A conjunct with a subquery that reads only the null-extended
+		// side filters that side before the join: A LEFT JOIN B ON e AND
+		// p(B) is A LEFT JOIN (B WHERE p(B)) ON e.
+		var keep []parser.Expr
+		for _, c := range astConjuncts(on) {
+			if !astHasSubquery(c) {
+				keep = append(keep, c)
+				continue
+			}
+			if kind == JoinLeft {
+				if n, ok := b.tryFilter(c, rn, rsc); ok {
+					rn = n
+					continue
+				}
+			} else if n, ok := b.tryFilter(c, ln, lsc); ok {
+				ln = n
+				continue
+			}
+			keep = append(keep, c)
+		}
+		on = andAST(keep, on.Position())
+	}
 	lw := len(ln.Schema())
 	join := &LogicalJoin{Kind: kind, Left: ln, Right: rn}
 	_, sc := joinScopes(join, lsc, rsc, lw)
@@ -727,13 +779,13 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 		}
 	}
 	if len(using) == 0 && !j.Natural {
-		if j.On != nil && kind == JoinInner && astHasSubquery(j.On) {
-			return b.innerJoinWithSubqueries(join, j.On, sc), sc
+		if on != nil && kind == JoinInner && astHasSubquery(on) {
+			return b.innerJoinWithSubqueries(join, on, sc), sc
 		}
-		if j.On != nil {
+		if on != nil {
 			ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}
-			cond := ctx.bind(j.On)
-			join.Cond = b.boolCond(j.On.Position(), cond, "JOIN/ON")
+			cond := ctx.bind(on)
+			join.Cond = b.boolCond(on.Position(), cond, "JOIN/ON")
 		}
 		return join, sc
 	}
