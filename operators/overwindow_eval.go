@@ -823,8 +823,20 @@ func owIdentical(a, b types.Datum) bool {
 		}
 		return true
 	}
-	if _, ok := a.(*apd.Decimal); ok {
-		return types.FormatText(a) == types.FormatText(b)
+	if x, ok := a.(*apd.Decimal); ok {
+		// Shown the same: the same value with the same exponent (no text
+		// formatting: HashAgg calls this for every changed group).
+		y, ok := b.(*apd.Decimal)
+		if !ok {
+			return false
+		}
+		if x.Form != apd.Finite || y.Form != apd.Finite {
+			return x.Form == y.Form && x.Negative == y.Negative
+		}
+		if x.Exponent > 0 || y.Exponent > 0 {
+			return types.FormatText(a) == types.FormatText(b) // 13E+1 prints as 130
+		}
+		return x.Exponent == y.Exponent && x.Cmp(y) == 0
 	}
 	return types.Equal(a, b)
 }
