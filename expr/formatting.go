@@ -332,37 +332,13 @@ func formatTemplate(tm *fmtTm, f string, interval bool) (string, error) {
 		isNum := true
 		switch n.raw {
 		case "A.M.", "P.M.", "AM", "PM", "a.m.", "p.m.", "am", "pm":
-			pm := tm.hour%24 >= 12
-			var s string
-			switch n.raw {
-			case "A.M.", "P.M.":
-				s = map[bool]string{false: "A.M.", true: "P.M."}[pm]
-			case "AM", "PM":
-				s = map[bool]string{false: "AM", true: "PM"}[pm]
-			case "a.m.", "p.m.":
-				s = map[bool]string{false: "a.m.", true: "p.m."}[pm]
-			default:
-				s = map[bool]string{false: "am", true: "pm"}[pm]
-			}
-			b.WriteString(s)
+			b.WriteString(eraMarker(n.raw, "AM", "PM", tm.hour%24 >= 12))
 			isNum = false
 		case "A.D.", "B.C.", "AD", "BC", "a.d.", "b.c.", "ad", "bc":
 			if interval {
 				return "", errInterval()
 			}
-			bc := tm.year <= 0
-			var s string
-			switch n.raw {
-			case "A.D.", "B.C.":
-				s = map[bool]string{false: "A.D.", true: "B.C."}[bc]
-			case "AD", "BC":
-				s = map[bool]string{false: "AD", true: "BC"}[bc]
-			case "a.d.", "b.c.":
-				s = map[bool]string{false: "a.d.", true: "b.c."}[bc]
-			default:
-				s = map[bool]string{false: "ad", true: "bc"}[bc]
-			}
-			b.WriteString(s)
+			b.WriteString(eraMarker(n.raw, "AD", "BC", tm.year <= 0))
 			isNum = false
 		case "HH", "HH12", "hh", "hh12":
 			h := tm.hour % 12
@@ -1309,4 +1285,21 @@ func abbreviate(names []string) []string {
 		out[i] = n[:3]
 	}
 	return out
+}
+
+// eraMarker renders a two-letter marker pattern (AM/PM, AD/BC) in the
+// spelling of raw: upper or lower case, with or without periods ("A.M.",
+// "p.m."); pickSecond picks the second marker.
+func eraMarker(raw, first, second string, pickSecond bool) string {
+	m := first
+	if pickSecond {
+		m = second
+	}
+	if raw[0] >= 'a' && raw[0] <= 'z' {
+		m = strings.ToLower(m)
+	}
+	if len(raw) == 4 {
+		m = m[:1] + "." + m[1:] + "."
+	}
+	return m
 }

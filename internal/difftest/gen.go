@@ -18,6 +18,9 @@ var Schema = []string{
 	"CREATE TABLE t4 (id INT PRIMARY KEY, g INT, n NUMERIC(10,2), ts TIMESTAMP, s TEXT)",
 }
 
+// Tables names the tables of Schema, in order.
+var Tables = []string{"t1", "t2", "t3", "t4"}
+
 // Queries are the view definitions under test: joins of every kind,
 // aggregates, subqueries in each decorrelated form, set operations, and
 // outer joins over NULLs. Each must be deterministic as a multiset.
@@ -102,7 +105,11 @@ type Gen struct {
 
 // NewGen returns a generator seeded with seed.
 func NewGen(seed int64) *Gen {
-	return &Gen{r: rand.New(rand.NewSource(seed)), live: map[string]map[int]bool{"t1": {}, "t2": {}, "t3": {}, "t4": {}}}
+	g := &Gen{r: rand.New(rand.NewSource(seed)), live: map[string]map[int]bool{}}
+	for _, t := range Tables {
+		g.live[t] = map[int]bool{}
+	}
+	return g
 }
 
 func (g *Gen) smallInt() string {
@@ -166,7 +173,7 @@ func (g *Gen) Batch() []string {
 	var out []string
 	n := 1 + g.r.Intn(4)
 	for i := 0; i < n; i++ {
-		table := []string{"t1", "t2", "t3", "t4"}[g.r.Intn(4)]
+		table := Tables[g.r.Intn(len(Tables))]
 		live := g.liveIDs(table)
 		switch k := g.r.Intn(10); {
 		case k < 5 || len(live) == 0:

@@ -70,18 +70,7 @@ func TestRandomQueries(t *testing.T) {
 			for _, s := range gen.Batch() {
 				both(s)
 			}
-			for _, table := range []string{"t1", "t2", "t3", "t4"} {
-				ids, err := pgRows(ctx, conn, "SELECT id FROM "+table)
-				if err != nil {
-					t.Fatal(err)
-				}
-				live := make([]int, 0, len(ids))
-				for _, s := range ids {
-					id, _ := strconv.Atoi(s)
-					live = append(live, id)
-				}
-				gen.SetLive(table, live)
-			}
+			refreshLive(ctx, t, conn, gen)
 		}
 		if err := db.Flush(ctx); err != nil {
 			t.Fatal(err)
