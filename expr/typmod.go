@@ -77,13 +77,10 @@ func CheckTypeMod(t types.Type, args []int) (types.TypeMod, error) {
 }
 
 func pgTypeName(t types.Type) string {
-	switch t.Kind {
-	case types.KindTimestamptz:
-		return "TIMESTAMP"
-	case types.KindTime:
+	if t.Kind == types.KindTime {
 		return "TIME"
 	}
-	return "TIMESTAMP"
+	return "TIMESTAMP" // Postgres names timestamptz so too in this message
 }
 
 // ApplyTypeMod wraps e, of type t, so that its values conform to m: an
