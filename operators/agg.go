@@ -75,6 +75,9 @@ type HashAgg struct {
 	aggTables  []*state.Table
 	aggLayouts []types.TableLayout
 	cacheSize  int
+	// w is the compact engine, when every call is word-based (agg_words.go);
+	// nil otherwise, and the group cache below is used.
+	w *wordAgg
 
 	// Caches and per-epoch buffers; all can be rebuilt from the tables.
 	groups    map[string]*group
@@ -101,24 +104,29 @@ type HashAgg struct {
 	ahead    int64 // sink of the touch-ahead loads in flush
 }
 
-// sortKeyedGroups sorts gs by key: a radix sort on the key's offset from
+// sortKeyedGroups sorts gs by key (see radixSortByKey).
+func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
+	return radixSortByKey(gs, tmp, func(g keyedGroup) int64 { return g.k })
+}
+
+// radixSortByKey sorts gs by key: a radix sort on the key's offset from
 // the smallest key, 11 bits a pass, when the keys span at most 44 bits (as
 // dense keys do), else a comparison sort. tmp is scratch space; the grown
 // scratch is returned.
-func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
+func radixSortByKey[T any](gs, tmp []T, key func(T) int64) []T {
 	if len(gs) < 256 {
-		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		slices.SortFunc(gs, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
 		return tmp
 	}
-	lo, hi := gs[0].k, gs[0].k
+	lo, hi := key(gs[0]), key(gs[0])
 	for _, g := range gs {
-		lo, hi = min(lo, g.k), max(hi, g.k)
+		lo, hi = min(lo, key(g)), max(hi, key(g))
 	}
 	span := uint64(hi) - uint64(lo) // no overflow: hi >= lo
 	const radixBits, buckets = 11, 1 << 11
 	passes := (64 - bits.LeadingZeros64(span) + radixBits - 1) / radixBits
 	if passes > 4 {
-		slices.SortFunc(gs, func(a, b keyedGroup) int { return cmp.Compare(a.k, b.k) })
+		slices.SortFunc(gs, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
 		return tmp
 	}
 	tmp = slices.Grow(tmp[:0], len(gs))[:len(gs)]
@@ -128,7 +136,7 @@ func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
 		shift := uint(p * radixBits)
 		clear(count[:])
 		for _, g := range src {
-			count[(uint64(g.k)-uint64(lo))>>shift&(buckets-1)]++
+			count[(uint64(key(g))-uint64(lo))>>shift&(buckets-1)]++
 		}
 		sum := 0
 		for i, c := range count {
@@ -136,7 +144,7 @@ func sortKeyedGroups(gs, tmp []keyedGroup) []keyedGroup {
 			sum += c
 		}
 		for _, g := range src {
-			d := (uint64(g.k) - uint64(lo)) >> shift & (buckets - 1)
+			d := (uint64(key(g)) - uint64(lo)) >> shift & (buckets - 1)
 			dst[count[d]] = g
 			count[d]++
 		}
@@ -222,6 +230,11 @@ func NewHashAgg(args HashAggArgs) (*HashAgg, error) {
 		return nil, err
 	}
 	h.result = args.Store.Table(args.ResultTable)
+	w, err := newWordAgg(h)
+	if err != nil {
+		return nil, err
+	}
+	h.w = w
 	if args.AggTables != nil && len(args.AggTables) != len(args.Aggs) {
 		return nil, fmt.Errorf("hashagg: %d agg tables for %d calls", len(args.AggTables), len(args.Aggs))
 	}
@@ -297,6 +310,9 @@ func (h *HashAgg) Push(_ int, c *types.Chunk) error {
 	}
 	if len(c.Cols) != len(h.inputTypes) {
 		return fmt.Errorf("hashagg: input has %d columns, want %d", len(c.Cols), len(h.inputTypes))
+	}
+	if h.w != nil {
+		return h.w.push(c)
 	}
 	if err := h.assignGroups(c); err != nil {
 		return err
@@ -640,6 +656,9 @@ func (h *HashAgg) Barrier(_ int, b Barrier) error {
 // flush applies the epoch's multiset deltas, emits the changed outputs,
 // and stages the dirty groups into the result table.
 func (h *HashAgg) flush() error {
+	if h.w != nil {
+		return h.w.flush()
+	}
 	if len(h.groupKey) == 0 && !h.seen {
 		// The simple aggregation has a row from its first barrier on.
 		h.seen = true
@@ -982,6 +1001,10 @@ func (h *HashAgg) cleanBelow(i int, v types.Datum) error {
 			for _, r := range rows {
 				t.Delete(r)
 			}
+		}
+		if h.w != nil {
+			h.w.drop(k)
+			continue
 		}
 		if x, ok := k[0].(int64); ok && nk == 1 {
 			delete(h.intGroups, x)

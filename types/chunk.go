@@ -351,6 +351,14 @@ func (b *ChunkBuilder) Append(op Op, r Row) {
 	b.ops = append(b.ops, op)
 }
 
+// Col returns column i's Arrow builder, for appending typed values
+// directly; each row then needs one value in every column and one
+// AppendOp.
+func (b *ChunkBuilder) Col(i int) array.Builder { return b.builders[i] }
+
+// AppendOp ends a row whose values were appended through Col.
+func (b *ChunkBuilder) AppendOp(op Op) { b.ops = append(b.ops, op) }
+
 // Len returns the number of rows appended since the last Build.
 func (b *ChunkBuilder) Len() int { return len(b.ops) }
 
