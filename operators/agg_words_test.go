@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/internal/zset"
 	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
-	"github.com/eddysql/eddy/internal/zset"
 )
 
 // wordTestCalls are the calls of aggTestCalls that the word engine takes
