@@ -116,7 +116,7 @@ func (b *builder) buildNode(n planner.StreamNode) (emitter, error) {
 			AggTables:       n.AggTables,
 			AppendOnlyInput: n.AppendOnlyInput,
 			// Append-only input: groups below a group-key watermark are final.
-			CleanOnWatermark: n.AppendOnlyInput,
+			CleanOnWatermark: n.AppendOnlyInput && !n.SharedResult,
 		})
 		if err != nil {
 			return nil, err

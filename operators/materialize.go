@@ -107,6 +107,10 @@ type Materialize struct {
 	ttlIndex *state.Table // nil without WITH TTL
 	ttlCol   int
 	idxRow   types.Row
+	// shared: the table is a view of the result table of the HashAgg that
+	// feeds this node (TableLayout.StoredCols), which writes it; the node
+	// only forwards the changes.
+	shared bool
 }
 
 var _ Node = (*Materialize)(nil)
@@ -146,7 +150,10 @@ func NewMaterialize(args MaterializeArgs) (*Materialize, error) {
 	if len(args.VersionCols) > 0 && (args.Conflict == ConflictNone || args.Conflict == ConflictDoNothing) {
 		return nil, fmt.Errorf("materialize: table %q: version columns need an updating conflict mode", l.Name)
 	}
-	m := &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, versions: args.VersionCols, exactKey: exact}
+	m := &Materialize{table: args.Store.Table(l), layout: l, pk: pk, conflict: args.Conflict, versions: args.VersionCols, exactKey: exact, shared: l.SharedView()}
+	if m.shared && (args.Conflict != ConflictNone || args.TTLIndex != nil) {
+		return nil, fmt.Errorf("materialize: table %q: a shared view takes no conflict mode or TTL", l.Name)
+	}
 	if args.TTLIndex != nil {
 		if args.TTLCol < 0 || args.TTLCol >= len(l.Cols) {
 			return nil, fmt.Errorf("materialize: table %q: TTL column %d out of range", l.Name, args.TTLCol)
@@ -191,6 +198,9 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 				return nil
 			}
 			c = nc
+		}
+		if m.shared {
+			return m.Emit(c)
 		}
 		// No reads: each change is applied as it comes, encoded straight
 		// from the chunk's columns.
@@ -451,6 +461,9 @@ func (m *Materialize) Watermark(_ int, w Watermark) error { return m.EmitWaterma
 // reads the index entries below v (and deletes them) instead of scanning
 // the table.
 func (m *Materialize) CleanBelow(col int, v types.Datum) (int, error) {
+	if m.shared {
+		return 0, fmt.Errorf("materialize: table %q: TTL cleaning of a shared view", m.layout.Name)
+	}
 	if col < 0 || col >= len(m.layout.Cols) {
 		return 0, fmt.Errorf("materialize: table %q: TTL column %d out of range", m.layout.Name, col)
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -120,8 +121,44 @@ func PlanMView(cat Catalog, stmt *parser.CreateMaterializedView, alloc IDAlloc) 
 		key = seq(len(s))
 	}
 	table := sb.table("mview", stmt.Name, s.Types(), key, nil)
+	if agg := sharedAggResult(root, key); agg != nil && !stmt.EmitOnWindowClose {
+		// The view's rows are the aggregation's result rows: read them
+		// there instead of keeping a copy.
+		table.ID, table.StoredCols = agg.ResultTable.ID, len(agg.ResultTable.Cols)
+		agg.SharedResult = true
+	}
 	m := &StreamMaterialize{streamProps: streamProps{schema: s, key: key, appendOnly: root.AppendOnly()}, Input: root, Table: table, PK: key, Columns: s}
 	return &MViewPlan{Root: m, Schema: s, PK: key, Table: table, Tables: CollectTables(m), AppendOnly: root.AppendOnly(), Logical: logical}, nil
+}
+
+// sharedAggResult returns the grouped aggregation whose result table can
+// serve as the view's table: the plan is the aggregation, or an identity
+// projection of it, keyed by the group key (the result table's primary
+// key), so that the result table holds exactly the view's rows followed by
+// the aggregation's own columns.
+func sharedAggResult(root StreamNode, key []int) *StreamHashAgg {
+	n := root
+	if p, ok := n.(*StreamProject); ok {
+		if len(p.Exprs) != len(p.Input.Schema()) {
+			return nil
+		}
+		for i, e := range p.Exprs {
+			if c, ok := e.(*expr.ColumnRef); !ok || c.Index != i {
+				return nil
+			}
+		}
+		n = p.Input
+	}
+	agg, ok := n.(*StreamHashAgg)
+	if !ok || len(agg.GroupKey) == 0 || !slices.Equal(key, seq(len(agg.GroupKey))) {
+		return nil
+	}
+	r := agg.ResultTable
+	out := root.Schema().Types()
+	if len(r.Cols) < len(out) || !slices.Equal(r.Cols[:len(out)], out) || !slices.Equal(r.PK, key) || len(r.Desc) > 0 {
+		return nil
+	}
+	return agg
 }
 
 func checkDupNames(pos parser.Pos, s types.Schema) {

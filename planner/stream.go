@@ -93,6 +93,9 @@ type StreamHashAgg struct {
 	AppendOnlyInput bool
 	ResultTable     types.TableLayout
 	AggTables       []types.TableLayout // zero layout for calls without one; nil when none has one
+	// SharedResult: the materialized view reads ResultTable as its table
+	// (TableLayout.StoredCols), so the result rows must outlive watermarks.
+	SharedResult bool
 }
 
 // StreamHashJoin is an equi join. Keys and Cond refer to the natural output
@@ -366,6 +369,9 @@ func describeTable(t types.TableLayout) string {
 		if d {
 			pk += fmt.Sprintf(" desc%d", i)
 		}
+	}
+	if t.SharedView() {
+		return fmt.Sprintf("table %d %s cols=[%s] pk=%s (the first %d of its %d columns)", t.ID, t.Name, strings.Join(cs, ", "), pk, len(t.Cols), t.StoredCols)
 	}
 	return fmt.Sprintf("table %d %s cols=[%s] pk=%s", t.ID, t.Name, strings.Join(cs, ", "), pk)
 }

@@ -19,6 +19,7 @@ import (
 // PutAt stages row i of c, whose columns are the layout's columns in layout
 // order, like Put(c.Row(i)).
 func (t *Table) PutAt(c *types.Chunk, i int) {
+	t.tc.checkWritable()
 	t.checkChunk(c)
 	if t.tc.blocked {
 		t.putBlocked(nil, c, i)
@@ -38,6 +39,7 @@ func (t *Table) PutAt(c *types.Chunk, i int) {
 // DeleteAt stages the deletion of the row whose primary key is in columns
 // pk (in key order) of row i of c, like Delete of those values.
 func (t *Table) DeleteAt(c *types.Chunk, pk []int, i int) {
+	t.tc.checkWritable()
 	if len(pk) != len(t.tc.pkTypes) {
 		panic(fmt.Sprintf("state: table %d (%s): key has %d columns, layout %d", t.tc.layout.ID, t.tc.layout.Name, len(pk), len(t.tc.pkTypes)))
 	}

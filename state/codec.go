@@ -821,7 +821,7 @@ func (r *valueReader) lenBytes() ([]byte, error) {
 func DecodeValue(b []byte, ts []types.Type) (types.Row, error) {
 	row := make(types.Row, len(ts))
 	r := valueReader{b: b}
-	if err := r.decodeInto(row, nil, ts); err != nil {
+	if err := r.decodeInto(row, nil, ts, 0); err != nil {
 		return nil, err
 	}
 	if r.pos != len(b) {
@@ -831,9 +831,10 @@ func DecodeValue(b []byte, ts []types.Type) (types.Row, error) {
 }
 
 // decodeInto decodes len(ts) columns into row[cols[i]] (row[i] when cols is
-// nil).
-func (r *valueReader) decodeInto(row types.Row, cols []int, ts []types.Type) error {
-	nb := (len(ts) + 7) / 8
+// nil), from a value that holds extra more columns after them (their NULL
+// bits are in the bitmap; their bytes are left unread).
+func (r *valueReader) decodeInto(row types.Row, cols []int, ts []types.Type, extra int) error {
+	nb := (len(ts) + extra + 7) / 8
 	bitmap, err := r.bytes(uint64(nb))
 	if err != nil {
 		return err

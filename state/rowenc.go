@@ -33,8 +33,8 @@ type RowWriter struct {
 // it can write (primary key not the leading columns, or append blocks).
 func (t *Table) RowWriter() (*RowWriter, error) {
 	l := t.tc.layout
-	if t.tc.blocked {
-		return nil, fmt.Errorf("state: table %d (%s): RowWriter on an append-block table", l.ID, l.Name)
+	if t.tc.blocked || t.tc.extraVals > 0 {
+		return nil, fmt.Errorf("state: table %d (%s): RowWriter on an append-block table or a shared view", l.ID, l.Name)
 	}
 	for i, c := range l.PK {
 		if c != i {

@@ -17,10 +17,16 @@ type tableCodec struct {
 	valCols  []int // composite PK columns, then non-PK columns
 	valTypes []types.Type
 	blocked  bool // AppendBlocks: values are blocks of rows (blocks.go)
+	// extraVals: a shared view (TableLayout.StoredCols) reads values that
+	// hold this many more columns after its own; it never writes.
+	extraVals int
 }
 
 func newTableCodec(l types.TableLayout) *tableCodec {
 	tc := &tableCodec{layout: l, prefix: tablePrefix(nil, l.ID), desc: l.Desc, blocked: l.AppendBlocks}
+	if l.SharedView() {
+		tc.extraVals = l.StoredCols - len(l.Cols)
+	}
 	inPK := make([]bool, len(l.Cols))
 	for _, c := range l.PK {
 		if c < 0 || c >= len(l.Cols) {
@@ -44,7 +50,7 @@ func newTableCodec(l types.TableLayout) *tableCodec {
 
 func (tc *tableCodec) matches(l types.TableLayout) bool {
 	return slices.Equal(tc.layout.Cols, l.Cols) && slices.Equal(tc.layout.PK, l.PK) &&
-		slices.Equal(tc.layout.Desc, l.Desc) && tc.blocked == l.AppendBlocks
+		slices.Equal(tc.layout.Desc, l.Desc) && tc.blocked == l.AppendBlocks && tc.layout.StoredCols == l.StoredCols
 }
 
 // rowKey is the key of a full row.
@@ -87,6 +93,14 @@ func (tc *tableCodec) checkRow(row types.Row) {
 	}
 }
 
+// checkWritable panics on a write through a shared view (a programming
+// error: the table's owner writes it).
+func (tc *tableCodec) checkWritable() {
+	if tc.extraVals > 0 {
+		panic(fmt.Sprintf("state: table %d (%s): write through a shared view", tc.layout.ID, tc.layout.Name))
+	}
+}
+
 // value is the stored value of a full row.
 func (tc *tableCodec) value(row types.Row) []byte {
 	return appendValueCols(make([]byte, 0, 16), row, tc.valCols, tc.valTypes)
@@ -109,10 +123,10 @@ func (tc *tableCodec) decode(key []byte, val []byte) (types.Row, error) {
 		row[c] = pk[i]
 	}
 	r := valueReader{b: val}
-	if err := r.decodeInto(row, tc.valCols, tc.valTypes); err != nil {
+	if err := r.decodeInto(row, tc.valCols, tc.valTypes, tc.extraVals); err != nil {
 		return nil, err
 	}
-	if r.pos != len(val) {
+	if r.pos != len(val) && tc.extraVals == 0 {
 		return nil, corrupt("trailing bytes after value")
 	}
 	return row, nil
@@ -156,6 +170,7 @@ func (t *Table) Layout() types.TableLayout { return t.tc.layout }
 // with the same primary key. The row is encoded at once; the caller may
 // reuse it.
 func (t *Table) Put(row types.Row) {
+	t.tc.checkWritable()
 	t.tc.checkRow(row) // before taking the lock
 	if t.tc.blocked {
 		t.putBlocked(row, nil, 0)
@@ -194,6 +209,7 @@ func (t *Table) encodeLocked(row types.Row) int {
 // Delete stages the deletion of the row with primary key pk (key columns
 // only, in key order).
 func (t *Table) Delete(pk types.Row) {
+	t.tc.checkWritable()
 	if t.tc.blocked {
 		t.rewriteBlock(t.tc.pkKey(pk), nil, true)
 		return

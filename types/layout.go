@@ -15,4 +15,14 @@ type TableLayout struct {
 	// and writes work as for any table; out-of-order puts and deletes are
 	// correct but slow.
 	AppendBlocks bool
+	// StoredCols > len(Cols) makes the layout a read-only view of another
+	// table with the same ID whose rows have StoredCols columns, of which
+	// Cols are the leading ones (same primary key): a materialized view
+	// over a grouped aggregation reads the aggregation's result table
+	// instead of keeping a copy (docs/state-format.md). 0 = a table of its
+	// own.
+	StoredCols int
 }
+
+// SharedView reports whether l reads another table's rows (StoredCols).
+func (l TableLayout) SharedView() bool { return l.StoredCols > len(l.Cols) }
