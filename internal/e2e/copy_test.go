@@ -54,7 +54,8 @@ func TestCopyEndToEnd(t *testing.T) {
 	if _, err := os.Stat(py); err != nil {
 		py = "python3"
 	}
-	if requireToolOK(t, py, "-c", "import psycopg2") {
+	psycopg := requireToolOK(t, py, "-c", "import psycopg2")
+	if psycopg {
 		script := filepath.Join(dir, "copy.py")
 		_ = os.WriteFile(script, []byte(psycopgCopyScript), 0o644)
 		h, p := s.hostPort()
@@ -72,7 +73,11 @@ func TestCopyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "id,customer,amount\n1,ann,10.5\n2,eve,7\n3,ann,\n4,\"c, d\",1.25\n5,bob,2.5\n6,,1\n7,p,\n8,q|r,0.5\n"; string(b) != want {
+	want := "id,customer,amount\n1,ann,10.5\n2,eve,7\n3,ann,\n4,\"c, d\",1.25\n5,bob,2.5\n6,,1\n"
+	if psycopg {
+		want += "7,p,\n8,q|r,0.5\n" // the rows psycopg2 copied in
+	}
+	if string(b) != want {
 		t.Errorf("\\copy to wrote %q, want %q", b, want)
 	}
 }
