@@ -191,6 +191,10 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 		c.Release()
 		return fmt.Errorf("materialize: table %q has %d columns, input has %d", m.layout.Name, len(m.layout.Cols), len(c.Types))
 	}
+	if m.shared {
+		// The aggregation that writes the table emits no no-op updates.
+		return m.Emit(c)
+	}
 	if m.conflict == ConflictNone {
 		if nc := dropNoopUpdates(c); nc != c {
 			c.Release()
@@ -198,9 +202,6 @@ func (m *Materialize) Push(_ int, c *types.Chunk) error {
 				return nil
 			}
 			c = nc
-		}
-		if m.shared {
-			return m.Emit(c)
 		}
 		// No reads: each change is applied as it comes, encoded straight
 		// from the chunk's columns.

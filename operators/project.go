@@ -25,6 +25,9 @@ type Project struct {
 	types  []types.Type
 	ctx    *expr.Context
 	ownCtx bool
+	// identity: expression i is column i; a chunk as wide as the output
+	// passes through unchanged.
+	identity bool
 }
 
 var _ Node = (*Project)(nil)
@@ -36,8 +39,12 @@ func NewProject(args ProjectArgs) *Project {
 		p.ctx, p.ownCtx = &expr.Context{TimeZone: "UTC"}, true
 	}
 	p.types = make([]types.Type, len(args.Exprs))
+	p.identity = true
 	for i, e := range args.Exprs {
 		p.types[i] = e.Type()
+		if c, ok := e.(*expr.ColumnRef); !ok || c.Index != i {
+			p.identity = false
+		}
 	}
 	return p
 }
@@ -47,6 +54,10 @@ func (p *Project) Types() []types.Type { return p.types }
 
 // Push implements Node.
 func (p *Project) Push(_ int, c *types.Chunk) error {
+	if p.identity && len(c.Cols) == len(p.exprs) && c.NumRows() > 0 {
+		// Nothing to compute, and an update pair stays as the input has it.
+		return p.Emit(c)
+	}
 	defer c.Release()
 	n := c.NumRows()
 	if n == 0 {
