@@ -68,6 +68,9 @@ const (
 	gLive                // allocated
 )
 
+// lookAhead is how many rows ahead assign loads a row's index slot.
+const lookAhead = 8
+
 // keyedGID is a dirty group with its integer key, for sorting.
 type keyedGID struct {
 	k int64
@@ -299,7 +302,14 @@ func (w *wordAgg) assign(c *types.Chunk) error {
 		a := c.Cols[h.groupKey[0]]
 		vals, ok := int64Values(a)
 		last, lastV := int32(-1), int64(0)
+		var ahead int32
 		for i := 0; i < n; i++ {
+			if ok && i+lookAhead < n && w.idx.n > 0 {
+				// Load a later row's index slot now: the lookups hit
+				// random slots, and the load overlaps this row's work
+				// instead of stalling at its turn.
+				ahead += w.idx.slots[w.idx.home(vals[i+lookAhead])].g
+			}
 			if a.IsNull(i) {
 				g, err := w.nullGroup()
 				if err != nil {
@@ -333,6 +343,7 @@ func (w *wordAgg) assign(c *types.Chunk) error {
 			w.touch(g)
 			w.rowG[i], last, lastV = g, g, v
 		}
+		w.h.ahead += int64(ahead)
 		return nil
 	}
 	for i := 0; i < n; i++ {
