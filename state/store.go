@@ -163,7 +163,12 @@ func (logAdapter) Debugf(string, ...any) {}
 func badgerOptions(o Options) badger.Options {
 	var bo badger.Options
 	if o.InMemory {
-		bo = badger.DefaultOptions("").WithInMemory(true).WithCompression(options.None)
+		// Blocks of 64 KiB: an append-block table's values (up to
+		// blockMaxBytes, ~20 KiB for narrow rows) then fit in one table
+		// block. With Badger's 4 KiB default, every such value makes the
+		// table builder regrow its block by doubling, copying it two or
+		// three times more on every flush and compaction.
+		bo = badger.DefaultOptions("").WithInMemory(true).WithCompression(options.None).WithBlockSize(64 << 10)
 	} else {
 		bo = badger.DefaultOptions(o.Dir).WithValueLogFileSize(64 << 20)
 	}
