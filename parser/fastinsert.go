@@ -29,7 +29,7 @@ func fastInsert(sql string) (st *Insert, ok bool) {
 	commas := strings.Count(sql[b.s.i:], ",")
 	lits := make([]Literal, 0, commas+1)
 	exprs := make([]Expr, 0, commas+1)
-	var rows [][]Expr
+	rows := make([][]Expr, 0, strings.Count(sql[b.s.i:], "("))
 	var v BulkValue
 	for b.NextRow() {
 		start := len(exprs)
@@ -172,15 +172,21 @@ func (b *BulkInsert) Value(v *BulkValue) bool {
 		b.s.bad = true
 		return false
 	}
-	switch b.s.peek() {
+	s := &b.s
+	s.space()
+	if s.bad || s.i >= len(s.src) {
+		s.bad = true
+		return false
+	}
+	switch s.src[s.i] {
 	case ',':
 	case ')':
 		v.EndRow = true
 	default:
-		b.s.bad = true
+		s.bad = true
 		return false
 	}
-	b.s.i++
+	s.i++
 	return true
 }
 
@@ -209,6 +215,16 @@ type fastScanner struct {
 
 // space skips white space; a comment marks the statement bad.
 func (s *fastScanner) space() {
+	if s.i < len(s.src) && !spaceOrComment[s.src[s.i]] {
+		return // the common case, inlined
+	}
+	s.spaceSlow()
+}
+
+// spaceOrComment marks the bytes that may start white space or a comment.
+var spaceOrComment = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '\v': true, '-': true, '/': true}
+
+func (s *fastScanner) spaceSlow() {
 	for s.i < len(s.src) {
 		switch c := s.src[s.i]; c {
 		case ' ', '\t', '\n', '\r', '\f', '\v':
@@ -347,9 +363,6 @@ func (s *fastScanner) element(v *BulkValue, scratch *[]byte) bool {
 			return false // unterminated
 		}
 		s.i = end + 1
-		if !s.endOfElement() {
-			return false
-		}
 		v.Kind, v.Text = LitString, s.src[start+1:end]
 		if quotes {
 			buf := (*scratch)[:0]
@@ -401,9 +414,6 @@ func (s *fastScanner) element(v *BulkValue, scratch *[]byte) bool {
 			}
 		}
 		s.i = j
-		if !s.endOfElement() {
-			return false
-		}
 		text := s.src[start:j]
 		if c == '+' {
 			// The full parser keeps "+5" as a unary plus.
@@ -422,7 +432,7 @@ func (s *fastScanner) element(v *BulkValue, scratch *[]byte) bool {
 		return true
 	case isWordStart(c):
 		w, ok := s.word()
-		if !ok || !s.endOfElement() {
+		if !ok {
 			return false
 		}
 		switch w {
@@ -466,10 +476,4 @@ func parseInt64(text string) (int64, bool) {
 		return -int64(u), true
 	}
 	return 0, false
-}
-
-// endOfElement reports whether the next token ends a VALUES element.
-func (s *fastScanner) endOfElement() bool {
-	c := s.peek()
-	return c == ',' || c == ')'
 }

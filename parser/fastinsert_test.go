@@ -162,4 +162,21 @@ func BenchmarkParseBulkInsert(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
 		})
 	}
+	b.Run("scan", func(b *testing.B) {
+		var v BulkValue
+		for b.Loop() {
+			bi, ok := ScanBulkInsert(sql)
+			if !ok {
+				b.Fatal("not a bulk insert")
+			}
+			for bi.NextRow() {
+				for bi.Value(&v) && !v.EndRow {
+				}
+			}
+			if !bi.Done() {
+				b.Fatal("not scanned whole")
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
+	})
 }

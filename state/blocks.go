@@ -79,6 +79,7 @@ func (td *tableData) flushBlockLocked() {
 		return
 	}
 	td.staged.set(entry{key: td.blk.first, val: td.blk.buf})
+	td.blkSize = len(td.blk.buf)
 	td.blk = nil
 }
 
@@ -120,7 +121,13 @@ func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 		return
 	}
 	if td.blk == nil {
-		td.blk = &blockBuf{first: string(key), buf: make([]byte, 0, 4096)}
+		// The next block is likely the size of the last one: allocate it
+		// once, with room for a longer last row, rather than regrow it.
+		size := 4096
+		if td.blkSize > size {
+			size = min(td.blkSize, blockMaxBytes) + td.blkSize/16
+		}
+		td.blk = &blockBuf{first: string(key), buf: make([]byte, 0, size)}
 		t.s.markLocked(td)
 	}
 	td.blk.buf = appendBlockRow(td.blk.buf, key, val)

@@ -72,6 +72,7 @@ type tableData struct {
 	staged  *skiplist
 	dropped bool      // the open epoch dropped the table: older data is hidden
 	blk     *blockBuf // open block of an AppendBlocks table
+	blkSize int       // the size of the last block flushed, to size the next one
 	lastKey []byte    // key of the last row appended to a block in order
 	// lastKnown says lastKey is up to date with the stored rows (it is
 	// found at the first put after the store opens).
