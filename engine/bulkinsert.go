@@ -35,6 +35,7 @@ func (e *Engine) execBulkInsert(ctx context.Context, s *Session, sql string) (re
 	if !ok {
 		return nil, false, nil
 	}
+	vb.expect = strings.Count(sql[b.ValuesPos:], "(") // at least the rows
 	last := len(vb.targets) - 1
 	var v parser.BulkValue
 	for b.NextRow() {
@@ -74,6 +75,7 @@ type valuesBuilder struct {
 	rowIDCol int
 	idle     []bool // per layout column: not targeted (NULL, or the row id)
 
+	expect int             // rows expected in all (to size the builders)
 	bs     []array.Builder // the current chunk's builders (nil between chunks)
 	k      int             // rows in the current chunk
 	n      int             // rows in all
@@ -133,7 +135,7 @@ func (vb *valuesBuilder) column(j int) array.Builder {
 		vb.bs = make([]array.Builder, len(vb.ts))
 		for c, t := range vb.ts {
 			vb.bs[c] = array.NewBuilder(types.Allocator, types.ArrowType(t))
-			vb.bs[c].Reserve(insertChunkRows)
+			vb.bs[c].Reserve(max(1, min(vb.expect-vb.n, insertChunkRows)))
 		}
 	}
 	return vb.bs[vb.targets[j]]

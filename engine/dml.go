@@ -483,6 +483,7 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 	if !ok {
 		return nil, 0, false
 	}
+	vb.expect = len(vals.Rows)
 	for _, r := range vals.Rows {
 		if len(r) != len(vb.targets) {
 			vb.release()
