@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync/atomic"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
@@ -481,104 +479,26 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 	if !isValues || len(vals.Rows) == 0 {
 		return nil, 0, false
 	}
-	rel := o.rel
-	var targets []int
-	if len(st.Columns) > 0 {
-		for _, name := range st.Columns {
-			i := rel.Schema.Index(name)
-			if i < 0 || rel.Schema[i].Hidden || slices.Contains(targets, i) {
-				return nil, 0, false
-			}
-			targets = append(targets, i)
-		}
-	} else {
-		for i, c := range rel.Schema {
-			if !c.Hidden {
-				targets = append(targets, i)
-			}
-		}
+	vb, ok := e.newValuesBuilder(o, st.Columns)
+	if !ok {
+		return nil, 0, false
 	}
+	vb.expect = len(vals.Rows)
 	for _, r := range vals.Rows {
-		if len(r) != len(targets) {
+		if len(r) != len(vb.targets) {
+			vb.release()
 			return nil, 0, false
 		}
-	}
-	for _, d := range rel.Defaults {
-		if d != nil {
-			return nil, 0, false // the planner fills in the defaults
-		}
-	}
-	ts := rel.Layout.Cols
-	rowIDCol := rowIDColumn(rel)
-	isKey := make([]bool, len(ts))
-	if rowIDCol < 0 {
-		for _, k := range rel.PK {
-			isKey[k] = true
-		}
-	}
-	conv := make([]constConv, len(targets))
-	for j, c := range targets {
-		conv[j].t = ts[c]
-		conv[j].mod = rel.Schema[c].Mod
-	}
-	var rowID int64
-	if rowIDCol >= 0 {
-		rowID = e.rowID.Add(int64(len(vals.Rows))) - int64(len(vals.Rows))
-	}
-	release := func() {
-		for _, c := range chunks {
-			c.Release()
-		}
-	}
-	rows := vals.Rows
-	for len(rows) > 0 {
-		k := min(len(rows), insertChunkRows)
-		bs := make([]array.Builder, len(ts))
-		for c, t := range ts {
-			bs[c] = array.NewBuilder(types.Allocator, types.ArrowType(t))
-			bs[c].Reserve(k)
-		}
-		drop := func() {
-			for _, bl := range bs {
-				bl.Release()
-			}
-			release()
-		}
-		// Columns nobody targets are NULL; the row id is filled in order.
-		for c := range ts {
-			if c == rowIDCol {
-				ib := bs[c].(*array.Int64Builder)
-				for i := range k {
-					ib.Append(rowID + int64(i) + 1)
-				}
-			} else if !slices.Contains(targets, c) {
-				if isKey[c] {
-					drop()
-					return nil, 0, false // NULL key: the generic path reports it
-				}
-				bs[c].AppendNulls(k)
+		for j, x := range r {
+			if !vb.conv[j].append(vb.column(j), x, vb.isKey[vb.targets[j]]) {
+				vb.release()
+				return nil, 0, false
 			}
 		}
-		rowID += int64(k)
-		for j, c := range targets {
-			cv := &conv[j]
-			bl := bs[c]
-			for _, r := range rows[:k] {
-				if !cv.append(bl, r[j], isKey[c]) {
-					drop()
-					return nil, 0, false
-				}
-			}
-		}
-		ch := &types.Chunk{Types: ts, Cols: make([]arrow.Array, len(ts)), Ops: make([]types.Op, k)}
-		for c, bl := range bs {
-			ch.Cols[c] = bl.NewArray()
-			bl.Release()
-		}
-		chunks = append(chunks, ch)
-		rows = rows[k:]
+		vb.endRow()
 	}
-	return chunks, len(vals.Rows), true
+	chunks, n = vb.finish()
+	return chunks, n, true
 }
 
 // restampRowIDs gives the rows of an insert chunk fresh row ids, on the
@@ -590,6 +510,15 @@ func (e *Engine) insertValuesFast(o *object, st *parser.Insert) (chunks []*types
 func (e *Engine) restampRowIDs(c *types.Chunk, col int) {
 	n := c.NumRows()
 	first := e.rowID.Add(int64(n)) - int64(n) + 1
+	// The chunk was built by this statement and is not shared yet: its
+	// row id column (an Int64 array without NULLs) is rewritten in place.
+	if a, ok := c.Cols[col].(*array.Int64); ok && a.NullN() == 0 {
+		ids := a.Int64Values()
+		for i := range ids {
+			ids[i] = first + int64(i)
+		}
+		return
+	}
 	b := array.NewInt64Builder(types.Allocator)
 	b.Reserve(n)
 	for i := range n {
@@ -610,41 +539,8 @@ type constConv struct {
 // to bl. It reports false when x is not a constant, does not convert
 // cleanly, or is NULL in a key column.
 func (cv *constConv) append(bl array.Builder, x parser.Expr, key bool) bool {
-	if lit, ok := x.(*parser.Literal); ok && !cv.mod.Set {
-		switch lit.Kind {
-		case parser.LitInteger:
-			switch cv.t.Kind {
-			case types.KindInt64:
-				bl.(*array.Int64Builder).Append(lit.Int)
-				return true
-			case types.KindInt32:
-				if lit.Int >= math.MinInt32 && lit.Int <= math.MaxInt32 {
-					bl.(*array.Int32Builder).Append(int32(lit.Int))
-					return true
-				}
-			case types.KindInt16:
-				if lit.Int >= math.MinInt16 && lit.Int <= math.MaxInt16 {
-					bl.(*array.Int16Builder).Append(int16(lit.Int))
-					return true
-				}
-			}
-		case parser.LitString:
-			if cv.t.Kind == types.KindVarchar {
-				bl.(*array.StringBuilder).Append(lit.Text)
-				return true
-			}
-		case parser.LitBool:
-			if cv.t.Kind == types.KindBool {
-				bl.(*array.BooleanBuilder).Append(lit.Bool)
-				return true
-			}
-		case parser.LitNull:
-			if key {
-				return false
-			}
-			bl.AppendNull()
-			return true
-		}
+	if lit, ok := x.(*parser.Literal); ok && cv.appendLiteral(bl, lit, key) {
+		return true
 	}
 	if _, ok := x.(*parser.Default); ok {
 		if key {

@@ -25,6 +25,14 @@ func (e *Engine) Exec(ctx context.Context, s *Session, sql string) ([]*Result, e
 	if e.closed.Load() {
 		return nil, errClosed
 	}
+	if !noFastPaths {
+		if r, handled, err := e.execBulkInsert(ctx, s, sql); handled {
+			if err != nil {
+				return nil, toSQLError(err)
+			}
+			return []*Result{r}, nil
+		}
+	}
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		return nil, parseError(sql, err)

@@ -22,7 +22,8 @@ func TestFastInsertMatchesParser(t *testing.T) {
 	elems := []string{
 		"1", "-1", "0", "42", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
 		"1.5", "-2.25", "5.", ".5", "-.5", "1e3", "1.5E-3", "2e+2", "1e", "+5", "- 5", "--5\n", "0x1F",
-		"'abc'", "''", "'it''s'", "'a\\b'", "'héllo'", "E'x'", "'a' 'b'",
+		"'abc'", "''", "'it''s'", "'a\\b'", "'héllo'", "E'x'", "'a' 'b'", "''''", "'''", "'a''", "'x''y''z'",
+		"007", "-0007", "00000000000000000000042", "-9223372036854775809", "18446744073709551616", "1_000",
 		"NULL", "null", "TRUE", "false", "DEFAULT", "x", "1+2", "'1'::int", "(1)", "ARRAY[1]",
 	}
 	names := []string{"t", "T", "my_table", `"Mixed"`, `"a.b"`, "public.t", "select", "name", "t2$"}
@@ -86,14 +87,54 @@ func TestFastInsertAnswers(t *testing.T) {
 		"INSERT INTO s.t VALUES (1)":                         false,
 		"INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)": false,
 		"INSERT INTO t SELECT 1":                             false,
-		"INSERT INTO t VALUES ('a''b')":                      false,
-		"INSERT INTO t VALUES (DEFAULT)":                     false,
+		"INSERT INTO t VALUES ('a''b')":                      true,
+		"INSERT INTO t VALUES (DEFAULT)":                     true,
+		"INSERT INTO t VALUES (E'a')":                        false,
+		"INSERT INTO t VALUES ('a'::int)":                    false,
+		"INSERT INTO t VALUES ('a''')":                       true,
+		"INSERT INTO t VALUES ('a'')":                        false,
+		"INSERT INTO t VALUES (1),":                          false,
+		"INSERT INTO t VALUES":                               false,
+		"INSERT INTO t VALUES (1) (2)":                       false,
 		"INSERT INTO t VALUES (1) -- trailing comment":       false,
 	} {
 		if _, ok := fastInsert(sql); ok != want {
 			t.Errorf("%q: fast path %v, want %v", sql, ok, want)
 		}
 	}
+}
+
+// FuzzFastInsert checks on any text that the fast path either gives up or
+// returns exactly the full parser's AST.
+func FuzzFastInsert(f *testing.F) {
+	for _, seed := range []string{
+		"INSERT INTO t VALUES (1, 'a', NULL, true, -2.5)",
+		"insert into t (a, b) values (1,2),(3,4);",
+		"INSERT INTO t VALUES ('it''s', ''''), (DEFAULT, '')",
+		"INSERT INTO t VALUES ('a\\b', 'héllo', E'x')",
+		"INSERT INTO t VALUES (007, -0, -9223372036854775808, 9223372036854775808, 00000000000000000000042)",
+		"INSERT INTO t VALUES (.5, -.5, 5., 1e3, 1E-3, +5, - 5)",
+		"INSERT INTO t VALUES ('unterminated",
+		"INSERT INTO t VALUES ('a'''), (1)",
+		"INSERT INTO \"T\" (\"X\", y) VALUES (1, 2) ;  ",
+		"INSERT INTO t VALUES (1) -- c",
+		"INSERT INTO t VALUES (1), (2, 3)",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		st, ok := fastInsert(sql)
+		if !ok {
+			return
+		}
+		want, err := fullParse(sql)
+		if err != nil {
+			t.Fatalf("%q: fast path accepted what the parser rejects: %v", sql, err)
+		}
+		if len(want) != 1 || !reflect.DeepEqual(want[0], Statement(st)) {
+			t.Fatalf("%q:\nfast %#v\nfull %#v", sql, st, want[0])
+		}
+	})
 }
 
 func BenchmarkParseBulkInsert(b *testing.B) {
@@ -121,4 +162,21 @@ func BenchmarkParseBulkInsert(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
 		})
 	}
+	b.Run("scan", func(b *testing.B) {
+		var v BulkValue
+		for b.Loop() {
+			bi, ok := ScanBulkInsert(sql)
+			if !ok {
+				b.Fatal("not a bulk insert")
+			}
+			for bi.NextRow() {
+				for bi.Value(&v) && !v.EndRow {
+				}
+			}
+			if !bi.Done() {
+				b.Fatal("not scanned whole")
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
+	})
 }

@@ -79,6 +79,7 @@ func (td *tableData) flushBlockLocked() {
 		return
 	}
 	td.staged.set(entry{key: td.blk.first, val: td.blk.buf})
+	td.blkSize = len(td.blk.buf)
 	td.blk = nil
 }
 
@@ -105,6 +106,10 @@ func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 			td.lastKnown = true
 		}
 	}
+	if c != nil && td.blk != nil && len(td.lastKey) > 0 && t.appendChunkRowLocked(c, i) {
+		td.mu.Unlock()
+		return
+	}
 	var kn int
 	if c != nil {
 		kn = t.encodeChunkLocked(c, i)
@@ -120,7 +125,13 @@ func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 		return
 	}
 	if td.blk == nil {
-		td.blk = &blockBuf{first: string(key), buf: make([]byte, 0, 4096)}
+		// The next block is likely the size of the last one: allocate it
+		// once, with room for a longer last row, rather than regrow it.
+		size := 4096
+		if td.blkSize > size {
+			size = min(td.blkSize, blockMaxBytes) + td.blkSize/16
+		}
+		td.blk = &blockBuf{first: string(key), buf: make([]byte, 0, size)}
 		t.s.markLocked(td)
 	}
 	td.blk.buf = appendBlockRow(td.blk.buf, key, val)
@@ -130,6 +141,48 @@ func (t *Table) putBlocked(row types.Row, c *types.Chunk, i int) {
 		td.flushBlockLocked()
 	}
 	td.mu.Unlock()
+}
+
+// appendChunkRowLocked encodes row i of c straight into the open block
+// (td.mu held) when it sorts after the last row and its key and value are
+// short (one-byte lengths), and reports whether it did; otherwise nothing
+// has changed and putBlocked takes the general way.
+func (t *Table) appendChunkRowLocked(c *types.Chunk, i int) bool {
+	td, done := t.td, false
+	defer func() {
+		if !done { // a panic while encoding: do not leave the table locked
+			td.mu.Unlock()
+		}
+	}()
+	blk := td.blk
+	buf := blk.buf
+	start := len(buf)
+	buf = append(buf, 0) // the key's length, set below
+	buf = t.tc.appendChunkKey(buf, c, i)
+	k := buf[start+1:]
+	ok := len(k) < 0x80 && string(k) > string(td.lastKey[tablePrefixSz:])
+	if ok {
+		buf[start] = byte(len(k))
+		vs := len(buf)
+		buf = append(buf, 0) // the value's length, set below
+		buf = t.tc.appendChunkValue(buf, c, i)
+		ok = len(buf)-vs-1 < 0x80
+		if ok {
+			buf[vs] = byte(len(buf) - vs - 1)
+			td.lastKey = append(td.lastKey[:tablePrefixSz], k...)
+		}
+	}
+	done = true
+	if !ok {
+		blk.buf = buf[:start] // the rows as they were (buf may have grown)
+		return false
+	}
+	blk.buf = buf
+	blk.n++
+	if blk.n >= blockMaxRows || len(blk.buf) >= blockMaxBytes {
+		td.flushBlockLocked()
+	}
+	return true
 }
 
 // lastBlockedKey returns the key of the table's last row ("" when it is

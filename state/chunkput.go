@@ -78,12 +78,23 @@ func (t *Table) encodeChunkLocked(c *types.Chunk, i int) int {
 			td.mu.Unlock()
 		}
 	}()
-	tc := t.tc
-	buf := append(td.scratch[:0], tc.prefix...)
+	buf := t.tc.appendChunkKey(append(td.scratch[:0], t.tc.prefix...), c, i)
+	kn := len(buf)
+	td.scratch = t.tc.appendChunkValue(buf, c, i)
+	done = true
+	return kn
+}
+
+// appendChunkKey appends the key of row i of c, without the table prefix.
+func (tc *tableCodec) appendChunkKey(buf []byte, c *types.Chunk, i int) []byte {
 	for j, col := range tc.layout.PK {
 		buf = appendKeyAt(buf, c.Cols[col], c.Types[col], tc.pkTypes[j], i, j < len(tc.desc) && tc.desc[j])
 	}
-	kn := len(buf)
+	return buf
+}
+
+// appendChunkValue appends the value encoding of row i of c.
+func (tc *tableCodec) appendChunkValue(buf []byte, c *types.Chunk, i int) []byte {
 	start := len(buf)
 	for range (len(tc.valTypes) + 7) / 8 {
 		buf = append(buf, 0)
@@ -96,9 +107,7 @@ func (t *Table) encodeChunkLocked(c *types.Chunk, i int) int {
 		}
 		buf = appendValueAt(buf, a, c.Types[col], tc.valTypes[j], i)
 	}
-	td.scratch = buf
-	done = true
-	return kn
+	return buf
 }
 
 // appendKeyAt is appendKeyColumn for row i of a, a chunk column of SQL
@@ -160,6 +169,9 @@ func isText(t types.Type) bool {
 // intAt returns row i of a when the chunk column (type ct) and the table
 // column (type t) both have integer SQL types.
 func intAt(a arrow.Array, ct, t types.Type, i int) (int64, bool) {
+	if x, ok := a.(*array.Int64); ok && ct.Kind == types.KindInt64 && t.Kind == types.KindInt64 {
+		return x.Value(i), true // the common case first
+	}
 	if !t.IsInteger() || !ct.IsInteger() {
 		return 0, false
 	}

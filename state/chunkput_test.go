@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -31,6 +32,9 @@ func TestPutAtMatchesPut(t *testing.T) {
 		case types.KindInt16:
 			return int64(rnd.IntN(60000) - 30000)
 		case types.KindVarchar:
+			if rnd.IntN(8) == 0 { // long enough for a two-byte length
+				return strings.Repeat("long", 30+rnd.IntN(10))
+			}
 			return fmt.Sprintf("s\x00%d", rnd.IntN(1000))
 		case types.KindFloat64:
 			return rnd.NormFloat64()
@@ -57,18 +61,25 @@ func TestPutAtMatchesPut(t *testing.T) {
 		}
 		panic(ty)
 	}
+	narrow := []types.Type{types.Int64, types.Int64, types.Varchar}
 	layouts := []struct {
 		pk      []int
 		desc    []bool
 		blocked bool
+		cols    []types.Type // nil: all of cols
 	}{
 		{pk: []int{0}, blocked: true},
+		{pk: []int{0}, blocked: true, cols: narrow}, // rows short enough to go straight into the block
 		{pk: []int{0}},
 		{pk: []int{3, 1}, desc: []bool{true, false}},
 		{pk: []int{2, 7, 4}, desc: []bool{false, true, true}},
 		{pk: []int{6, 9, 10, 11, 12, 13, 8}},
 	}
 	for li, lay := range layouts {
+		cols := cols
+		if lay.cols != nil {
+			cols = lay.cols
+		}
 		s, err := Open(Options{InMemory: true})
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +96,9 @@ func TestPutAtMatchesPut(t *testing.T) {
 				r[j] = gen(ty)
 			}
 			if lay.blocked && k%5 != 0 {
-				r[0] = int64(k) // mostly in order: appends to the open block
+				r[0] = int64(k) * 10 // mostly in order: appends to the open block
+			} else if lay.blocked && r[0] != nil {
+				r[0] = int64(k)*10 - 25 // behind the last rows: rewrites a block
 			}
 			rows = append(rows, r)
 			b.Append(types.Insert, r)

@@ -72,6 +72,7 @@ type tableData struct {
 	staged  *skiplist
 	dropped bool      // the open epoch dropped the table: older data is hidden
 	blk     *blockBuf // open block of an AppendBlocks table
+	blkSize int       // the size of the last block flushed, to size the next one
 	lastKey []byte    // key of the last row appended to a block in order
 	// lastKnown says lastKey is up to date with the stored rows (it is
 	// found at the first put after the store opens).
@@ -163,7 +164,12 @@ func (logAdapter) Debugf(string, ...any) {}
 func badgerOptions(o Options) badger.Options {
 	var bo badger.Options
 	if o.InMemory {
-		bo = badger.DefaultOptions("").WithInMemory(true).WithCompression(options.None)
+		// Blocks of 64 KiB: an append-block table's values (up to
+		// blockMaxBytes, ~20 KiB for narrow rows) then fit in one table
+		// block. With Badger's 4 KiB default, every such value makes the
+		// table builder regrow its block by doubling, copying it two or
+		// three times more on every flush and compaction.
+		bo = badger.DefaultOptions("").WithInMemory(true).WithCompression(options.None).WithBlockSize(64 << 10)
 	} else {
 		bo = badger.DefaultOptions(o.Dir).WithValueLogFileSize(64 << 20)
 	}
