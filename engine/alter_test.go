@@ -16,10 +16,7 @@ import (
 func TestRenameSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE t (id int PRIMARY KEY, v int);
 		INSERT INTO t VALUES (1, 10), (2, 20);
@@ -30,13 +27,7 @@ func TestRenameSurvivesRestart(t *testing.T) {
 		CREATE TABLE c (id int PRIMARY KEY, a int, b int); INSERT INTO c VALUES (1, 1, 1);
 		ALTER TABLE c RENAME COLUMN a TO aa; ALTER TABLE c DROP COLUMN b; ALTER TABLE c ADD COLUMN d int DEFAULT 5;
 		INSERT INTO c (id, aa) VALUES (2, 2); FLUSH`)
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	rs := mustExec(t, e, s, `INSERT INTO t2 VALUES (3, 30); FLUSH;
 		SELECT id, w FROM m2 ORDER BY id; SELECT id FROM vw2 ORDER BY id; SELECT v, id FROM t_v2; SELECT id FROM t2 WHERE v = 30;
@@ -106,25 +97,15 @@ func TestRenameKeepsSourceOffsets(t *testing.T) {
 // with upsert semantics (a delete of a row it never held is dropped), and
 // the views reading it keep their counts.
 func TestAlterMViewQuerySurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE t (k int PRIMARY KEY, a int);
 		CREATE MATERIALIZED VIEW m AS SELECT k, a FROM t WHERE a >= 18;
 		CREATE MATERIALIZED VIEW c AS SELECT count(*) AS n FROM m;
 		INSERT INTO t VALUES (1, 18), (2, 17), (3, 16);
 		ALTER MATERIALIZED VIEW m AS SELECT k, a FROM t WHERE a >= 17; FLUSH`)
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	rs := mustExec(t, e, s, `DELETE FROM t WHERE k = 2; INSERT INTO t VALUES (4, 17); UPDATE t SET a = 30 WHERE k = 3; FLUSH;
 		SELECT k FROM m ORDER BY k; SELECT n FROM c; SHOW CREATE MATERIALIZED VIEW m`)

@@ -11,25 +11,15 @@ import (
 // replayed as a plain table (its source table may be gone by then) and
 // keeps its rows.
 func TestCreateTableAsSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	rs := mustExec(t, e, s, `CREATE TABLE src (x int, y varchar); INSERT INTO src VALUES (1, 'a'), (2, 'b'); FLUSH;
 		CREATE TABLE c AS SELECT x + 1 AS z, y FROM src; DROP TABLE src; FLUSH`)
 	if rs[3].Tag != "SELECT 2" {
 		t.Fatalf("CREATE TABLE AS tag %q", rs[3].Tag)
 	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	rs = mustExec(t, e, s, "SELECT sum(z), max(y) FROM c")
 	if got := rs[0].Rows[0]; got[0] != int64(5) || got[1] != "b" {
@@ -42,19 +32,10 @@ func TestCreateTableAsSurvivesRestart(t *testing.T) {
 func TestSchemaSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, "CREATE SCHEMA s; CREATE TABLE s.t (x int); INSERT INTO s.t VALUES (7); FLUSH")
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	if _, err := e.Exec(ctx, s, "CREATE SCHEMA s"); err == nil {
 		t.Fatal("CREATE SCHEMA of a recovered schema succeeded")

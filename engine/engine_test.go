@@ -21,22 +21,12 @@ func mustExec(t *testing.T, e *engine.Engine, s *engine.Session, sql string) []*
 // TestEpochsMonotonicAcrossRestart: a reopened engine continues above the
 // recovered epoch, and row ids keep increasing.
 func TestEpochsMonotonicAcrossRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2); FLUSH")
 	before := e.VisibleEpoch()
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	if e.VisibleEpoch() < before {
 		t.Fatalf("recovered epoch %d below %d", e.VisibleEpoch(), before)
@@ -78,4 +68,24 @@ func TestCommandTagsAndNotices(t *testing.T) {
 	if len(rs[1].Rows) != 0 {
 		t.Fatalf("tables left: %v", rs[1].Rows)
 	}
+}
+
+// openDir opens an engine on dir; the test closes it.
+func openDir(t *testing.T, dir string) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(context.Background(), engine.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// reopen closes e and opens a new engine on the same dir (a clean
+// restart).
+func reopen(t *testing.T, e *engine.Engine, dir string) *engine.Engine {
+	t.Helper()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return openDir(t, dir)
 }

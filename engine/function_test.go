@@ -15,10 +15,7 @@ import (
 func TestSQLFunctionSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE FUNCTION add1(x int) RETURNS int LANGUAGE SQL AS $$SELECT x + 10$$;
 		CREATE OR REPLACE FUNCTION add1(x int) RETURNS int LANGUAGE SQL RETURN x + 1;
@@ -27,13 +24,7 @@ func TestSQLFunctionSurvivesRestart(t *testing.T) {
 	if _, err := e.Exec(ctx, s, "CREATE OR REPLACE FUNCTION add1(x int) RETURNS int LANGUAGE SQL RETURN x + 2"); sqlerr.Code(err) != sqlerr.DependentObjectsStillExist {
 		t.Fatalf("replacing a function an MV uses: %v", err)
 	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	mustExec(t, e, s, "INSERT INTO t VALUES (5); FLUSH")
 	rs := mustExec(t, e, s, "SELECT add1(100), (SELECT sum(y) FROM m)")

@@ -93,23 +93,13 @@ func TestIndexScans(t *testing.T) {
 // TestIndexSurvivesRestart: an index keeps its rows across a restart and
 // follows the changes made after it.
 func TestIndexSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE t (id int PRIMARY KEY, a int);
 		INSERT INTO t VALUES (1, 5), (2, 6), (3, 5);
 		CREATE INDEX t_a ON t (a) ; FLUSH`)
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	rs := mustExec(t, e, s, `UPDATE t SET a = 6 WHERE id = 1; INSERT INTO t VALUES (4, 5); FLUSH;
 		SELECT a, id FROM t_a; SELECT id FROM t WHERE a = 5 ORDER BY id`)

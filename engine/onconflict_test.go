@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -11,23 +10,13 @@ import (
 // TestOnConflictSurvivesRestart: a table's ON CONFLICT behaviour and
 // version columns come back after a restart (they live in the catalog).
 func TestOnConflictSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE n (k int PRIMARY KEY, a int) ON CONFLICT DO NOTHING;
 		CREATE TABLE v (k int PRIMARY KEY, ver int, a int, b int) ON CONFLICT DO UPDATE IF NOT NULL WITH VERSION COLUMN(ver);
 		INSERT INTO n VALUES (1, 1); INSERT INTO v VALUES (1, 5, 1, 1); FLUSH`)
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	rs := mustExec(t, e, s, `INSERT INTO n VALUES (1, 2), (2, 2);
 		INSERT INTO v VALUES (1, 4, 9, 9); INSERT INTO v VALUES (1, 5, NULL, 2); FLUSH;

@@ -14,12 +14,8 @@ import (
 // lookups, scans, views on it and indexes; it survives a restart, keeps
 // following changes, and DROP then re-CREATE starts from clean state.
 func TestAggViewSharesResultTable(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	rs := mustExec(t, e, s, `CREATE TABLE t (k int, v bigint, f double precision);
 		EXPLAIN CREATE MATERIALIZED VIEW agg AS SELECT k, count(*) AS n, sum(v) AS s, avg(f) AS a FROM t GROUP BY k`)
@@ -41,12 +37,7 @@ func TestAggViewSharesResultTable(t *testing.T) {
 	check("start", "SELECT * FROM agg WHERE k = 2", "[[2 1 5 <nil>]]")
 	check("start", "SELECT k FROM agg WHERE n = 2", "[[1]]")
 	check("start", "SELECT * FROM top ORDER BY n", "[[1 2] [2 1]]")
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if e, err = engine.Open(ctx, engine.Options{Dir: dir}); err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer func() { e.Close() }()
 	check("after restart", "SELECT * FROM agg ORDER BY k", "[[1 2 30 2] [2 1 5 <nil>] [3 1 <nil> 4]]")
 	mustExec(t, e, s, "DELETE FROM t WHERE k = 2; UPDATE t SET v = v + 1 WHERE k = 1; INSERT INTO t VALUES (4, 1, 1); FLUSH")

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,12 +28,8 @@ func rowsText(t *testing.T, e *engine.Engine, s *engine.Session, sql string) []s
 // WINDOW CLOSE over window, a NOW() filter and a changelog survives a
 // restart, and each continues where it stopped.
 func TestStreamingTimeRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE orders (id int PRIMARY KEY, k int);
 CREATE TABLE names (k int PRIMARY KEY, name text);
@@ -53,14 +48,7 @@ FLUSH`)
 	if got, want := rowsText(t, e, s, "SELECT v, nxt FROM ew ORDER BY ts"), []string{"10 20"}; !slices.Equal(got, want) {
 		t.Fatalf("ew: %q, want %q", got, want)
 	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	mustExec(t, e, s, `UPDATE names SET name = 'uno';
 UPDATE orders SET k = 7 WHERE id = 1;

@@ -13,12 +13,8 @@ import (
 // cleaned from the table comes back as a new row, and the table is cleaned
 // again at the next checkpoint.
 func TestWatermarkTTLRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openDir(t, dir)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE m (id int PRIMARY KEY, ts bigint, v text, WATERMARK FOR ts AS ts - 100 WITH TTL);
 CREATE MATERIALIZED VIEW mv AS SELECT id, ts, v FROM m;
@@ -33,14 +29,7 @@ FLUSH`)
 	if got, want := rowsText(t, e, s, "SELECT id FROM m ORDER BY id"), []string{"2"}; !slices.Equal(got, want) {
 		t.Fatalf("m: %q, want %q", got, want)
 	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	e, err = engine.Open(ctx, engine.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e = reopen(t, e, dir)
 	defer e.Close()
 	mustExec(t, e, s, `INSERT INTO m VALUES (4, 1399, 'd');
 INSERT INTO m VALUES (1, 1450, 'aa');
