@@ -915,7 +915,9 @@ func (c *exprCtx) markSubquery(pos parser.Pos, lhs parser.Expr, op string, q *pa
 		}
 		var conds []expr.Expr
 		for i, l := range lefts {
-			if hasPlaceholder(l) {
+			if !placeholdersPending(l, *c.subs) {
+				// A window function or set-returning function is computed
+				// after the subqueries are applied.
 				failAt(lhs.Position(), sqlerr.FeatureNotSupported, "this subquery test is not supported here")
 			}
 			conds = append(conds, c.b.resolve(lhs.Position(), strings.ToLower(op), toSubqueryLevel(l), colRef(i, rs[i].Type, rs[i].Name)))
@@ -928,6 +930,15 @@ func (c *exprCtx) markSubquery(pos parser.Pos, lhs parser.Expr, op string, q *pa
 	b.nextPH++
 	*c.subs = append(*c.subs, pendingSub{ph: b.nextPH, node: m})
 	return &placeholder{id: b.nextPH, t: types.Bool}
+}
+
+// placeholdersPending reports whether every placeholder of e stands for one
+// of subs (a scalar subquery applied before a subquery added after them).
+func placeholdersPending(e expr.Expr, subs []pendingSub) bool {
+	return !exprUses(e, func(x expr.Expr) bool {
+		p, ok := x.(*placeholder)
+		return ok && !slices.ContainsFunc(subs, func(s pendingSub) bool { return s.ph == p.id })
+	})
 }
 
 // planHasOuterRef reports whether a plan refers to the query depth levels

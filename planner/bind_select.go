@@ -642,10 +642,11 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		return &LogicalApply{Kind: kind, Left: node, Right: sub}, true
 	case *parser.InSubquery:
 		not = not != x.Not
-		if not && (!astHasColumn(x.Expr) || astHasSubquery(x.Expr)) {
+		if not && !astHasColumn(x.Expr) && !astHasSubquery(x.Expr) {
 			// The null-aware anti join needs an equality on a column of
-			// the block; a constant tested value (NULL NOT IN (…)) or
-			// one with its own subquery is computed as a value instead.
+			// the block; a constant tested value (NULL NOT IN (…)) is
+			// computed as a value instead. A tested value with its own
+			// subquery reads the column that subquery's apply adds.
 			return nil, false
 		}
 		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
@@ -664,11 +665,14 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 	return nil, false
 }
 
-// inApply builds the apply of lhs op ANY (query); not = NOT IN.
+// inApply builds the apply of lhs op ANY (query); not = NOT IN. Scalar
+// subqueries in lhs are applied to node first, and the test reads their
+// columns.
 func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *parser.Query, not bool, lw int) Node {
 	sub := b.bindQuery(q, sc, false).node
 	rs := sub.Schema()
-	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE"}
+	var subs []pendingSub
+	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE", subs: &subs, winErr: "WHERE"}
 	var lefts []expr.Expr
 	if row, ok := lhs.(*parser.RowExpr); ok {
 		for _, el := range row.Elems {
@@ -676,6 +680,13 @@ func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *pa
 		}
 	} else {
 		lefts = []expr.Expr{ctx.bind(lhs)}
+	}
+	if len(subs) > 0 {
+		node = b.applySubs(node, subs)
+		lw = width(node)
+		for i := range lefts {
+			lefts[i] = b.resolvePH(lefts[i])
+		}
 	}
 	if len(rs) != len(lefts) {
 		if len(rs) > len(lefts) {
@@ -699,10 +710,23 @@ func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *pa
 
 // applySubs stacks the pending scalar subqueries on node and resolves their
 // placeholders to the new columns.
+// A subquery may test the value of an earlier one (x IN (…) with x a
+// scalar subquery): that value is then a column of node, read by the
+// later subquery as an outer reference.
 func (b *binder) applySubs(node Node, subs []pendingSub) Node {
 	for _, s := range subs {
 		w := len(node.Schema())
-		node = &LogicalApply{Kind: ApplyScalar, Left: node, Right: s.node}
+		sub := mapPlanExprs(s.node, 1, func(e expr.Expr, d int) expr.Expr {
+			return mapExpr(e, func(x expr.Expr) expr.Expr {
+				if p, ok := x.(*placeholder); ok {
+					if r, ok := b.phs[p.id].(*expr.ColumnRef); ok {
+						return &OuterRef{Depth: d, Index: r.Index, T: r.T, Name: r.Name}
+					}
+				}
+				return x
+			})
+		})
+		node = &LogicalApply{Kind: ApplyScalar, Left: node, Right: sub}
 		t := s.node.Schema()[0]
 		b.phs[s.ph] = colRef(w, t.Type, t.Name)
 	}
