@@ -649,6 +649,11 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 			// subquery reads the column that subquery's apply adds.
 			return nil, false
 		}
+		if not && isRow(x.Expr) {
+			// The null-aware anti join tests one value; (a, b) NOT IN
+			// (…) is computed as a value (see markSubquery).
+			return nil, false
+		}
 		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
 	case *parser.QuantifiedCmp:
 		if x.Query == nil {
@@ -657,13 +662,15 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		switch {
 		case x.Quant == "ANY":
 			return b.inApply(node, sc, x.Expr, x.Op, x.Query, false, lw), true
-		case x.Quant == "ALL" && x.Op == "<>":
+		case x.Quant == "ALL" && x.Op == "<>" && !isRow(x.Expr):
 			return b.inApply(node, sc, x.Expr, "=", x.Query, true, lw), true
 		}
 		// Other ALL comparisons are bound as values (a mark subquery).
 	}
 	return nil, false
 }
+
+func isRow(e parser.Expr) bool { _, ok := e.(*parser.RowExpr); return ok }
 
 // inApply builds the apply of lhs op ANY (query); not = NOT IN. Scalar
 // subqueries in lhs are applied to node first, and the test reads their
@@ -694,18 +701,15 @@ func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *pa
 		}
 		failAt(q.Pos, sqlerr.SyntaxError, "subquery has too few columns")
 	}
-	if not && len(lefts) > 1 {
-		failAt(lhs.Position(), sqlerr.FeatureNotSupported, "NOT IN with a row value is not supported")
-	}
-	var conds []expr.Expr
-	for i, l := range lefts {
-		conds = append(conds, b.resolve(lhs.Position(), op, l, colRef(lw+i, rs[i].Type, rs[i].Name)))
+	var rights []expr.Expr
+	for i := range lefts {
+		rights = append(rights, colRef(lw+i, rs[i].Type, rs[i].Name))
 	}
 	kind := ApplySemi
 	if not {
 		kind = ApplyNullAwareAnti
 	}
-	return &LogicalApply{Kind: kind, Left: node, Right: sub, Cond: andAll(conds)}
+	return &LogicalApply{Kind: kind, Left: node, Right: sub, Cond: b.rowCond(lhs.Position(), op, lefts, rights)}
 }
 
 // applySubs stacks the pending scalar subqueries on node and resolves their
