@@ -642,16 +642,7 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		return &LogicalApply{Kind: kind, Left: node, Right: sub}, true
 	case *parser.InSubquery:
 		not = not != x.Not
-		if not && !astHasColumn(x.Expr) && !astHasSubquery(x.Expr) {
-			// The null-aware anti join needs an equality on a column of
-			// the block; a constant tested value (NULL NOT IN (…)) is
-			// computed as a value instead. A tested value with its own
-			// subquery reads the column that subquery's apply adds.
-			return nil, false
-		}
-		if not && isRow(x.Expr) {
-			// The null-aware anti join tests one value; (a, b) NOT IN
-			// (…) is computed as a value (see markSubquery).
+		if not && !nullAwareAntiTest(x.Expr) {
 			return nil, false
 		}
 		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
@@ -662,7 +653,7 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		switch {
 		case x.Quant == "ANY":
 			return b.inApply(node, sc, x.Expr, x.Op, x.Query, false, lw), true
-		case x.Quant == "ALL" && x.Op == "<>" && !isRow(x.Expr):
+		case x.Quant == "ALL" && x.Op == "<>" && nullAwareAntiTest(x.Expr):
 			return b.inApply(node, sc, x.Expr, "=", x.Query, true, lw), true
 		}
 		// Other ALL comparisons are bound as values (a mark subquery).
@@ -670,7 +661,16 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 	return nil, false
 }
 
-func isRow(e parser.Expr) bool { _, ok := e.(*parser.RowExpr); return ok }
+// nullAwareAntiTest reports whether x NOT IN (…) can be a null-aware anti
+// join: it needs an equality between one value over the block's columns
+// and the subquery column. A constant tested value (NULL NOT IN (…)) or a
+// row ((a, b) NOT IN (…)) is computed as a value instead (see
+// markSubquery); a tested value with its own subquery reads the column
+// that subquery's apply adds.
+func nullAwareAntiTest(x parser.Expr) bool {
+	_, row := x.(*parser.RowExpr)
+	return !row && (astHasColumn(x) || astHasSubquery(x))
+}
 
 // inApply builds the apply of lhs op ANY (query); not = NOT IN. Scalar
 // subqueries in lhs are applied to node first, and the test reads their
