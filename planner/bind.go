@@ -373,6 +373,60 @@ func (b *binder) innerJoinWithSubqueries(join *LogicalJoin, on parser.Expr, sc *
 	return node
 }
 
+// outerJoinWithSubqueries binds a LEFT, RIGHT or FULL join whose ON holds
+// subqueries that read the preserved side (or both sides). The ON is first
+// evaluated as the condition of an inner join (innerJoinWithSubqueries)
+// over the distinct rows of each preserved side, giving the matching pairs
+// of values M; every preserved row then finds its partners in M by a
+// null-safe equality on all its columns, so duplicates keep their
+// multiplicity and rows without a partner are NULL-extended:
+//
+//	A ⟕on B  =  A ⟕(A ≡ M.A) M                         M = δA ⋈on B
+//	A ⟖on B  =  M ⟖(M.B ≡ B) B                         M = A ⋈on δB
+//	A ⟗on B  =  (A ⟕(A ≡ M.A) (M, true)) ⟗(true ∧ M.B ≡ B) B   M = δA ⋈on δB
+//
+// The result has the columns of join (left ++ right).
+func (b *binder) outerJoinWithSubqueries(join *LogicalJoin, on parser.Expr, lsc, rsc *scope, parent *scope) Node {
+	ln, rn := join.Left, join.Right
+	lw, rw := width(ln), width(rn)
+	ml, mr := ln, rn
+	if join.Kind == JoinLeft || join.Kind == JoinFull {
+		ml = &LogicalAgg{Input: ln, GroupBy: seq(lw)}
+	}
+	if join.Kind == JoinRight || join.Kind == JoinFull {
+		mr = &LogicalAgg{Input: rn, GroupBy: seq(rw)}
+	}
+	inner := &LogicalJoin{Kind: JoinInner, Left: ml, Right: mr}
+	_, isc := joinScopes(inner, lsc, rsc, lw)
+	isc.parent = parent
+	m := stripHidden(b.innerJoinWithSubqueries(inner, on, isc), lw+rw)
+	keyJoin := func(kind JoinKind, l, r Node, lkeys, rkeys []int) *LogicalJoin {
+		return &LogicalJoin{Kind: kind, Left: l, Right: r, LeftKeys: lkeys, RightKeys: rkeys, NullSafe: nullSafeKeys(len(lkeys))}
+	}
+	// pick projects n's output onto the given column ranges, with the
+	// schema of the original join.
+	out := join.Schema()
+	pick := func(n Node, ranges ...[]int) Node {
+		p := reorderProject(n, ranges...).(*LogicalProject)
+		p.Cols = append(types.Schema(nil), out...)
+		return p
+	}
+	switch join.Kind {
+	case JoinLeft:
+		// A ++ M.A ++ M.B
+		return pick(keyJoin(JoinLeft, ln, m, seq(lw), seq(lw)), []int{0, lw}, []int{2 * lw, rw})
+	case JoinRight:
+		// M.A ++ M.B ++ B
+		return pick(keyJoin(JoinRight, m, rn, shiftInts(seq(rw), lw), seq(rw)), []int{0, lw}, []int{lw + rw, rw})
+	}
+	// A ++ M.A ++ M.B ++ marker ++ B
+	mark := extendProject(m, []expr.Expr{boolLit(true)})
+	l := keyJoin(JoinLeft, ln, mark, seq(lw), seq(lw))
+	f := keyJoin(JoinFull, l, rn, shiftInts(seq(rw), 2*lw), seq(rw))
+	f.Cond = colRef(2*lw+rw, types.Bool, "marker")
+	return pick(f, []int{0, lw}, []int{2*lw + rw + 1, rw})
+}
+
 // bindSetOp binds UNION, INTERSECT and EXCEPT.
 func (b *binder) bindSetOp(op *parser.SetOp, parent *scope) boundQuery {
 	l := b.bindSetExprLeaf(op.Left, parent)
@@ -781,6 +835,9 @@ func (b *binder) bindJoin(j *parser.Join, parent *scope) (Node, *scope) {
 	if len(using) == 0 && !j.Natural {
 		if on != nil && kind == JoinInner && astHasSubquery(on) {
 			return b.innerJoinWithSubqueries(join, on, sc), sc
+		}
+		if on != nil && astHasSubquery(on) {
+			return b.outerJoinWithSubqueries(join, on, lsc, rsc, parent), sc
 		}
 		if on != nil {
 			ctx := &exprCtx{b: b, sc: sc, clause: "JOIN conditions"}

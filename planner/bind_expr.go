@@ -913,14 +913,17 @@ func (c *exprCtx) markSubquery(pos parser.Pos, lhs parser.Expr, op string, q *pa
 			}
 			failAt(q.Pos, sqlerr.SyntaxError, "subquery has too few columns")
 		}
-		var conds []expr.Expr
+		var ls, rights []expr.Expr
 		for i, l := range lefts {
-			if hasPlaceholder(l) {
+			if !placeholdersPending(l, *c.subs) {
+				// A window function or set-returning function is computed
+				// after the subqueries are applied.
 				failAt(lhs.Position(), sqlerr.FeatureNotSupported, "this subquery test is not supported here")
 			}
-			conds = append(conds, c.b.resolve(lhs.Position(), strings.ToLower(op), toSubqueryLevel(l), colRef(i, rs[i].Type, rs[i].Name)))
+			ls = append(ls, toSubqueryLevel(l))
+			rights = append(rights, colRef(i, rs[i].Type, rs[i].Name))
 		}
-		cond = andAll(conds)
+		cond = c.b.rowCond(lhs.Position(), strings.ToLower(op), ls, rights)
 	}
 	m, err := markSubquery(sub, cond, all)
 	check(pos, err)
@@ -928,6 +931,47 @@ func (c *exprCtx) markSubquery(pos parser.Pos, lhs parser.Expr, op string, q *pa
 	b.nextPH++
 	*c.subs = append(*c.subs, pendingSub{ph: b.nextPH, node: m})
 	return &placeholder{id: b.nextPH, t: types.Bool}
+}
+
+// rowCond compares the row ls with the row rs by op as rowCompare does
+// (one pair: a plain comparison).
+func (b *binder) rowCond(pos parser.Pos, op string, ls, rs []expr.Expr) expr.Expr {
+	n := len(ls)
+	cmp := func(op string, i int) expr.Expr { return b.resolve(pos, op, ls[i], rs[i]) }
+	if n == 1 {
+		return cmp(op, 0)
+	}
+	var out []expr.Expr
+	switch op {
+	case "=":
+		for i := range ls {
+			out = append(out, cmp(op, i))
+		}
+		return andAll(out)
+	case "<>", "!=":
+		for i := range ls {
+			out = append(out, cmp("<>", i))
+		}
+		return &expr.Or{Args: out}
+	case "<", "<=", ">", ">=":
+		// The first unequal pair decides.
+		acc := cmp(op, n-1)
+		for i := n - 2; i >= 0; i-- {
+			acc = &expr.Or{Args: []expr.Expr{cmp(op[:1], i), &expr.And{Args: []expr.Expr{cmp("=", i), acc}}}}
+		}
+		return acc
+	}
+	failAt(pos, sqlerr.FeatureNotSupported, "operator %s is not supported for row comparisons", op)
+	return nil
+}
+
+// placeholdersPending reports whether every placeholder of e stands for one
+// of subs (a scalar subquery applied before a subquery added after them).
+func placeholdersPending(e expr.Expr, subs []pendingSub) bool {
+	return !exprUses(e, func(x expr.Expr) bool {
+		p, ok := x.(*placeholder)
+		return ok && !slices.ContainsFunc(subs, func(s pendingSub) bool { return s.ph == p.id })
+	})
 }
 
 // planHasOuterRef reports whether a plan refers to the query depth levels

@@ -642,10 +642,7 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		return &LogicalApply{Kind: kind, Left: node, Right: sub}, true
 	case *parser.InSubquery:
 		not = not != x.Not
-		if not && (!astHasColumn(x.Expr) || astHasSubquery(x.Expr)) {
-			// The null-aware anti join needs an equality on a column of
-			// the block; a constant tested value (NULL NOT IN (…)) or
-			// one with its own subquery is computed as a value instead.
+		if not && !nullAwareAntiTest(x.Expr) {
 			return nil, false
 		}
 		return b.inApply(node, sc, x.Expr, "=", x.Query, not, lw), true
@@ -656,7 +653,7 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 		switch {
 		case x.Quant == "ANY":
 			return b.inApply(node, sc, x.Expr, x.Op, x.Query, false, lw), true
-		case x.Quant == "ALL" && x.Op == "<>":
+		case x.Quant == "ALL" && x.Op == "<>" && nullAwareAntiTest(x.Expr):
 			return b.inApply(node, sc, x.Expr, "=", x.Query, true, lw), true
 		}
 		// Other ALL comparisons are bound as values (a mark subquery).
@@ -664,11 +661,25 @@ func (b *binder) bindPredicateSubquery(e parser.Expr, node Node, sc *scope) (Nod
 	return nil, false
 }
 
-// inApply builds the apply of lhs op ANY (query); not = NOT IN.
+// nullAwareAntiTest reports whether x NOT IN (…) can be a null-aware anti
+// join: it needs an equality between one value over the block's columns
+// and the subquery column. A constant tested value (NULL NOT IN (…)) or a
+// row ((a, b) NOT IN (…)) is computed as a value instead (see
+// markSubquery); a tested value with its own subquery reads the column
+// that subquery's apply adds.
+func nullAwareAntiTest(x parser.Expr) bool {
+	_, row := x.(*parser.RowExpr)
+	return !row && (astHasColumn(x) || astHasSubquery(x))
+}
+
+// inApply builds the apply of lhs op ANY (query); not = NOT IN. Scalar
+// subqueries in lhs are applied to node first, and the test reads their
+// columns.
 func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *parser.Query, not bool, lw int) Node {
 	sub := b.bindQuery(q, sc, false).node
 	rs := sub.Schema()
-	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE"}
+	var subs []pendingSub
+	ctx := &exprCtx{b: b, sc: sc, clause: "WHERE", subs: &subs, winErr: "WHERE"}
 	var lefts []expr.Expr
 	if row, ok := lhs.(*parser.RowExpr); ok {
 		for _, el := range row.Elems {
@@ -677,32 +688,49 @@ func (b *binder) inApply(node Node, sc *scope, lhs parser.Expr, op string, q *pa
 	} else {
 		lefts = []expr.Expr{ctx.bind(lhs)}
 	}
+	if len(subs) > 0 {
+		node = b.applySubs(node, subs)
+		lw = width(node)
+		for i := range lefts {
+			lefts[i] = b.resolvePH(lefts[i])
+		}
+	}
 	if len(rs) != len(lefts) {
 		if len(rs) > len(lefts) {
 			failAt(q.Pos, sqlerr.SyntaxError, "subquery has too many columns")
 		}
 		failAt(q.Pos, sqlerr.SyntaxError, "subquery has too few columns")
 	}
-	if not && len(lefts) > 1 {
-		failAt(lhs.Position(), sqlerr.FeatureNotSupported, "NOT IN with a row value is not supported")
-	}
-	var conds []expr.Expr
-	for i, l := range lefts {
-		conds = append(conds, b.resolve(lhs.Position(), op, l, colRef(lw+i, rs[i].Type, rs[i].Name)))
+	var rights []expr.Expr
+	for i := range lefts {
+		rights = append(rights, colRef(lw+i, rs[i].Type, rs[i].Name))
 	}
 	kind := ApplySemi
 	if not {
 		kind = ApplyNullAwareAnti
 	}
-	return &LogicalApply{Kind: kind, Left: node, Right: sub, Cond: andAll(conds)}
+	return &LogicalApply{Kind: kind, Left: node, Right: sub, Cond: b.rowCond(lhs.Position(), op, lefts, rights)}
 }
 
 // applySubs stacks the pending scalar subqueries on node and resolves their
 // placeholders to the new columns.
+// A subquery may test the value of an earlier one (x IN (…) with x a
+// scalar subquery): that value is then a column of node, read by the
+// later subquery as an outer reference.
 func (b *binder) applySubs(node Node, subs []pendingSub) Node {
 	for _, s := range subs {
 		w := len(node.Schema())
-		node = &LogicalApply{Kind: ApplyScalar, Left: node, Right: s.node}
+		sub := mapPlanExprs(s.node, 1, func(e expr.Expr, d int) expr.Expr {
+			return mapExpr(e, func(x expr.Expr) expr.Expr {
+				if p, ok := x.(*placeholder); ok {
+					if r, ok := b.phs[p.id].(*expr.ColumnRef); ok {
+						return &OuterRef{Depth: d, Index: r.Index, T: r.T, Name: r.Name}
+					}
+				}
+				return x
+			})
+		})
+		node = &LogicalApply{Kind: ApplyScalar, Left: node, Right: sub}
 		t := s.node.Schema()[0]
 		b.phs[s.ph] = colRef(w, t.Type, t.Name)
 	}

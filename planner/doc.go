@@ -20,8 +20,18 @@
 // where their outer references move to the group columns) become scalar
 // applies; EXISTS / IN / ANY / ALL used as values become scalar applies of
 // a "mark" subquery that computes the three-valued result with bool_or
-// (decorrelate.go, markSubquery). LATERAL subqueries in FROM become lateral
-// applies, decorrelated like the others. A scalar subquery that may yield
+// (decorrelate.go, markSubquery); NOT IN / <> ALL whose tested value is a
+// row or a constant are computed that way too, and row tests compare as
+// Postgres compares rows. A scalar subquery in the tested value of another
+// subquery test is applied first, and the test reads its column. A
+// subquery in the ON of an inner join filters the joined rows; in the ON of
+// a LEFT/RIGHT join, one that reads only the null-extended side filters
+// that side; any other (reading the preserved side, or both, or in a FULL
+// join) is evaluated by an inner join over the distinct rows of the
+// preserved sides, whose matching pairs are joined back to the sides on
+// all their columns (null-safe), so that duplicates keep their
+// multiplicity (bind.go, outerJoinWithSubqueries). LATERAL subqueries in
+// FROM become lateral applies, decorrelated like the others. A scalar subquery that may yield
 // several rows is joined with its row count (per correlation key) and
 // checked: a query raises 21000 "more than one row returned by a subquery
 // used as an expression" as Postgres does; in a materialized view the

@@ -42,6 +42,11 @@ func decorrelateRule(n Node) (Node, bool) {
 		return decorrelateDomain(a)
 	}
 	lw := width(a.Left)
+	if a.Kind == ApplyNullAwareAnti && constantTest(a.Cond) {
+		// A tested value that folds to a constant ((x % NULL) NOT IN
+		// (…)) gives the null-aware anti join no key.
+		return applyAsMark(a)
+	}
 	right, preds, ok := pullCorrelated(a.Right)
 	if !ok || planHasOuterDepth(right, 1) {
 		if m, ok := decorrelateDomain(a); ok {
@@ -62,6 +67,22 @@ func decorrelateRule(n Node) (Node, bool) {
 		kind = JoinNullAwareAnti
 	}
 	return &LogicalJoin{Kind: kind, Left: a.Left, Right: right, Cond: andAll(cond)}, true
+}
+
+// constantTest reports whether the tested value of a NOT IN apply's
+// condition (the left side of its first conjunct) folds to a constant, or
+// the equality itself has been folded away.
+func constantTest(cond expr.Expr) bool {
+	cs := conjuncts(cond)
+	if len(cs) == 0 {
+		return true
+	}
+	l, _, _, ok := equalitySides(cs[0])
+	if !ok {
+		return true
+	}
+	l = foldExpr(l)
+	return !hasColumnRef(l) && !hasOuterRef(l)
 }
 
 // outerToJoin rewrites a predicate pulled out of a subquery so that it is

@@ -275,6 +275,18 @@ func project(in StreamNode, exprs []expr.Expr, cols types.Schema) StreamNode {
 
 func (sb *streamBuilder) join(x *LogicalJoin) StreamNode {
 	l, r := sb.build(x.Left), sb.build(x.Right)
+	marker := -1
+	if x.Kind == JoinFull {
+		// A left row without a partner and a right row without one are
+		// told apart by a non-null marker of the left side in the stream
+		// key: their keys (left key ++ right key) would otherwise both be
+		// all NULL when the sides' own keys are NULL (groups of NULL).
+		ls := l.Schema()
+		marker = len(ls)
+		exprs := append(identityExprs(ls), boolLit(true))
+		schema := append(append(types.Schema(nil), ls...), types.Column{Name: "_left", Type: types.Bool, Hidden: true})
+		l = &StreamProject{streamProps: streamProps{schema: schema, key: l.StreamKey(), appendOnly: l.AppendOnly()}, Input: l, Exprs: exprs}
+	}
 	sb.checkNow(x.Cond)
 	llw, rlw := width(x.Left), width(x.Right)
 	ls, rs := l.Schema(), r.Schema()
@@ -302,6 +314,10 @@ func (sb *streamBuilder) join(x *LogicalJoin) StreamNode {
 		}
 	}
 	lsk, rsk := keyOrAll(l.StreamKey(), lw), keyOrAll(r.StreamKey(), len(rs))
+	outKey := lsk // the left part of the output's stream key
+	if marker >= 0 && !slices.Contains(lsk, marker) {
+		outKey = append(append([]int(nil), lsk...), marker)
+	}
 	j := &StreamHashJoin{Kind: x.Kind, Left: l, Right: r, LeftKeys: lkeys, RightKeys: rkeys, NullSafe: ns, Cond: cond}
 	j.LeftTable = sb.table("hashjoin", "left", ls.Types(), joinPK(lkeys, lsk), nil)
 	j.RightTable = sb.table("hashjoin", "right", rs.Types(), joinPK(rkeys, rsk), nil)
@@ -346,7 +362,7 @@ func (sb *streamBuilder) join(x *LogicalJoin) StreamNode {
 		identity = identity && o == i
 	}
 	var key []int
-	for _, k := range lsk {
+	for _, k := range outKey {
 		key = append(key, pos[k])
 	}
 	for _, k := range rsk {

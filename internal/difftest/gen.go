@@ -49,6 +49,15 @@ var Queries = []string{
 	"SELECT id, (SELECT max(b) FROM t2 WHERE t2.a = t1.a) AS m FROM t1",
 	"SELECT id FROM t1 WHERE b > (SELECT avg(b) FROM t2)",
 	"SELECT id FROM t1 WHERE a NOT IN (SELECT a FROM t2 WHERE t2.b = t1.b)",
+	// Subqueries in the ON of outer joins (reading the preserved side or
+	// both sides) and in the tested value of another subquery.
+	"SELECT t1.id AS i1, t2.id AS i2 FROM t1 LEFT JOIN t2 ON t1.a = t2.a AND t1.b IN (SELECT b FROM t2 x WHERE x.a = t1.a)",
+	"SELECT t1.id AS i1, t2.id AS i2 FROM t1 RIGHT JOIN t2 ON t1.a = t2.a AND t1.b + t2.b > (SELECT max(b) FROM t2 x WHERE x.a = t2.a)",
+	"SELECT t1.id AS i1, t2.id AS i2 FROM t1 FULL JOIN t2 ON t1.a = t2.a AND EXISTS (SELECT 1 FROM t3 WHERE t3.k = t1.b AND t3.v > t2.b)",
+	"SELECT x.a, x.c, t2.id FROM (SELECT a, c FROM t1) x LEFT JOIN t2 ON t2.b < (SELECT min(b) FROM t1 WHERE t1.c = x.c)",
+	"SELECT id FROM t1 WHERE (SELECT max(b) FROM t2 WHERE t2.a = t1.a) NOT IN (SELECT b FROM t2 WHERE t2.b IS NOT NULL)",
+	"SELECT id, (SELECT count(*) FROM t2 WHERE t2.a = t1.a) IN (SELECT k FROM t3) AS m FROM t1",
+	"SELECT id FROM t1 WHERE a IN (SELECT (SELECT max(t3.k) FROM t3 WHERE t3.v = t2.b) FROM t2)",
 	// Set operations and DISTINCT.
 	"SELECT a FROM t1 UNION SELECT a FROM t2",
 	"SELECT a, b FROM t1 UNION ALL SELECT a, b FROM t2",

@@ -127,13 +127,15 @@ func (g *QueryGen) expr(s qscope, typ string, depth int) string {
 			return fmt.Sprintf("split_part(%s, '%s', %d)", g.expr(s, "t", d), g.pick([]string{"a", "b", " "}), 1+g.r.Intn(2))
 		}
 	case "b":
-		switch g.r.Intn(12) {
+		switch g.r.Intn(13) {
 		case 9:
 			return fmt.Sprintf("(%s %sIN (SELECT z.a FROM t2 z WHERE z.b > %d))", g.expr(s, "i", d), g.pick([]string{"", "NOT "}), g.r.Intn(8))
 		case 10:
 			return fmt.Sprintf("(%sEXISTS (SELECT 1 FROM t3 z WHERE z.k = %s))", g.pick([]string{"", "NOT "}), g.expr(s, "i", d))
 		case 11:
 			return fmt.Sprintf("(%s %s ANY (SELECT z.b FROM t1 z WHERE z.a = %s))", g.expr(s, "i", d), g.pick([]string{"=", "<", ">="}), g.leaf(s, "i"))
+		case 12:
+			return g.subqueryTest(s, d)
 		case 0:
 			t := g.pick([]string{"i", "i", "n", "t", "ts", "f"})
 			return fmt.Sprintf("(%s %s %s)", g.expr(s, t, d), g.pick([]string{"=", "<>", "<", "<=", ">", ">="}), g.expr(s, t, d))
@@ -178,6 +180,26 @@ func (g *QueryGen) expr(s qscope, typ string, depth int) string {
 		}
 	}
 	return g.leaf(s, typ)
+}
+
+// subqueryTest returns a boolean subquery test of a shape the other cases
+// do not build: correlated by two expressions, NOT IN and ALL correlated
+// by a column, a scalar subquery as the tested value, and a subquery in
+// the select list of the tested subquery.
+func (g *QueryGen) subqueryTest(s qscope, d int) string {
+	not := g.pick([]string{"", "NOT "})
+	switch g.r.Intn(5) {
+	case 0:
+		return fmt.Sprintf("(%sEXISTS (SELECT 1 FROM t3 z WHERE z.k = %s AND z.v %s %s))", not, g.leaf(s, "i"), g.pick([]string{"<", ">", "<>"}), g.expr(s, "i", d))
+	case 1:
+		return fmt.Sprintf("(%s %sIN (SELECT z.b FROM t1 z WHERE z.a = %s))", g.expr(s, "i", d), not, g.leaf(s, "i"))
+	case 2:
+		return fmt.Sprintf("(%s %s ALL (SELECT z.v FROM t3 z WHERE z.k = %s))", g.expr(s, "i", d), g.pick([]string{"=", "<", ">=", "<>"}), g.leaf(s, "i"))
+	case 3:
+		return fmt.Sprintf("((SELECT %s(z.b) FROM t2 z WHERE z.a = %s) %sIN (SELECT w.v FROM t3 w WHERE w.k > %d))", g.pick([]string{"max", "min", "count"}), g.leaf(s, "i"), not, g.r.Intn(6))
+	default:
+		return fmt.Sprintf("(%s %sIN (SELECT (SELECT max(w.b) FROM t1 w WHERE w.a = z.k) FROM t3 z WHERE z.v > %s))", g.expr(s, "i", d), not, g.leaf(s, "i"))
+	}
 }
 
 func (g *QueryGen) leaf(s qscope, typ string) string {
@@ -231,8 +253,11 @@ func (g *QueryGen) from() (string, qscope) {
 	kind := g.pick([]string{"JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"})
 	li, ri := qscope{cols: s.cols[:len(qtables[t1])]}.of("i"), qscope{cols: s.cols[len(qtables[t1]):]}.of("i")
 	on := fmt.Sprintf("%s = %s", g.pick(li), g.pick(ri))
-	if g.r.Intn(3) == 0 {
+	switch g.r.Intn(6) {
+	case 0, 1:
 		on += " AND " + g.expr(s, "b", 1)
+	case 2:
+		on += " AND " + g.subqueryTest(s, 1)
 	}
 	return fmt.Sprintf("%s x %s %s y ON %s", t1, kind, t2, on), s
 }

@@ -84,6 +84,7 @@ func TestRandomQueries(t *testing.T) {
 	var views []view
 	skipped, failed := 0, 0
 	unsupported := map[string]int{}
+	example := map[string]string{} // the first query refused with each message
 	maxFail := 10
 	if s := os.Getenv("RANDQ_MAXFAIL"); s != "" {
 		maxFail, _ = strconv.Atoi(s)
@@ -111,6 +112,9 @@ func TestRandomQueries(t *testing.T) {
 			if sqlerr.Code(err) == sqlerr.FeatureNotSupported {
 				// Known gaps (a subquery in the ON of an outer join, …):
 				// counted and named, not failed.
+				if unsupported[err.Error()] == 0 {
+					example[err.Error()] = q
+				}
 				unsupported[err.Error()]++
 				continue
 			}
@@ -161,7 +165,7 @@ func TestRandomQueries(t *testing.T) {
 	}
 	nu := 0
 	for msg, k := range unsupported {
-		t.Logf("not supported by Eddy (%d queries): %s", k, msg)
+		t.Logf("not supported by Eddy (%d queries): %s\n  e.g. %s", k, msg, example[msg])
 		nu += k
 	}
 	t.Logf("%d queries: %d compared (batch and view), %d rejected by Postgres, %d not supported by Eddy", n, len(views), skipped, nu)
