@@ -432,6 +432,9 @@ func tableSchema(st *parser.CreateTable) (types.Schema, []int, error) {
 }
 
 func resolveType(tn *parser.TypeName) (types.Type, error) {
+	if len(tn.Fields) > 0 {
+		return planner.TypeOf(tn)
+	}
 	name := tn.Name
 	switch name {
 	case "char", "character", "bpchar", "string":

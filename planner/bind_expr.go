@@ -96,6 +96,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		arg := c.bind(x.Expr)
 		switch x.What {
 		case "NULL":
+			if arg.Type().Kind == types.KindStruct {
+				return &expr.RecordIsNull{Arg: arg, Not: x.Not}
+			}
 			return &expr.IsNull{Arg: arg, Not: x.Not}
 		case "TRUE", "FALSE", "UNKNOWN":
 			arg = b.boolCond(x.Expr.Position(), arg, "IS "+x.What)
@@ -238,7 +241,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.Star:
 		failAt(pos, sqlerr.FeatureNotSupported, "* is not allowed in this context")
 	case *parser.RowExpr:
-		failAt(pos, sqlerr.FeatureNotSupported, "row values are not supported in this context")
+		return c.rowCtor(x)
+	case *parser.FieldAccess:
+		return c.fieldAccess(x)
 	}
 	failAt(pos, sqlerr.FeatureNotSupported, "unsupported expression %s", e.String())
 	return nil
@@ -320,14 +325,37 @@ func typeModCast(tn *parser.TypeName, t types.Type, e expr.Expr) expr.Expr {
 }
 
 func typeOf(tn *parser.TypeName) types.Type {
-	t, ok := types.TypeByName(tn.Name)
-	if !ok {
-		failAt(tn.Pos, sqlerr.UndefinedObject, "type %q does not exist", tn.Name)
+	t, err := TypeOf(tn)
+	if err != nil {
+		panic(bindError{err})
+	}
+	return t
+}
+
+// TypeOf resolves an AST type name: a built-in type, a STRUCT<…> (whose
+// field names are lower-cased) or an array of either.
+func TypeOf(tn *parser.TypeName) (types.Type, error) {
+	var t types.Type
+	if len(tn.Fields) > 0 {
+		fs := make([]types.Field, len(tn.Fields))
+		for i, f := range tn.Fields {
+			ft, err := TypeOf(f.Type)
+			if err != nil {
+				return types.Type{}, err
+			}
+			fs[i] = types.Field{Name: NormalizeName(f.Name), Type: ft}
+		}
+		t = types.StructOf("", fs)
+	} else {
+		var ok bool
+		if t, ok = types.TypeByName(tn.Name); !ok {
+			return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
+		}
 	}
 	if tn.ArrayDims > 0 {
 		t = types.ArrayOf(t)
 	}
-	return t
+	return t, nil
 }
 
 // column resolves a column reference through the scope chain.

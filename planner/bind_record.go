@@ -1,0 +1,52 @@
+package planner
+
+import (
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/parser"
+	"github.com/eddysql/eddy/sqlerr"
+	"github.com/eddysql/eddy/types"
+)
+
+// rowCtor binds a row constructor used as a value: ROW(a, b) or (a, b).
+func (c *exprCtx) rowCtor(x *parser.RowExpr) expr.Expr {
+	args := make([]expr.Expr, len(x.Elems))
+	for i, el := range x.Elems {
+		args[i] = c.bind(el)
+	}
+	rc, err := expr.NewRowCtor(args)
+	check(x.Pos, err)
+	return rc
+}
+
+// fieldAccess binds (e).field.
+func (c *exprCtx) fieldAccess(x *parser.FieldAccess) expr.Expr {
+	if x.Field == "*" {
+		failAt(x.Pos, sqlerr.FeatureNotSupported, "row expansion via \"*\" is not supported here")
+	}
+	r, err := expr.NewFieldSelect(c.bind(x.Expr), NormalizeName(x.Field))
+	check(x.Pos, err)
+	return r
+}
+
+// starFields expands (e).* in a select list into one column per field of
+// the composite value e; it returns false for other items.
+func (c *exprCtx) starFields(e parser.Expr) ([]expr.Expr, types.Schema, bool) {
+	fa, ok := e.(*parser.FieldAccess)
+	if !ok || fa.Field != "*" {
+		return nil, nil, false
+	}
+	arg := c.bind(fa.Expr)
+	t := arg.Type()
+	if t.Kind != types.KindStruct {
+		failAt(fa.Pos, sqlerr.WrongObjectType, "type %s is not composite", t)
+	}
+	var outs []expr.Expr
+	var cols types.Schema
+	for _, f := range t.Fields() {
+		x, err := expr.NewFieldSelect(arg, f.Name)
+		check(fa.Pos, err)
+		outs = append(outs, x)
+		cols = append(cols, types.Column{Name: f.Name, Type: f.Type})
+	}
+	return outs, cols, true
+}
