@@ -490,6 +490,8 @@ func datumToJSONIn(d types.Datum, t types.Type, loc *time.Location) *jv {
 		return &jv{kind: 's', str: strings.Replace(types.FormatText(x), " ", "T", 1)}
 	case types.Timestamptz:
 		return &jv{kind: 's', str: jsonTimestamptz(x, loc)}
+	case types.Record:
+		return recordToJSON(x, t, loc)
 	}
 	return &jv{kind: 's', str: types.FormatTextTyped(d, t)}
 }

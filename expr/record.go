@@ -283,3 +283,27 @@ func parseRecord(s string, t types.Type, loc *time.Location) (types.Datum, error
 	}
 	return out, nil
 }
+
+// recordToJSON converts a record to a jsonb object keyed by its field
+// names (to_jsonb of a composite value).
+func recordToJSON(r types.Record, t types.Type, loc *time.Location) *jv {
+	fs := t.Fields()
+	m := map[string]*jv{}
+	for i, v := range r {
+		name := "f" + strconv.Itoa(i+1)
+		var ft types.Type
+		if i < len(fs) {
+			name, ft = fs[i].Name, fs[i].Type
+		}
+		m[name] = datumToJSONIn(v, ft, loc)
+	}
+	o := &jv{kind: 'o'}
+	for k := range m {
+		o.keys = append(o.keys, k)
+	}
+	sortKeys(o.keys)
+	for _, k := range o.keys {
+		o.vals = append(o.vals, m[k])
+	}
+	return o
+}

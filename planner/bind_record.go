@@ -18,10 +18,16 @@ func (c *exprCtx) rowCtor(x *parser.RowExpr) expr.Expr {
 	return rc
 }
 
-// fieldAccess binds (e).field.
+// fieldAccess binds (e).field. Outside a select list (e).* is the
+// composite value itself, as in RisingWave (jsonb_agg((row(a, b)).*));
+// Postgres refuses it there.
 func (c *exprCtx) fieldAccess(x *parser.FieldAccess) expr.Expr {
 	if x.Field == "*" {
-		failAt(x.Pos, sqlerr.FeatureNotSupported, "row expansion via \"*\" is not supported here")
+		arg := c.bind(x.Expr)
+		if arg.Type().Kind != types.KindStruct {
+			failAt(x.Pos, sqlerr.WrongObjectType, "type %s is not composite", arg.Type())
+		}
+		return arg
 	}
 	r, err := expr.NewFieldSelect(c.bind(x.Expr), NormalizeName(x.Field))
 	check(x.Pos, err)
