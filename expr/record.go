@@ -23,20 +23,14 @@ type RowCtor struct {
 
 // NewRowCtor returns the row constructor of args, of the anonymous
 // composite type with fields f1, f2, … (as Postgres names them). Untyped
-// literal arguments become text.
-func NewRowCtor(args []Expr) (*RowCtor, error) {
+// literal arguments keep the unknown type until the row is cast to a
+// composite type (an INSERT into a composite column, a ::cast).
+func NewRowCtor(args []Expr) *RowCtor {
 	fs := make([]types.Field, len(args))
 	for i, a := range args {
-		if a.Type().Kind == types.KindUnknown {
-			c, err := NewCast(a, types.Varchar, false)
-			if err != nil {
-				return nil, err
-			}
-			args[i] = c
-		}
-		fs[i] = types.Field{Name: "f" + strconv.Itoa(i+1), Type: args[i].Type()}
+		fs[i] = types.Field{Name: "f" + strconv.Itoa(i+1), Type: a.Type()}
 	}
-	return &RowCtor{Args: args, T: types.StructOf("", fs)}, nil
+	return &RowCtor{Args: args, T: types.StructOf("", fs)}
 }
 
 // Type implements Expr.
@@ -175,7 +169,7 @@ func canCastRecord(from, to types.Type, explicit bool) bool {
 func castRowCtor(rc *RowCtor, to types.Type, explicit bool) (Expr, error) {
 	fs := to.Fields()
 	if len(fs) != len(rc.Args) {
-		return nil, recordArityError(len(rc.Args), len(fs))
+		return nil, recordArityError(len(rc.Args), to)
 	}
 	args := make([]Expr, len(rc.Args))
 	for i, a := range rc.Args {
@@ -188,11 +182,12 @@ func castRowCtor(rc *RowCtor, to types.Type, explicit bool) (Expr, error) {
 	return &RowCtor{Args: args, T: to}, nil
 }
 
-func recordArityError(have, want int) error {
-	if have > want {
-		return sqlerr.New(sqlerr.CannotCoerce, "cannot cast type record to composite type: Input has too many columns.")
+func recordArityError(have int, to types.Type) error {
+	err := sqlerr.New(sqlerr.CannotCoerce, "cannot cast type record to %s", typeName(to))
+	if have > len(to.Fields()) {
+		return err.WithDetail("Input has too many columns.")
 	}
-	return sqlerr.New(sqlerr.CannotCoerce, "cannot cast type record to composite type: Input has too few columns.")
+	return err.WithDetail("Input has too few columns.")
 }
 
 // castRecord converts record d of composite type from to composite type
@@ -201,7 +196,7 @@ func castRecord(ctx *Context, d types.Datum, from, to types.Type) (types.Datum, 
 	in := d.(types.Record)
 	ff, tf := from.Fields(), to.Fields()
 	if len(ff) != len(tf) || len(in) != len(tf) {
-		return nil, recordArityError(len(in), len(tf))
+		return nil, recordArityError(len(in), to)
 	}
 	out := make(types.Record, len(in))
 	for i, v := range in {

@@ -13,9 +13,7 @@ func (c *exprCtx) rowCtor(x *parser.RowExpr) expr.Expr {
 	for i, el := range x.Elems {
 		args[i] = c.bind(el)
 	}
-	rc, err := expr.NewRowCtor(args)
-	check(x.Pos, err)
-	return rc
+	return expr.NewRowCtor(args)
 }
 
 // fieldAccess binds (e).field. Outside a select list (e).* is the
