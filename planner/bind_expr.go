@@ -308,7 +308,7 @@ func (c *exprCtx) literal(x *parser.Literal) expr.Expr {
 
 // typeOf resolves an AST type name.
 func (c *exprCtx) typeOf(tn *parser.TypeName) types.Type {
-	return typeOf(tn)
+	return typeIn(tn, c.b.cat)
 }
 
 // typeModCast applies the modifier of a cast's type name (NUMERIC(10,2),
@@ -324,8 +324,11 @@ func typeModCast(tn *parser.TypeName, t types.Type, e expr.Expr) expr.Expr {
 	return r
 }
 
-func typeOf(tn *parser.TypeName) types.Type {
-	t, err := TypeOf(tn)
+func typeOf(tn *parser.TypeName) types.Type { return typeIn(tn, nil) }
+
+// typeIn is TypeOf raising its error as a bind error.
+func typeIn(tn *parser.TypeName, cat Catalog) types.Type {
+	t, err := TypeOf(tn, cat)
 	if err != nil {
 		panic(bindError{err})
 	}
@@ -333,22 +336,23 @@ func typeOf(tn *parser.TypeName) types.Type {
 }
 
 // TypeOf resolves an AST type name: a built-in type, a STRUCT<…> (whose
-// field names are lower-cased) or an array of either.
-func TypeOf(tn *parser.TypeName) (types.Type, error) {
+// field names are lower-cased), a composite type of cat (when it is a
+// TypeCatalog; cat may be nil), or an array of any of them.
+func TypeOf(tn *parser.TypeName, cat Catalog) (types.Type, error) {
 	var t types.Type
 	if len(tn.Fields) > 0 {
-		fs := make([]types.Field, len(tn.Fields))
-		for i, f := range tn.Fields {
-			ft, err := TypeOf(f.Type)
-			if err != nil {
-				return types.Type{}, err
-			}
-			fs[i] = types.Field{Name: NormalizeName(f.Name), Type: ft}
+		fs, err := FieldsOf(tn.Fields, cat)
+		if err != nil {
+			return types.Type{}, err
 		}
 		t = types.StructOf("", fs)
 	} else {
 		var ok bool
-		if t, ok = types.TypeByName(tn.Name); !ok {
+		t, ok = types.TypeByName(tn.Name)
+		if tc, isTC := cat.(TypeCatalog); !ok && isTC {
+			t, ok = tc.NamedType(NormalizeName(tn.Name))
+		}
+		if !ok {
 			return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
 		}
 	}

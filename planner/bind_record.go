@@ -7,6 +7,32 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
+// TypeCatalog is implemented by catalogs that hold named composite types
+// (CREATE TYPE); NamedType takes the normalized name.
+type TypeCatalog interface {
+	NamedType(name string) (types.Type, bool)
+}
+
+// FieldsOf resolves the fields of a STRUCT<…> or CREATE TYPE: field names
+// are normalized, field types resolved with TypeOf.
+func FieldsOf(fields []*parser.StructField, cat Catalog) ([]types.Field, error) {
+	fs := make([]types.Field, len(fields))
+	for i, f := range fields {
+		ft, err := TypeOf(f.Type, cat)
+		if err != nil {
+			return nil, err
+		}
+		name := NormalizeName(f.Name)
+		for _, g := range fs[:i] {
+			if g.Name == name {
+				return nil, sqlerr.New(sqlerr.DuplicateColumn, "column %q specified more than once", name).WithPosition(int(f.Pos) + 1)
+			}
+		}
+		fs[i] = types.Field{Name: name, Type: ft}
+	}
+	return fs, nil
+}
+
 // rowCtor binds a row constructor used as a value: ROW(a, b) or (a, b).
 func (c *exprCtx) rowCtor(x *parser.RowExpr) expr.Expr {
 	args := make([]expr.Expr, len(x.Elems))
