@@ -302,3 +302,18 @@ func recordToJSON(r types.Record, t types.Type, loc *time.Location) *jv {
 	}
 	return o
 }
+
+// resolveRecordToJSON resolves to_jsonb of a composite value (or an array
+// of them), whose objects take their keys from the argument's type.
+func resolveRecordToJSON(name string, args []Expr) (Expr, bool) {
+	if name != "to_jsonb" || len(args) != 1 {
+		return nil, false
+	}
+	t := args[0].Type()
+	if t.Kind != types.KindStruct && (t.Kind != types.KindArray || t.Elem != types.KindStruct) {
+		return nil, false
+	}
+	return &Call{Name: name, Args: args, T: types.JSONBT, impl: &impl{row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		return jsonbOut(datumToJSONIn(a[0], t, ctx.location())), nil
+	}}}, true
+}

@@ -13,8 +13,8 @@ type TypeCatalog interface {
 	NamedType(name string) (types.Type, bool)
 }
 
-// FieldsOf resolves the fields of a STRUCT<…> or CREATE TYPE: field names
-// are normalized, field types resolved with TypeOf.
+// FieldsOf resolves the fields of a STRUCT<…> or CREATE TYPE, their types
+// with TypeOf.
 func FieldsOf(fields []*parser.StructField, cat Catalog) ([]types.Field, error) {
 	fs := make([]types.Field, len(fields))
 	for i, f := range fields {
@@ -22,7 +22,7 @@ func FieldsOf(fields []*parser.StructField, cat Catalog) ([]types.Field, error) 
 		if err != nil {
 			return nil, err
 		}
-		name := NormalizeName(f.Name)
+		name := f.Name // folded by the parser unless quoted
 		for _, g := range fs[:i] {
 			if g.Name == name {
 				return nil, sqlerr.New(sqlerr.DuplicateColumn, "column %q specified more than once", name).WithPosition(int(f.Pos) + 1)
@@ -53,7 +53,7 @@ func (c *exprCtx) fieldAccess(x *parser.FieldAccess) expr.Expr {
 		}
 		return arg
 	}
-	r, err := expr.NewFieldSelect(c.bind(x.Expr), NormalizeName(x.Field))
+	r, err := expr.NewFieldSelect(c.bind(x.Expr), x.Field)
 	check(x.Pos, err)
 	return r
 }

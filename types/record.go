@@ -135,12 +135,29 @@ func (t Type) structString() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(f.Name)
+		b.WriteString(quoteFieldName(f.Name))
 		b.WriteByte(' ')
 		b.WriteString(f.Type.String())
 	}
 	b.WriteByte('>')
 	return b.String()
+}
+
+// quoteFieldName double-quotes a field name unless it is a plain
+// lower-case identifier.
+func quoteFieldName(n string) string {
+	plain := n != ""
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return n
+	}
+	return `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
 }
 
 // compareRecords orders records as Postgres's btree record comparison
