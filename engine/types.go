@@ -34,7 +34,7 @@ var _ planner.TypeCatalog = catalogView{}
 // createType runs CREATE TYPE name AS (field type, …).
 func (e *Engine) createType(ctx context.Context, st *parser.CreateType, text string, replay *object) (*Result, error) {
 	name := planner.NormalizeName(st.Name)
-	if _, builtin := types.TypeByName(name); builtin || replay == nil && e.lookup(typeKey(name)) != nil {
+	if _, builtin := types.TypeByName(name); builtin || name == types.RecordTypeName || replay == nil && e.lookup(typeKey(name)) != nil {
 		return nil, sqlerr.New(sqlerr.DuplicateObject, "type %q already exists", name).WithPosition(int(st.Pos) + 1)
 	}
 	fs, err := planner.FieldsOf(st.Fields, catalogView{e})

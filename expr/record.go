@@ -21,8 +21,8 @@ type RowCtor struct {
 	T    types.Type
 }
 
-// NewRowCtor returns the row constructor of args, of the anonymous
-// composite type with fields f1, f2, … (as Postgres names them). Untyped
+// NewRowCtor returns the row constructor of args, of the composite type
+// named "record" (as Postgres shows it) with fields f1, f2, …. Untyped
 // literal arguments keep the unknown type until the row is cast to a
 // composite type (an INSERT into a composite column, a ::cast).
 func NewRowCtor(args []Expr) *RowCtor {
@@ -30,7 +30,7 @@ func NewRowCtor(args []Expr) *RowCtor {
 	for i, a := range args {
 		fs[i] = types.Field{Name: "f" + strconv.Itoa(i+1), Type: a.Type()}
 	}
-	return &RowCtor{Args: args, T: types.StructOf("", fs)}
+	return &RowCtor{Args: args, T: types.StructOf(types.RecordTypeName, fs)}
 }
 
 // Type implements Expr.

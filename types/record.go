@@ -23,6 +23,10 @@ type Field struct {
 	Type Type
 }
 
+// RecordTypeName is the name of the type of a row constructor, ROW(…),
+// as Postgres shows it; CREATE TYPE cannot take it.
+const RecordTypeName = "record"
+
 // structDesc is an interned composite type.
 type structDesc struct {
 	name   string // the name of a type made by CREATE TYPE; "" for an anonymous one
@@ -108,15 +112,6 @@ func (t Type) FieldIndex(name string) int {
 		}
 	}
 	return -1
-}
-
-// Anonymous returns the anonymous composite type with t's fields (t
-// itself when it has no name).
-func (t Type) Anonymous() Type {
-	if t.Kind != KindStruct || t.StructName() == "" {
-		return t
-	}
-	return StructOf("", t.Fields())
 }
 
 // structString renders a composite type: its name, or struct<f1 t1, …>
