@@ -590,6 +590,11 @@ func (d *JSONDecoder) composite(t types.Type, raw []byte, v *value) error {
 			return mismatch("object", t)
 		}
 		return d.array(t, raw, v)
+	case types.KindStruct:
+		if raw[0] != '{' {
+			return mismatch("array", t)
+		}
+		return d.record(t, raw, v)
 	}
 	if raw[0] == '[' {
 		return mismatch("array", t)
