@@ -55,7 +55,7 @@ func (e *RowCtor) Eval(ctx *Context, c *types.Chunk) (arrow.Array, error) {
 }
 
 // String implements Expr.
-func (e *RowCtor) String() string { return "ROW(" + joinArgs(e.Args, ", ") + ")" }
+func (e *RowCtor) String() string { return "ROW" + joinArgs(e.Args, ", ") }
 
 // FieldSelect is (Arg).field: field Index of a composite value (NULL when
 // the value is NULL).
@@ -316,4 +316,22 @@ func resolveRecordToJSON(name string, args []Expr) (Expr, bool) {
 	return &Call{Name: name, Args: args, T: types.JSONBT, impl: &impl{row: func(ctx *Context, a []types.Datum) (types.Datum, error) {
 		return jsonbOut(datumToJSONIn(a[0], t, ctx.location())), nil
 	}}}, true
+}
+
+// structTag is the EXPLAIN tag of a composite type: Struct(a Int32, …),
+// with the type's name when it has one.
+func structTag(t types.Type) string {
+	var b strings.Builder
+	if n := t.StructName(); n != "" && n != types.RecordTypeName {
+		b.WriteString(n)
+	}
+	b.WriteString("Struct(")
+	for i, f := range t.Fields() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f.Name + " " + typeTag(f.Type))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
