@@ -87,3 +87,13 @@ func TestRecordChunkRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordOIDNotAType: the record OIDs name no type by themselves (a
+// parameter declared as record takes its fields from its context).
+func TestRecordOIDNotAType(t *testing.T) {
+	for _, oid := range []uint32{2249, 2287} {
+		if typ, ok := types.TypeByOID(oid); ok {
+			t.Errorf("TypeByOID(%d) = %v", oid, typ)
+		}
+	}
+}

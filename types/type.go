@@ -194,13 +194,15 @@ func TypeByOID(oid uint32) (Type, bool) {
 	case 1009:
 		return ArrayOf(Varchar), true
 	}
+	// record and record[] are no types by themselves here: their fields
+	// come from elsewhere.
 	for k, o := range kindOIDs {
-		if o == oid && o != 0 {
+		if o == oid && o != 0 && Kind(k) != KindStruct {
 			return Type{Kind: Kind(k)}, true
 		}
 	}
 	for k, o := range arrayOIDs {
-		if o == oid && o != 0 {
+		if o == oid && o != 0 && Kind(k) != KindStruct {
 			return ArrayOf(Type{Kind: Kind(k)}), true
 		}
 	}
