@@ -436,44 +436,12 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 
 // object decodes an object at d.pos whose fields are looked up in n.
 func (d *JSONDecoder) object(n *node, r *Row) error {
-	d.pos++ // '{'
-	d.ws()
-	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		d.ws()
-		if err := d.expect(':'); err != nil {
-			return err
-		}
-		d.ws()
+	return d.members(func(k []byte) error {
 		if c := n.lookup(k, &d.scratch); c != nil {
-			if err := d.field(c, r); err != nil {
-				return err
-			}
-		} else if err := d.skip(0); err != nil {
-			return err
+			return d.field(c, r)
 		}
-		d.ws()
-		if d.pos >= len(d.buf) {
-			return d.syntax("unterminated object")
-		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return nil
-		default:
-			return d.syntax("expected ',' or '}' in object")
-		}
-	}
+		return d.skip(0)
+	})
 }
 
 // field decodes the value at d.pos for tree node n.

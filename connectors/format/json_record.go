@@ -12,12 +12,40 @@ import (
 func (d *JSONDecoder) record(t types.Type, raw []byte, v *value) error {
 	saveBuf, savePos := d.buf, d.pos
 	defer func() { d.buf, d.pos = saveBuf, savePos }()
-	d.buf, d.pos = raw, 1
+	d.buf, d.pos = raw, 0
 	fs := t.Fields()
 	out := make(types.Record, len(fs))
+	err := d.members(func(k []byte) error {
+		i := jsonFieldIndex(fs, string(k))
+		if i < 0 {
+			return d.skip(0)
+		}
+		var ev value
+		if err := d.scalar(fs[i].Type, &ev); err != nil {
+			return err
+		}
+		dt := slotDatum(&ev, fs[i].Type)
+		if s, ok := dt.(string); ok {
+			dt = strings.Clone(s)
+		}
+		out[i] = dt
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*v = value{k: vDatum, d: out}
+	return nil
+}
+
+// members walks the object at d.pos (on its '{'): for each member it
+// calls f with the key and d.pos at the value, which f consumes. It ends
+// after the '}'.
+func (d *JSONDecoder) members(f func(key []byte) error) error {
+	d.pos++ // '{'
 	d.ws()
 	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
-		*v = value{k: vDatum, d: out}
+		d.pos++
 		return nil
 	}
 	for {
@@ -31,17 +59,7 @@ func (d *JSONDecoder) record(t types.Type, raw []byte, v *value) error {
 			return err
 		}
 		d.ws()
-		if i := jsonFieldIndex(fs, string(k)); i >= 0 {
-			var ev value
-			if err := d.scalar(fs[i].Type, &ev); err != nil {
-				return err
-			}
-			dt := slotDatum(&ev, fs[i].Type)
-			if s, ok := dt.(string); ok {
-				dt = strings.Clone(s)
-			}
-			out[i] = dt
-		} else if err := d.skip(0); err != nil {
+		if err := f(k); err != nil {
 			return err
 		}
 		d.ws()
@@ -52,7 +70,7 @@ func (d *JSONDecoder) record(t types.Type, raw []byte, v *value) error {
 		case ',':
 			d.pos++
 		case '}':
-			*v = value{k: vDatum, d: out}
+			d.pos++
 			return nil
 		default:
 			return d.syntax("expected ',' or '}' in object")
