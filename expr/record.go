@@ -292,6 +292,12 @@ func recordToJSON(r types.Record, t types.Type, loc *time.Location) *jv {
 		}
 		m[name] = datumToJSONIn(v, ft, loc)
 	}
+	return jsonObjectOf(m)
+}
+
+// jsonObjectOf returns the jsonb object of the members of m, keys in
+// jsonb order.
+func jsonObjectOf(m map[string]*jv) *jv {
 	o := &jv{kind: 'o'}
 	for k := range m {
 		o.keys = append(o.keys, k)

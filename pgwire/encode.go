@@ -209,18 +209,27 @@ func appendArray(buf []byte, a types.Array, elem types.Type) ([]byte, error) {
 		buf = binary.BigEndian.AppendUint32(buf, 1)
 	}
 	for _, e := range flat {
-		if e == nil {
-			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
-			continue
-		}
-		at := len(buf)
-		buf = append(buf, 0, 0, 0, 0)
 		var err error
-		if buf, err = encodeBinary(buf, e, elem); err != nil {
+		if buf, err = appendLenValue(buf, e, elem); err != nil {
 			return nil, err
 		}
-		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	}
+	return buf, nil
+}
+
+// appendLenValue appends the binary form of d (an array element or a
+// record field) prefixed by its length, or the length -1 for NULL.
+func appendLenValue(buf []byte, d types.Datum, t types.Type) ([]byte, error) {
+	if d == nil {
+		return binary.BigEndian.AppendUint32(buf, 0xffffffff), nil
+	}
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0)
+	buf, err := encodeBinary(buf, d, t)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	return buf, nil
 }
 
@@ -374,17 +383,10 @@ func appendRecord(buf []byte, r types.Record, t types.Type) ([]byte, error) {
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(r)))
 	for i, e := range r {
 		buf = binary.BigEndian.AppendUint32(buf, wireOID(fs[i].Type))
-		if e == nil {
-			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
-			continue
-		}
-		at := len(buf)
-		buf = append(buf, 0, 0, 0, 0)
 		var err error
-		if buf, err = encodeBinary(buf, e, fs[i].Type); err != nil {
+		if buf, err = appendLenValue(buf, e, fs[i].Type); err != nil {
 			return nil, err
 		}
-		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	}
 	return buf, nil
 }

@@ -367,31 +367,11 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 	if d.pos >= len(d.buf) || d.buf[d.pos] != '{' {
 		return d.syntax("expected a JSON object")
 	}
-	d.pos++
-	d.ws()
-	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		d.ws()
-		if err := d.expect(':'); err != nil {
-			return err
-		}
-		d.ws()
+	return d.members(func(k []byte) error {
 		switch string(k) {
 		case "payload":
 			if depth == 0 && d.pos < len(d.buf) && d.buf[d.pos] == '{' {
-				if err := d.envelope(env, 1); err != nil {
-					return err
-				}
-			} else if err := d.skip(0); err != nil {
-				return err
+				return d.envelope(env, 1)
 			}
 		case "before", "after":
 			start := d.pos
@@ -403,6 +383,7 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 			} else {
 				env.after = d.buf[start:d.pos]
 			}
+			return nil
 		case "op":
 			if d.pos < len(d.buf) && d.buf[d.pos] == '"' {
 				s, err := d.str()
@@ -410,28 +391,11 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 					return err
 				}
 				env.op = string(s)
-			} else if err := d.skip(0); err != nil {
-				return err
-			}
-		default:
-			if err := d.skip(0); err != nil {
-				return err
+				return nil
 			}
 		}
-		d.ws()
-		if d.pos >= len(d.buf) {
-			return d.syntax("unterminated object")
-		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return nil
-		default:
-			return d.syntax("expected ',' or '}'")
-		}
-	}
+		return d.skip(0)
+	})
 }
 
 // object decodes an object at d.pos whose fields are looked up in n.
