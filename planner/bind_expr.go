@@ -418,6 +418,9 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 	if qual != "" {
 		failAt(x.Pos, sqlerr.UndefinedColumn, "column %s.%s does not exist", qual, name)
 	}
+	if r, ok := c.wholeRow(x.Pos, name, c.sc.cols); ok {
+		return r
+	}
 	failAt(x.Pos, sqlerr.UndefinedColumn, "column %q does not exist", name)
 	return nil
 }
@@ -535,6 +538,11 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 		r := inner.column(x)
 		if _, ok := r.(*OuterRef); ok {
 			return r, true
+		}
+		if _, ok := r.(*expr.RowCtor); ok {
+			// A whole-row reference: each column grouped (or aggregated).
+			w, _ := c.wholeRow(x.Pos, x.Parts[len(x.Parts)-1], a.in.cols)
+			return w, true
 		}
 		cr := r.(*expr.ColumnRef)
 		var sc scopeCol

@@ -80,3 +80,24 @@ func (c *exprCtx) starFields(e parser.Expr) ([]expr.Expr, types.Schema, bool) {
 	}
 	return outs, cols, true
 }
+
+// wholeRow binds a bare name that names no column but a relation of the
+// query (SELECT t FROM t, to_jsonb(t)), as Postgres does: the record of
+// the relation's visible columns among cols (the scope's), of a
+// composite type named after it.
+func (c *exprCtx) wholeRow(pos parser.Pos, name string, cols []scopeCol) (expr.Expr, bool) {
+	var args []expr.Expr
+	var fs []types.Field
+	for _, col := range cols {
+		if col.table != name || col.noQual || col.hidden {
+			continue
+		}
+		a := c.bind(&parser.ColumnRef{Pos: pos, Parts: []string{name, col.name}})
+		args = append(args, a)
+		fs = append(fs, types.Field{Name: col.name, Type: a.Type()})
+	}
+	if len(args) == 0 {
+		return nil, false
+	}
+	return &expr.RowCtor{Args: args, T: types.StructOf(name, fs)}, true
+}
