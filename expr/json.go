@@ -528,6 +528,20 @@ func formatTimestamptz(x types.Timestamptz) string {
 	return strings.TrimSuffix(s, ":00")
 }
 
+// jsonObjectOf returns the jsonb object of the members of m, keys in
+// jsonb order.
+func jsonObjectOf(m map[string]*jv) *jv {
+	o := &jv{kind: 'o'}
+	for k := range m {
+		o.keys = append(o.keys, k)
+	}
+	sortKeys(o.keys)
+	for _, k := range o.keys {
+		o.vals = append(o.vals, m[k])
+	}
+	return o
+}
+
 func jsonArg(d types.Datum) *jv { return mustJSON(d.(types.JSONB)) }
 
 func jsonbOut(v *jv) types.Datum {

@@ -295,20 +295,6 @@ func recordToJSON(r types.Record, t types.Type, loc *time.Location) *jv {
 	return jsonObjectOf(m)
 }
 
-// jsonObjectOf returns the jsonb object of the members of m, keys in
-// jsonb order.
-func jsonObjectOf(m map[string]*jv) *jv {
-	o := &jv{kind: 'o'}
-	for k := range m {
-		o.keys = append(o.keys, k)
-	}
-	sortKeys(o.keys)
-	for _, k := range o.keys {
-		o.vals = append(o.vals, m[k])
-	}
-	return o
-}
-
 // resolveRecordToJSON resolves to_jsonb of a composite value (or an array
 // of them), whose objects take their keys from the argument's type.
 func resolveRecordToJSON(name string, args []Expr) (Expr, bool) {
