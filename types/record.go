@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Composite types. A value of a composite type (a Postgres row type, a
@@ -33,10 +34,12 @@ type structDesc struct {
 	fields []Field
 }
 
+// structs interns composite types. Readers load descs without locking
+// (Fields is called per value); a new type copies the slice under mu.
 var structs = struct {
-	sync.RWMutex
+	mu    sync.Mutex
 	byKey map[string]uint32
-	descs []structDesc // id i+1 is descs[i]
+	descs atomic.Pointer[[]structDesc] // id i+1 is (*descs)[i]
 }{byKey: map[string]uint32{}}
 
 // StructOf returns the composite type with the given fields. name is the
@@ -52,18 +55,19 @@ func StructOf(name string, fields []Field) Type {
 		typeKey(&k, f.Type)
 	}
 	key := k.String()
-	structs.RLock()
+	structs.mu.Lock()
 	id, ok := structs.byKey[key]
-	structs.RUnlock()
 	if !ok {
-		structs.Lock()
-		if id, ok = structs.byKey[key]; !ok {
-			structs.descs = append(structs.descs, structDesc{name: name, fields: append([]Field(nil), fields...)})
-			id = uint32(len(structs.descs))
-			structs.byKey[key] = id
+		var old []structDesc
+		if p := structs.descs.Load(); p != nil {
+			old = *p
 		}
-		structs.Unlock()
+		descs := append(append(make([]structDesc, 0, len(old)+1), old...), structDesc{name: name, fields: append([]Field(nil), fields...)})
+		structs.descs.Store(&descs)
+		id = uint32(len(descs))
+		structs.byKey[key] = id
 	}
+	structs.mu.Unlock()
 	return Type{Kind: KindStruct, Struct: id}
 }
 
@@ -87,9 +91,7 @@ func structOf(id uint32) structDesc {
 	if id == 0 {
 		return structDesc{}
 	}
-	structs.RLock()
-	defer structs.RUnlock()
-	return structs.descs[id-1]
+	return (*structs.descs.Load())[id-1]
 }
 
 // IsStruct reports whether t is a composite type.

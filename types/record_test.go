@@ -1,6 +1,8 @@
 package types_test
 
 import (
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/eddysql/eddy/types"
@@ -94,6 +96,34 @@ func TestRecordOIDNotAType(t *testing.T) {
 	for _, oid := range []uint32{2249, 2287} {
 		if typ, ok := types.TypeByOID(oid); ok {
 			t.Errorf("TypeByOID(%d) = %v", oid, typ)
+		}
+	}
+}
+
+// TestStructOfConcurrent interns types from many goroutines while others
+// read fields: equal fields get one id, and reads never see a torn table.
+func TestStructOfConcurrent(t *testing.T) {
+	base := types.StructOf("", []types.Field{{Name: "a", Type: types.Int32}})
+	var wg sync.WaitGroup
+	ids := make([]types.Type, 8)
+	for g := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				types.StructOf("", []types.Field{{Name: "f" + strconv.Itoa(g*100+i), Type: base}})
+				if len(base.Fields()) != 1 {
+					t.Error("fields of an interned type changed")
+					return
+				}
+			}
+			ids[g] = types.StructOf("", []types.Field{{Name: "shared", Type: base}})
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Fatalf("one type interned twice: %v %v", id, ids[0])
 		}
 	}
 }
