@@ -65,6 +65,8 @@ type object struct {
 	versions []int
 	// index describes an index object for the planner.
 	index *planner.Index
+	// typ is the composite type of a CREATE TYPE object.
+	typ types.Type
 }
 
 const metaCatalogPrefix = "catalog/"

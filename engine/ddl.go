@@ -40,6 +40,8 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		return e.createFunction(ctx, st, text, replay)
 	case *parser.CreateSchema:
 		return e.createSchema(ctx, st, text, replay)
+	case *parser.CreateType:
+		return e.createType(ctx, st, text, replay)
 	case *parser.AlterRename:
 		return e.alterRename(ctx, st)
 	case *parser.AlterColumn:
@@ -52,6 +54,9 @@ func (e *Engine) execDDL(ctx context.Context, s *Session, st parser.Statement, t
 		}
 		if st.Kind == "SCHEMA" {
 			return e.dropSchema(ctx, st)
+		}
+		if st.Kind == "TYPE" {
+			return e.dropType(ctx, st)
 		}
 		return e.drop(ctx, st)
 	}
@@ -199,7 +204,7 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 	if st.AsQuery != nil {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS is not supported yet").WithPosition(int(st.Pos) + 1)
 	}
-	schema, pk, err := tableSchema(st)
+	schema, pk, err := e.tableSchema(st)
 	if err != nil {
 		return nil, err
 	}
@@ -427,11 +432,16 @@ func tableOnConflict(st *parser.CreateTable, schema types.Schema, pk []int) (ope
 
 // tableSchema derives a table's columns and primary key; a table without
 // a primary key gets the hidden _row_id column as its key.
-func tableSchema(st *parser.CreateTable) (types.Schema, []int, error) {
-	return columnsSchema(st.Name, st.Columns, st.PrimaryKey, st.Pos, true)
+func (e *Engine) tableSchema(st *parser.CreateTable) (types.Schema, []int, error) {
+	return e.columnsSchema(st.Name, st.Columns, st.PrimaryKey, st.Pos, true)
 }
 
-func resolveType(tn *parser.TypeName) (types.Type, error) {
+// resolveType resolves a column's type name, composite types of the
+// catalog included.
+func (e *Engine) resolveType(tn *parser.TypeName) (types.Type, error) {
+	if len(tn.Fields) > 0 {
+		return planner.TypeOf(tn, catalogView{e})
+	}
 	name := tn.Name
 	switch name {
 	case "char", "character", "bpchar", "string":
@@ -441,7 +451,9 @@ func resolveType(tn *parser.TypeName) (types.Type, error) {
 	}
 	t, ok := types.TypeByName(name)
 	if !ok {
-		return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
+		if t, ok = e.namedType(planner.NormalizeName(tn.Name)); !ok {
+			return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
+		}
 	}
 	if tn.ArrayDims > 0 {
 		t = types.ArrayOf(t)

@@ -108,7 +108,7 @@ func toSQLError(err error) error {
 func (e *Engine) execStmt(ctx context.Context, s *Session, st parser.Statement, text string) (*Result, error) {
 	switch st := st.(type) {
 	case *parser.CreateTable, *parser.CreateMaterializedView, *parser.CreateView, *parser.CreateIndex,
-		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.Drop,
+		*parser.CreateSource, *parser.CreateSink, *parser.CreateFunction, *parser.CreateSchema, *parser.CreateType, *parser.Drop,
 		*parser.AlterRename, *parser.AlterColumn, *parser.AlterMViewQuery:
 		return e.execDDL(ctx, s, st, text, nil)
 	case *parser.Query:

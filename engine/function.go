@@ -75,7 +75,7 @@ func (e *Engine) dropFunction(ctx context.Context, st *parser.Drop) (*Result, er
 		if k < len(st.FuncArgs) && st.FuncArgs[k] != nil {
 			var ts []string
 			for _, tn := range st.FuncArgs[k] {
-				t, err := resolveType(tn)
+				t, err := e.resolveType(tn)
 				if err != nil {
 					return nil, err
 				}

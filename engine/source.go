@@ -332,7 +332,7 @@ func (e *Engine) createSource(ctx context.Context, st *parser.CreateSource, text
 			return r, err
 		}
 	}
-	schema, pk, err := columnsSchema(st.Name, st.Columns, st.PrimaryKey, st.Pos, false)
+	schema, pk, err := e.columnsSchema(st.Name, st.Columns, st.PrimaryKey, st.Pos, false)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func (e *Engine) createSource(ctx context.Context, st *parser.CreateSource, text
 
 // columnsSchema derives the columns and primary key of a column list; with
 // rowID a table without a primary key gets the hidden _row_id key.
-func columnsSchema(relName string, cols []*parser.ColumnDef, pkList []string, pos parser.Pos, rowID bool) (types.Schema, []int, error) {
+func (e *Engine) columnsSchema(relName string, cols []*parser.ColumnDef, pkList []string, pos parser.Pos, rowID bool) (types.Schema, []int, error) {
 	var schema types.Schema
 	var pkNames []string
 	seen := map[string]bool{}
@@ -391,7 +391,7 @@ func columnsSchema(relName string, cols []*parser.ColumnDef, pkList []string, po
 		if c.Type == nil {
 			return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "generated columns are not supported yet").WithPosition(int(c.Pos) + 1)
 		}
-		t, err := resolveType(c.Type)
+		t, err := e.resolveType(c.Type)
 		if err != nil {
 			return nil, nil, err
 		}

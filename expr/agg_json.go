@@ -25,13 +25,5 @@ func JSONBObjectAgg(keys []types.Datum, keyT types.Type, vals []types.Datum, val
 		}
 		m[toText(&Context{TimeZone: "UTC"}, k, keyT)] = datumToJSON(vals[i], valT)
 	}
-	o := &jv{kind: 'o'}
-	for k := range m {
-		o.keys = append(o.keys, k)
-	}
-	sortKeys(o.keys)
-	for _, k := range o.keys {
-		o.vals = append(o.vals, m[k])
-	}
-	return jsonbOut(o), nil
+	return jsonbOut(jsonObjectOf(m)), nil
 }

@@ -105,6 +105,9 @@ func NewCast(e Expr, to types.Type, explicit bool) (Expr, error) {
 	if from == to || to.Kind == types.KindUnknown {
 		return e, nil
 	}
+	if rc, ok := e.(*RowCtor); ok && to.Kind == types.KindStruct {
+		return castRowCtor(rc, to, explicit)
+	}
 	if lit, ok := e.(*Literal); ok {
 		if lit.Value == nil {
 			return &Literal{T: to}, nil
@@ -201,6 +204,9 @@ func CanCast(from, to types.Type, explicit bool) bool {
 	if from == to || from.Kind == types.KindUnknown {
 		return true
 	}
+	if from.Kind == types.KindStruct && to.Kind == types.KindStruct {
+		return canCastRecord(from, to, explicit)
+	}
 	if from.Kind == types.KindArray && to.Kind == types.KindArray {
 		return CanCast(from.ElemType(), to.ElemType(), explicit)
 	}
@@ -277,6 +283,9 @@ func castDatum(ctx *Context, d types.Datum, from, to types.Type) (types.Datum, e
 	}
 	if from.Kind == types.KindVarchar {
 		return parseTextIn(d.(string), to, ctx.location())
+	}
+	if from.Kind == types.KindStruct && to.Kind == types.KindStruct {
+		return castRecord(ctx, d, from, to)
 	}
 	if from.Kind == types.KindArray && to.Kind == types.KindArray {
 		in := d.(types.Array)

@@ -149,7 +149,7 @@ func (e *Literal) String() string {
 	s := types.FormatTextTyped(e.Value, e.T)
 	switch e.T.Kind {
 	case types.KindVarchar, types.KindUnknown, types.KindJSONB, types.KindDate, types.KindTime,
-		types.KindTimestamp, types.KindTimestamptz, types.KindInterval, types.KindArray, types.KindBytea:
+		types.KindTimestamp, types.KindTimestamptz, types.KindInterval, types.KindArray, types.KindBytea, types.KindStruct:
 		s = "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return s + ":" + typeTag(e.T)
@@ -189,6 +189,8 @@ func typeTag(t types.Type) string {
 		return "Jsonb"
 	case types.KindArray:
 		return "List(" + typeTag(t.ElemType()) + ")"
+	case types.KindStruct:
+		return structTag(t)
 	}
 	return "Unknown"
 }

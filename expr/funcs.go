@@ -1503,15 +1503,7 @@ func registerJSON() {
 			for i, k := range y.keys {
 				m[k] = y.vals[i]
 			}
-			o := &jv{kind: 'o'}
-			for k := range m {
-				o.keys = append(o.keys, k)
-			}
-			sortKeys(o.keys)
-			for _, k := range o.keys {
-				o.vals = append(o.vals, m[k])
-			}
-			return jsonbOut(o), nil
+			return jsonbOut(jsonObjectOf(m)), nil
 		}
 		arr := &jv{kind: 'a', arr: []*jv{}}
 		for _, v := range []*jv{x, y} {
@@ -1585,15 +1577,7 @@ func registerJSON() {
 			}
 			m[toText(ctx, a[i], datumType(a[i]))] = datumToJSONIn(a[i+1], datumType(a[i+1]), ctx.location())
 		}
-		o := &jv{kind: 'o'}
-		for k := range m {
-			o.keys = append(o.keys, k)
-		}
-		sortKeys(o.keys)
-		for _, k := range o.keys {
-			o.vals = append(o.vals, m[k])
-		}
-		return jsonbOut(o), nil
+		return jsonbOut(jsonObjectOf(m)), nil
 	}}).variadic = true
 	register("jsonb_strip_nulls", ts(tJ), tJ, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		var strip func(v *jv) *jv

@@ -490,6 +490,8 @@ func datumToJSONIn(d types.Datum, t types.Type, loc *time.Location) *jv {
 		return &jv{kind: 's', str: strings.Replace(types.FormatText(x), " ", "T", 1)}
 	case types.Timestamptz:
 		return &jv{kind: 's', str: jsonTimestamptz(x, loc)}
+	case types.Record:
+		return recordToJSON(x, t, loc)
 	}
 	return &jv{kind: 's', str: types.FormatTextTyped(d, t)}
 }
@@ -524,6 +526,20 @@ func jsonTimestamptz(x types.Timestamptz, loc *time.Location) string {
 func formatTimestamptz(x types.Timestamptz) string {
 	s := types.FormatText(x)
 	return strings.TrimSuffix(s, ":00")
+}
+
+// jsonObjectOf returns the jsonb object of the members of m, keys in
+// jsonb order.
+func jsonObjectOf(m map[string]*jv) *jv {
+	o := &jv{kind: 'o'}
+	for k := range m {
+		o.keys = append(o.keys, k)
+	}
+	sortKeys(o.keys)
+	for _, k := range o.keys {
+		o.vals = append(o.vals, m[k])
+	}
+	return o
 }
 
 func jsonArg(d types.Datum) *jv { return mustJSON(d.(types.JSONB)) }

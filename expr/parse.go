@@ -24,6 +24,8 @@ func parseTextIn(s string, t types.Type, loc *time.Location) (types.Datum, error
 	switch t.Kind {
 	case types.KindUnknown, types.KindVarchar:
 		return s, nil
+	case types.KindStruct:
+		return parseRecord(s, t, loc)
 	case types.KindBool:
 		return parseBool(s)
 	case types.KindInt16, types.KindInt32, types.KindInt64:

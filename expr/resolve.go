@@ -368,6 +368,9 @@ func Resolve(name string, args []Expr) (Expr, error) {
 			return Resolve("at time zone", []Expr{args[1], args[0]})
 		}
 	}
+	if e, ok := resolveRecordToJSON(n, args); ok {
+		return e, nil
+	}
 	if e, handled, err := resolveSpecial(n, args); handled {
 		return e, err
 	}

@@ -155,6 +155,12 @@ func Children(e Expr) []Expr {
 		return x.Args
 	case *ArrayCtor:
 		return x.Elems
+	case *RowCtor:
+		return x.Args
+	case *FieldSelect:
+		return []Expr{x.Arg}
+	case *RecordIsNull:
+		return []Expr{x.Arg}
 	}
 	return nil
 }
@@ -205,6 +211,12 @@ func WithChildren(e Expr, ch []Expr) Expr {
 		return &Coalesce{Args: ch, T: x.T}
 	case *ArrayCtor:
 		return &ArrayCtor{Elems: ch, T: x.T}
+	case *RowCtor:
+		return &RowCtor{Args: ch, T: x.T}
+	case *FieldSelect:
+		return &FieldSelect{Arg: ch[0], Index: x.Index}
+	case *RecordIsNull:
+		return &RecordIsNull{Arg: ch[0], Not: x.Not}
 	}
 	return e
 }

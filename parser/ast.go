@@ -660,6 +660,13 @@ type CreateSchema struct {
 	IfNotExists bool
 }
 
+// CreateType is CREATE TYPE Name AS (field type, …): a composite type.
+type CreateType struct {
+	Pos
+	Name   string
+	Fields []*StructField
+}
+
 // CreateDatabase is CREATE DATABASE Name.
 type CreateDatabase struct {
 	Pos
@@ -919,6 +926,7 @@ func (*AlterRename) stmtNode()            {}
 func (*AlterColumn) stmtNode()            {}
 func (*AlterMViewQuery) stmtNode()        {}
 func (*CreateSchema) stmtNode()           {}
+func (*CreateType) stmtNode()             {}
 func (*CreateDatabase) stmtNode()         {}
 func (*CreateUser) stmtNode()             {}
 func (*CreateFunction) stmtNode()         {}

@@ -244,6 +244,20 @@ func (p *parser) parseCreate() Statement {
 		return ix
 	case p.acceptKw("schema"):
 		return &CreateSchema{Pos: pos, IfNotExists: p.parseIfNotExists(), Name: p.objName()}
+	case p.acceptKw("type"):
+		ct := &CreateType{Pos: pos, Name: p.objName()}
+		p.expectKw("as")
+		p.expectOp("(")
+		for !p.isOp(")") {
+			f := &StructField{Pos: p.pos(), Name: p.label()}
+			f.Type = p.parseTypeName()
+			ct.Fields = append(ct.Fields, f)
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		p.expectOp(")")
+		return ct
 	case p.acceptKw("database"):
 		return &CreateDatabase{Pos: pos, IfNotExists: p.parseIfNotExists(), Name: p.objName()}
 	case p.acceptKw("function"):
@@ -253,7 +267,7 @@ func (p *parser) parseCreate() Statement {
 		u.Options = p.parseUserOptions()
 		return u
 	}
-	p.fail("expected TABLE, SOURCE, MATERIALIZED VIEW, VIEW, SINK, INDEX, SCHEMA, DATABASE or USER")
+	p.fail("expected TABLE, SOURCE, MATERIALIZED VIEW, VIEW, SINK, INDEX, SCHEMA, TYPE, DATABASE or USER")
 	return nil
 }
 
@@ -558,7 +572,7 @@ func (p *parser) parseDrop() Statement {
 		t := p.peek()
 		switch t.val {
 		case "table", "source", "sink", "view", "index", "user", "schema", "database", "function",
-			"connection", "secret", "aggregate", "subscription":
+			"connection", "secret", "aggregate", "subscription", "type":
 			if t.kind == tIdent {
 				p.next()
 				d.Kind = upperASCII(t.val)

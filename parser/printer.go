@@ -1135,6 +1135,16 @@ func (w *printer) stmt(s Statement) {
 		}
 	case *CreateSchema:
 		w.s("CREATE SCHEMA ", ifNotExists(s.IfNotExists), quoteName(s.Name))
+	case *CreateType:
+		w.s("CREATE TYPE ", quoteName(s.Name), " AS (")
+		for i, f := range s.Fields {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.s(QuoteIdent(f.Name), " ")
+			w.typeName(f.Type)
+		}
+		w.s(")")
 	case *CreateDatabase:
 		w.s("CREATE DATABASE ", ifNotExists(s.IfNotExists), quoteName(s.Name))
 	case *CreateUser:

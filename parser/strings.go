@@ -10,6 +10,7 @@ func (n *CreateView) String() string             { return nodeString(n) }
 func (n *CreateSink) String() string             { return nodeString(n) }
 func (n *CreateIndex) String() string            { return nodeString(n) }
 func (n *CreateSchema) String() string           { return nodeString(n) }
+func (n *CreateType) String() string             { return nodeString(n) }
 func (n *CreateDatabase) String() string         { return nodeString(n) }
 func (n *CreateUser) String() string             { return nodeString(n) }
 func (n *CreateFunction) String() string         { return nodeString(n) }

@@ -143,6 +143,10 @@ func encodeBinary(buf []byte, d types.Datum, t types.Type) ([]byte, error) {
 		if a, ok := d.(types.Array); ok {
 			return appendArray(buf, a, t.ElemType())
 		}
+	case types.KindStruct:
+		if r, ok := d.(types.Record); ok {
+			return appendRecord(buf, r, t)
+		}
 	}
 	return nil, fmt.Errorf("cannot encode %T as %s", d, t)
 }
@@ -205,18 +209,27 @@ func appendArray(buf []byte, a types.Array, elem types.Type) ([]byte, error) {
 		buf = binary.BigEndian.AppendUint32(buf, 1)
 	}
 	for _, e := range flat {
-		if e == nil {
-			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
-			continue
-		}
-		at := len(buf)
-		buf = append(buf, 0, 0, 0, 0)
 		var err error
-		if buf, err = encodeBinary(buf, e, elem); err != nil {
+		if buf, err = appendLenValue(buf, e, elem); err != nil {
 			return nil, err
 		}
-		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	}
+	return buf, nil
+}
+
+// appendLenValue appends the binary form of d (an array element or a
+// record field) prefixed by its length, or the length -1 for NULL.
+func appendLenValue(buf []byte, d types.Datum, t types.Type) ([]byte, error) {
+	if d == nil {
+		return binary.BigEndian.AppendUint32(buf, 0xffffffff), nil
+	}
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0)
+	buf, err := encodeBinary(buf, d, t)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	return buf, nil
 }
 
@@ -357,4 +370,23 @@ func decodeNumeric(b []byte) (string, error) {
 		s = "-" + s
 	}
 	return s, nil
+}
+
+// appendRecord appends a record in Postgres's binary record format: the
+// field count, then per field its type OID and its length-prefixed binary
+// value (length -1 for NULL).
+func appendRecord(buf []byte, r types.Record, t types.Type) ([]byte, error) {
+	fs := t.Fields()
+	if len(fs) != len(r) {
+		return nil, fmt.Errorf("record of %d fields as %s", len(r), t)
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(r)))
+	for i, e := range r {
+		buf = binary.BigEndian.AppendUint32(buf, wireOID(fs[i].Type))
+		var err error
+		if buf, err = appendLenValue(buf, e, fs[i].Type); err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }

@@ -96,6 +96,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 		arg := c.bind(x.Expr)
 		switch x.What {
 		case "NULL":
+			if arg.Type().Kind == types.KindStruct {
+				return &expr.RecordIsNull{Arg: arg, Not: x.Not}
+			}
 			return &expr.IsNull{Arg: arg, Not: x.Not}
 		case "TRUE", "FALSE", "UNKNOWN":
 			arg = b.boolCond(x.Expr.Position(), arg, "IS "+x.What)
@@ -238,7 +241,9 @@ func (c *exprCtx) bind(e parser.Expr) expr.Expr {
 	case *parser.Star:
 		failAt(pos, sqlerr.FeatureNotSupported, "* is not allowed in this context")
 	case *parser.RowExpr:
-		failAt(pos, sqlerr.FeatureNotSupported, "row values are not supported in this context")
+		return c.rowCtor(x)
+	case *parser.FieldAccess:
+		return c.fieldAccess(x)
 	}
 	failAt(pos, sqlerr.FeatureNotSupported, "unsupported expression %s", e.String())
 	return nil
@@ -303,7 +308,7 @@ func (c *exprCtx) literal(x *parser.Literal) expr.Expr {
 
 // typeOf resolves an AST type name.
 func (c *exprCtx) typeOf(tn *parser.TypeName) types.Type {
-	return typeOf(tn)
+	return typeIn(tn, c.b.cat)
 }
 
 // typeModCast applies the modifier of a cast's type name (NUMERIC(10,2),
@@ -319,15 +324,42 @@ func typeModCast(tn *parser.TypeName, t types.Type, e expr.Expr) expr.Expr {
 	return r
 }
 
-func typeOf(tn *parser.TypeName) types.Type {
-	t, ok := types.TypeByName(tn.Name)
-	if !ok {
-		failAt(tn.Pos, sqlerr.UndefinedObject, "type %q does not exist", tn.Name)
+func typeOf(tn *parser.TypeName) types.Type { return typeIn(tn, nil) }
+
+// typeIn is TypeOf raising its error as a bind error.
+func typeIn(tn *parser.TypeName, cat Catalog) types.Type {
+	t, err := TypeOf(tn, cat)
+	if err != nil {
+		panic(bindError{err})
+	}
+	return t
+}
+
+// TypeOf resolves an AST type name: a built-in type, a STRUCT<…> (whose
+// field names are lower-cased), a composite type of cat (when it is a
+// TypeCatalog; cat may be nil), or an array of any of them.
+func TypeOf(tn *parser.TypeName, cat Catalog) (types.Type, error) {
+	var t types.Type
+	if len(tn.Fields) > 0 {
+		fs, err := FieldsOf(tn.Fields, cat)
+		if err != nil {
+			return types.Type{}, err
+		}
+		t = types.StructOf("", fs)
+	} else {
+		var ok bool
+		t, ok = types.TypeByName(tn.Name)
+		if tc, isTC := cat.(TypeCatalog); !ok && isTC {
+			t, ok = tc.NamedType(NormalizeName(tn.Name))
+		}
+		if !ok {
+			return types.Type{}, sqlerr.New(sqlerr.UndefinedObject, "type %q does not exist", tn.Name).WithPosition(int(tn.Pos) + 1)
+		}
 	}
 	if tn.ArrayDims > 0 {
 		t = types.ArrayOf(t)
 	}
-	return t
+	return t, nil
 }
 
 // column resolves a column reference through the scope chain.
@@ -385,6 +417,9 @@ func (c *exprCtx) column(x *parser.ColumnRef) expr.Expr {
 	}
 	if qual != "" {
 		failAt(x.Pos, sqlerr.UndefinedColumn, "column %s.%s does not exist", qual, name)
+	}
+	if r, ok := c.wholeRow(x.Pos, name, c.sc.cols); ok {
+		return r
 	}
 	failAt(x.Pos, sqlerr.UndefinedColumn, "column %q does not exist", name)
 	return nil
@@ -503,6 +538,11 @@ func (c *exprCtx) aggHook(e parser.Expr) (expr.Expr, bool) {
 		r := inner.column(x)
 		if _, ok := r.(*OuterRef); ok {
 			return r, true
+		}
+		if _, ok := r.(*expr.RowCtor); ok {
+			// A whole-row reference: each column grouped (or aggregated).
+			w, _ := c.wholeRow(x.Pos, x.Parts[len(x.Parts)-1], a.in.cols)
+			return w, true
 		}
 		cr := r.(*expr.ColumnRef)
 		var sc scopeCol

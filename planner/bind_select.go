@@ -103,6 +103,11 @@ func (b *binder) bindSelect(core *parser.SelectCore, orderBy []*parser.OrderItem
 			}
 			continue
 		}
+		if xs, cs, ok := ctx.starFields(it.Expr); ok {
+			outs = append(outs, xs...)
+			cols = append(cols, cs...)
+			continue
+		}
 		x := ctx.bind(it.Expr)
 		name := it.Alias
 		if name == "" {

@@ -125,6 +125,8 @@ func mapExpr(e expr.Expr, f func(expr.Expr) expr.Expr) expr.Expr {
 		return f(&c)
 	case *expr.SetFunc:
 		return f(x.WithArgs(mapList(x.Args)))
+	case *expr.RowCtor, *expr.FieldSelect, *expr.RecordIsNull:
+		return f(expr.WithChildren(x, mapList(expr.Children(x))))
 	}
 	return f(e)
 }
@@ -176,6 +178,10 @@ func walkExpr(e expr.Expr, f func(expr.Expr) bool) {
 		}
 	case *expr.SetFunc:
 		for _, a := range x.Args {
+			walkExpr(a, f)
+		}
+	case *expr.RowCtor, *expr.FieldSelect, *expr.RecordIsNull:
+		for _, a := range expr.Children(x) {
 			walkExpr(a, f)
 		}
 	}

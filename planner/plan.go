@@ -341,14 +341,37 @@ func assignCastType(pos parser.Pos, e expr.Expr, t types.Type, col string) expr.
 		return c
 	}
 	from := e.Type()
-	if (from.IsNumeric() && t.IsNumeric()) || t.Kind == types.KindVarchar || from.Kind == types.KindUnknown ||
-		(from.IsTemporal() && t.IsTemporal()) {
+	if assignable(from, t) {
 		c, err := expr.NewCast(e, t, true)
 		check(pos, err)
 		return c
 	}
 	failAt(pos, sqlerr.DatatypeMismatch, "column %q is of type %s but expression is of type %s", col, t, from)
 	return nil
+}
+
+// assignable reports whether a value of type from may be stored in a
+// column of type t: an implicit cast, numbers to numbers, anything to
+// text, unknown to anything, temporal to temporal, and composites whose
+// fields are assignable pairwise.
+func assignable(from, t types.Type) bool {
+	if expr.CanCast(from, t, false) {
+		return true
+	}
+	if from.Kind == types.KindStruct && t.Kind == types.KindStruct {
+		ff, tf := from.Fields(), t.Fields()
+		if len(ff) != len(tf) {
+			return false
+		}
+		for i := range ff {
+			if !assignable(ff[i].Type, tf[i].Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return (from.IsNumeric() && t.IsNumeric()) || t.Kind == types.KindVarchar || from.Kind == types.KindUnknown ||
+		(from.IsTemporal() && t.IsTemporal())
 }
 
 // PlanInsert plans INSERT INTO t [(cols)] VALUES … | query.

@@ -232,7 +232,7 @@ func isConstant(e expr.Expr) bool {
 	return !exprUses(e, func(x expr.Expr) bool {
 		switch x.(type) {
 		case *expr.Literal, *expr.Call, *expr.Cast, *expr.Case, *expr.And, *expr.Or, *expr.Not,
-			*expr.IsNull, *expr.InList, *expr.Coalesce, *expr.ArrayCtor:
+			*expr.IsNull, *expr.InList, *expr.Coalesce, *expr.ArrayCtor, *expr.RowCtor, *expr.FieldSelect, *expr.RecordIsNull:
 			if l, ok := x.(*expr.Literal); ok && l.T.Kind == types.KindUnknown {
 				return true
 			}

@@ -58,7 +58,7 @@ func NewSQLFunction(cat Catalog, st *parser.CreateFunction) (f *SQLFunction, err
 	if st.Link != "" {
 		failAt(st.Pos, sqlerr.FeatureNotSupported, "functions with USING LINK are not supported")
 	}
-	f = &SQLFunction{Name: NormalizeName(st.Name), Returns: typeOf(st.Returns)}
+	f = &SQLFunction{Name: NormalizeName(st.Name), Returns: typeIn(st.Returns, cat)}
 	for _, o := range st.Options {
 		if o == "STRICT" || o == "RETURNS NULL ON NULL INPUT" {
 			f.Strict = true
@@ -66,7 +66,7 @@ func NewSQLFunction(cat Catalog, st *parser.CreateFunction) (f *SQLFunction, err
 	}
 	for _, a := range st.Args {
 		f.ArgNames = append(f.ArgNames, strings.ToLower(a.Name))
-		f.ArgTypes = append(f.ArgTypes, typeOf(a.Type))
+		f.ArgTypes = append(f.ArgTypes, typeIn(a.Type, cat))
 	}
 	switch {
 	case st.Return != nil:

@@ -164,9 +164,11 @@ func appendKeyDatum(dst []byte, d types.Datum, k, elem types.Kind) []byte {
 				continue
 			}
 			dst = append(dst, arrayElem)
-			dst = appendKeyDatum(dst, e, elem, types.KindUnknown)
+			dst = appendKeyDatum(dst, e, elemKind(elem, e), types.KindUnknown)
 		}
 		return append(dst, arrayEnd)
+	case types.KindStruct:
+		return appendKeyRecord(dst, d)
 	}
 	panic(fmt.Sprintf("state: cannot encode type kind %d", k))
 }
@@ -472,7 +474,7 @@ func decodeKeyPrefix(b []byte, ts []types.Type, desc []bool) (types.Row, int, er
 		default:
 			return nil, 0, corrupt("bad column tag 0x%02x", tag)
 		}
-		row[i], err = r.datum(t.Kind, t.Elem)
+		row[i], err = r.datum(t)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -480,7 +482,8 @@ func decodeKeyPrefix(b []byte, ts []types.Type, desc []bool) (types.Row, int, er
 	return row, r.pos, nil
 }
 
-func (r *keyReader) datum(k, elem types.Kind) (types.Datum, error) {
+func (r *keyReader) datum(t types.Type) (types.Datum, error) {
+	k, elem := t.Kind, t.Elem
 	switch k {
 	case types.KindBool:
 		c, err := r.byte1()
@@ -545,7 +548,7 @@ func (r *keyReader) datum(k, elem types.Kind) (types.Datum, error) {
 			case arrayElemNull:
 				a = append(a, nil)
 			case arrayElemSub:
-				e, err := r.datum(types.KindArray, elem)
+				e, err := r.datum(t)
 				if err != nil {
 					return nil, err
 				}
@@ -554,7 +557,7 @@ func (r *keyReader) datum(k, elem types.Kind) (types.Datum, error) {
 				if elem == types.KindArray {
 					return nil, corrupt("nested array")
 				}
-				e, err := r.datum(elem, types.KindUnknown)
+				e, err := r.datum(t.ElemType())
 				if err != nil {
 					return nil, err
 				}
@@ -563,6 +566,8 @@ func (r *keyReader) datum(k, elem types.Kind) (types.Datum, error) {
 				return nil, corrupt("bad array tag 0x%02x", c)
 			}
 		}
+	case types.KindStruct:
+		return r.record(t)
 	}
 	return nil, corrupt("cannot decode type kind %d", k)
 }
@@ -732,9 +737,11 @@ func appendValueDatum(dst []byte, d types.Datum, k, elem types.Kind) []byte {
 				dst[start+i/8] |= 1 << (i % 8)
 				continue
 			}
-			dst = appendValueDatum(dst, e, elem, types.KindUnknown)
+			dst = appendValueDatum(dst, e, elemKind(elem, e), types.KindUnknown)
 		}
 		return dst
+	case types.KindStruct:
+		return appendValueRecord(dst, d)
 	}
 	panic(fmt.Sprintf("state: cannot encode type kind %d", k))
 }
@@ -848,7 +855,7 @@ func (r *valueReader) decodeInto(row types.Row, cols []int, ts []types.Type, ext
 			row[c] = nil
 			continue
 		}
-		d, err := r.datum(t.Kind, t.Elem)
+		d, err := r.datum(t)
 		if err != nil {
 			return err
 		}
@@ -857,7 +864,8 @@ func (r *valueReader) decodeInto(row types.Row, cols []int, ts []types.Type, ext
 	return nil
 }
 
-func (r *valueReader) datum(k, elem types.Kind) (types.Datum, error) {
+func (r *valueReader) datum(t types.Type) (types.Datum, error) {
+	k, elem := t.Kind, t.Elem
 	switch k {
 	case types.KindBool:
 		b, err := r.bytes(1)
@@ -945,7 +953,7 @@ func (r *valueReader) datum(k, elem types.Kind) (types.Datum, error) {
 				dims[i] = int(v)
 				total *= v
 			}
-			flat, err := r.datum(types.KindArray, elem)
+			flat, err := r.datum(t)
 			if err != nil {
 				return nil, err
 			}
@@ -970,11 +978,13 @@ func (r *valueReader) datum(k, elem types.Kind) (types.Datum, error) {
 			if elem == types.KindArray {
 				return nil, corrupt("nested array")
 			}
-			if a[i], err = r.datum(elem, types.KindUnknown); err != nil {
+			if a[i], err = r.datum(t.ElemType()); err != nil {
 				return nil, err
 			}
 		}
 		return a, nil
+	case types.KindStruct:
+		return r.record(t)
 	}
 	return nil, corrupt("cannot decode type kind %d", k)
 }
@@ -1030,7 +1040,148 @@ func isComposite(t types.Type) bool {
 	case types.KindNumeric, types.KindInterval:
 		return true
 	case types.KindArray:
-		return t.Elem == types.KindNumeric || t.Elem == types.KindInterval
+		return t.Elem == types.KindNumeric || t.Elem == types.KindInterval || t.Elem == types.KindStruct
+	case types.KindStruct:
+		return true
 	}
 	return false
+}
+
+// Composite values. A record is encoded field by field, driven by the Go
+// types of its field values rather than by the column type (so that the
+// callers that only pass a kind can encode it): every integer as an int64,
+// every float as a float64, arrays by the kind of their elements.
+// Decoding, which has the full type, reads real fields (and real array
+// elements) inside records as double precision to match.
+//
+// Key: for each field keyNull, or keyNotNull and the field's key encoding
+// (a NULL field sorts after every value, as in Postgres's record
+// comparison). Value: a NULL bitmap of the fields, then each non-NULL field.
+
+// datumKind returns the kind whose encoding a record field value uses.
+func datumKind(d types.Datum) types.Kind {
+	switch d.(type) {
+	case bool:
+		return types.KindBool
+	case int64:
+		return types.KindInt64
+	case float64:
+		return types.KindFloat64
+	case *apd.Decimal:
+		return types.KindNumeric
+	case string:
+		return types.KindVarchar
+	case types.JSONB:
+		return types.KindJSONB
+	case []byte:
+		return types.KindBytea
+	case types.Date:
+		return types.KindDate
+	case types.Time:
+		return types.KindTime
+	case types.Timestamp:
+		return types.KindTimestamp
+	case types.Timestamptz:
+		return types.KindTimestamptz
+	case types.Interval:
+		return types.KindInterval
+	case types.Array:
+		return types.KindArray
+	case types.Record:
+		return types.KindStruct
+	}
+	panic(fmt.Sprintf("state: cannot encode datum %T", d))
+}
+
+// elemKind is the kind an array element e is encoded with: the array's
+// element kind, or the element's own when that is not known (arrays inside
+// records).
+func elemKind(elem types.Kind, e types.Datum) types.Kind {
+	if elem == types.KindUnknown {
+		return datumKind(e)
+	}
+	return elem
+}
+
+func asRecord(d types.Datum) types.Record {
+	r, ok := d.(types.Record)
+	if !ok {
+		panic(badDatum(d, types.KindStruct))
+	}
+	return r
+}
+
+func appendKeyRecord(dst []byte, d types.Datum) []byte {
+	for _, e := range asRecord(d) {
+		if e == nil {
+			dst = append(dst, keyNull)
+			continue
+		}
+		dst = append(dst, keyNotNull)
+		dst = appendKeyDatum(dst, e, datumKind(e), types.KindUnknown)
+	}
+	return dst
+}
+
+func appendValueRecord(dst []byte, d types.Datum) []byte {
+	r := asRecord(d)
+	start := len(dst)
+	for range (len(r) + 7) / 8 {
+		dst = append(dst, 0)
+	}
+	for i, e := range r {
+		if e == nil {
+			dst[start+i/8] |= 1 << (i % 8)
+			continue
+		}
+		dst = appendValueDatum(dst, e, datumKind(e), types.KindUnknown)
+	}
+	return dst
+}
+
+// fieldStorageType is the type a record field is decoded with: real (and
+// real[]) read as double precision, as appendValueRecord wrote them.
+func fieldStorageType(t types.Type) types.Type {
+	if t.Kind == types.KindFloat32 {
+		t.Kind = types.KindFloat64
+	}
+	if t.Kind == types.KindArray && t.Elem == types.KindFloat32 {
+		t.Elem = types.KindFloat64
+	}
+	return t
+}
+
+func (r *keyReader) record(t types.Type) (types.Datum, error) {
+	fs := t.Fields()
+	rec := make(types.Record, len(fs))
+	for i, f := range fs {
+		tag, err := r.byte1()
+		if err != nil {
+			return nil, err
+		}
+		switch tag {
+		case keyNull:
+			continue
+		case keyNotNull:
+		default:
+			return nil, corrupt("bad record field tag 0x%02x", tag)
+		}
+		if rec[i], err = r.datum(fieldStorageType(f.Type)); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+func (r *valueReader) record(t types.Type) (types.Datum, error) {
+	fs := t.Fields()
+	ts := make([]types.Type, len(fs))
+	for i, f := range fs {
+		ts[i] = fieldStorageType(f.Type)
+	}
+	rec := make(types.Row, len(fs))
+	if err := r.decodeInto(rec, nil, ts); err != nil {
+		return nil, err
+	}
+	return types.Record(rec), nil
 }

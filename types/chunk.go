@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -144,6 +145,15 @@ func ArrowType(t Type) arrow.DataType {
 			arrow.Field{Name: "dims", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
 			arrow.Field{Name: "v", Type: arrow.ListOf(ArrowType(t.ElemType())), Nullable: true},
 		)
+	case KindStruct:
+		// One child per field (named f0, f1, … so that renaming a field
+		// never matters to storage).
+		fs := t.Fields()
+		af := make([]arrow.Field, len(fs))
+		for i, f := range fs {
+			af[i] = arrow.Field{Name: "f" + strconv.Itoa(i), Type: ArrowType(f.Type), Nullable: true}
+		}
+		return arrow.StructOf(af...)
 	}
 	panic(fmt.Sprintf("types.ArrowType: unknown kind %d", t.Kind))
 }
@@ -152,6 +162,15 @@ func ArrowType(t Type) arrow.DataType {
 func DatumAt(a arrow.Array, t Type, i int) Datum {
 	if a.IsNull(i) {
 		return nil
+	}
+	if t.Kind == KindStruct {
+		x := a.(*array.Struct)
+		fs := t.Fields()
+		r := make(Record, len(fs))
+		for j, f := range fs {
+			r[j] = DatumAt(x.Field(j), f.Type, i)
+		}
+		return r
 	}
 	switch x := a.(type) {
 	case *array.Boolean:
@@ -253,6 +272,19 @@ func smallInt(s string) (int64, bool) {
 func AppendDatum(b array.Builder, t Type, d Datum) {
 	if d == nil {
 		b.AppendNull()
+		return
+	}
+	if t.Kind == KindStruct {
+		x := b.(*array.StructBuilder)
+		x.Append(true)
+		r := d.(Record)
+		for j, f := range t.Fields() {
+			var v Datum
+			if j < len(r) {
+				v = r[j]
+			}
+			AppendDatum(x.FieldBuilder(j), f.Type, v)
+		}
 		return
 	}
 	switch x := b.(type) {

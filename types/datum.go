@@ -26,6 +26,7 @@ import (
 //	interval                        Interval
 //	jsonb                           JSONB (canonical text)
 //	arrays                          Array
+//	composite types (rows, structs) Record
 type Datum = any
 
 // Row is one row of datums.
@@ -134,6 +135,8 @@ func Compare(a, b Datum) int {
 		return strings.Compare(string(x), string(b.(JSONB)))
 	case Array:
 		return compareArrays(x, b.(Array))
+	case Record:
+		return compareRecords(x, b.(Record))
 	}
 	panic(fmt.Sprintf("types.Compare: incomparable datums %T and %T", a, b))
 }

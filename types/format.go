@@ -53,6 +53,8 @@ func FormatText(d Datum) string {
 		return string(x)
 	case Array:
 		return formatArray(x)
+	case Record:
+		return formatRecord(x, Type{})
 	}
 	return "?"
 }
@@ -62,6 +64,12 @@ func FormatText(d Datum) string {
 func FormatTextTyped(d Datum, t Type) string {
 	if f, ok := d.(float64); ok && t.Kind == KindFloat32 {
 		return FormatFloat(f, 32)
+	}
+	if r, ok := d.(Record); ok {
+		return formatRecord(r, t)
+	}
+	if a, ok := d.(Array); ok && t.Kind == KindArray && t.Elem == KindStruct {
+		return formatArrayTyped(a, t.ElemType())
 	}
 	if a, ok := d.(Array); ok && t.Kind == KindArray && t.Elem == KindFloat32 {
 		parts := make([]string, len(a))
@@ -298,7 +306,11 @@ func FormatInterval(iv Interval) string {
 	return b.String()
 }
 
-func formatArray(a Array) string {
+func formatArray(a Array) string { return formatArrayTyped(a, Type{}) }
+
+// formatArrayTyped is formatArray with the element type known (records
+// print their fields by type).
+func formatArrayTyped(a Array, et Type) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, e := range a {
@@ -310,10 +322,10 @@ func formatArray(a Array) string {
 			continue
 		}
 		if inner, ok := e.(Array); ok {
-			b.WriteString(formatArray(inner))
+			b.WriteString(formatArrayTyped(inner, et))
 			continue
 		}
-		s := FormatText(e)
+		s := FormatTextTyped(e, et)
 		if needsArrayQuote(s) {
 			b.WriteByte('"')
 			for _, r := range s {

@@ -27,14 +27,17 @@ const (
 	KindInterval
 	KindJSONB
 	KindArray
+	KindStruct // a composite (row) type; its fields are in Type.Struct
 	kindCount
 )
 
-// Type is a SQL type. Arrays carry their element kind in Elem; Type is a
-// small comparable value.
+// Type is a SQL type. Arrays carry their element kind in Elem; composite
+// types (and arrays of them) carry the id of their interned fields in
+// Struct (record.go). Type is a small comparable value.
 type Type struct {
-	Kind Kind
-	Elem Kind // element kind when Kind == KindArray
+	Kind   Kind
+	Elem   Kind   // element kind when Kind == KindArray
+	Struct uint32 // composite type id when Kind or Elem is KindStruct
 }
 
 // Predeclared types.
@@ -62,11 +65,11 @@ func ArrayOf(elem Type) Type {
 	if elem.Kind == KindArray {
 		return elem
 	}
-	return Type{Kind: KindArray, Elem: elem.Kind}
+	return Type{Kind: KindArray, Elem: elem.Kind, Struct: elem.Struct}
 }
 
 // ElemType returns the element type of an array type.
-func (t Type) ElemType() Type { return Type{Kind: t.Elem} }
+func (t Type) ElemType() Type { return Type{Kind: t.Elem, Struct: t.Struct} }
 
 // IsArray reports whether t is an array type.
 func (t Type) IsArray() bool { return t.Kind == KindArray }
@@ -112,12 +115,16 @@ var kindNames = [kindCount]string{
 	KindInterval:    "interval",
 	KindJSONB:       "jsonb",
 	KindArray:       "array",
+	KindStruct:      "record",
 }
 
 // String returns the Postgres name of the type, as format_type prints it.
 func (t Type) String() string {
 	if t.Kind == KindArray {
-		return Type{Kind: t.Elem}.String() + "[]"
+		return t.ElemType().String() + "[]"
+	}
+	if t.Kind == KindStruct {
+		return t.structString()
 	}
 	if int(t.Kind) < len(kindNames) {
 		return kindNames[t.Kind]
@@ -143,6 +150,7 @@ var shortNames = [kindCount]string{
 	KindInterval:    "interval",
 	KindJSONB:       "jsonb",
 	KindArray:       "array",
+	KindStruct:      "record",
 }
 
 // ShortName returns the pg_type.typname of the type (int4, _int4, …).
@@ -157,7 +165,7 @@ var kindOIDs = [kindCount]uint32{
 	KindUnknown: 705, KindBool: 16, KindInt16: 21, KindInt32: 23, KindInt64: 20,
 	KindFloat32: 700, KindFloat64: 701, KindNumeric: 1700, KindVarchar: 1043,
 	KindBytea: 17, KindDate: 1082, KindTime: 1083, KindTimestamp: 1114,
-	KindTimestamptz: 1184, KindInterval: 1186, KindJSONB: 3802,
+	KindTimestamptz: 1184, KindInterval: 1186, KindJSONB: 3802, KindStruct: 2249,
 }
 
 var arrayOIDs = [kindCount]uint32{
@@ -165,6 +173,7 @@ var arrayOIDs = [kindCount]uint32{
 	KindFloat32: 1021, KindFloat64: 1022, KindNumeric: 1231, KindVarchar: 1015,
 	KindBytea: 1001, KindDate: 1182, KindTime: 1183, KindTimestamp: 1115,
 	KindTimestamptz: 1185, KindInterval: 1187, KindJSONB: 3807, KindUnknown: 1009,
+	KindStruct: 2287,
 }
 
 // OID returns the Postgres type OID, used on the wire.
@@ -185,13 +194,15 @@ func TypeByOID(oid uint32) (Type, bool) {
 	case 1009:
 		return ArrayOf(Varchar), true
 	}
+	// record and record[] are no types by themselves here: their fields
+	// come from elsewhere.
 	for k, o := range kindOIDs {
-		if o == oid && o != 0 {
+		if o == oid && o != 0 && Kind(k) != KindStruct {
 			return Type{Kind: Kind(k)}, true
 		}
 	}
 	for k, o := range arrayOIDs {
-		if o == oid && o != 0 {
+		if o == oid && o != 0 && Kind(k) != KindStruct {
 			return ArrayOf(Type{Kind: Kind(k)}), true
 		}
 	}

@@ -13,7 +13,8 @@ import (
 // AppendJSONValue appends d, a datum of type t, as a JSON value: NULL →
 // null, booleans, integers, floats and numerics → numbers (NaN and the
 // infinities → strings), varchar → string, jsonb → its JSON, arrays → JSON
-// arrays, and every other type (dates, times, timestamps, intervals, bytea)
+// arrays, composite values → JSON objects keyed by field name, and every
+// other type (dates, times, timestamps, intervals, bytea)
 // → a string in Postgres text output format.
 func AppendJSONValue(dst []byte, d types.Datum, t types.Type) []byte {
 	switch x := d.(type) {
@@ -54,6 +55,21 @@ func AppendJSONValue(dst []byte, d types.Datum, t types.Type) []byte {
 			dst = AppendJSONValue(dst, e, et)
 		}
 		return append(dst, ']')
+	case types.Record:
+		dst = append(dst, '{')
+		for i, f := range t.Fields() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendJSONString(dst, f.Name)
+			dst = append(dst, ':')
+			var v types.Datum
+			if i < len(x) {
+				v = x[i]
+			}
+			dst = AppendJSONValue(dst, v, f.Type)
+		}
+		return append(dst, '}')
 	case []byte:
 		dst = append(dst, `"\\x`...)
 		dst = hex.AppendEncode(dst, x)

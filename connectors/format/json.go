@@ -367,31 +367,11 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 	if d.pos >= len(d.buf) || d.buf[d.pos] != '{' {
 		return d.syntax("expected a JSON object")
 	}
-	d.pos++
-	d.ws()
-	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		d.ws()
-		if err := d.expect(':'); err != nil {
-			return err
-		}
-		d.ws()
+	return d.members(func(k []byte) error {
 		switch string(k) {
 		case "payload":
 			if depth == 0 && d.pos < len(d.buf) && d.buf[d.pos] == '{' {
-				if err := d.envelope(env, 1); err != nil {
-					return err
-				}
-			} else if err := d.skip(0); err != nil {
-				return err
+				return d.envelope(env, 1)
 			}
 		case "before", "after":
 			start := d.pos
@@ -403,6 +383,7 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 			} else {
 				env.after = d.buf[start:d.pos]
 			}
+			return nil
 		case "op":
 			if d.pos < len(d.buf) && d.buf[d.pos] == '"' {
 				s, err := d.str()
@@ -410,70 +391,21 @@ func (d *JSONDecoder) envelope(env *envelope, depth int) error {
 					return err
 				}
 				env.op = string(s)
-			} else if err := d.skip(0); err != nil {
-				return err
-			}
-		default:
-			if err := d.skip(0); err != nil {
-				return err
+				return nil
 			}
 		}
-		d.ws()
-		if d.pos >= len(d.buf) {
-			return d.syntax("unterminated object")
-		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return nil
-		default:
-			return d.syntax("expected ',' or '}'")
-		}
-	}
+		return d.skip(0)
+	})
 }
 
 // object decodes an object at d.pos whose fields are looked up in n.
 func (d *JSONDecoder) object(n *node, r *Row) error {
-	d.pos++ // '{'
-	d.ws()
-	if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		d.ws()
-		if err := d.expect(':'); err != nil {
-			return err
-		}
-		d.ws()
+	return d.members(func(k []byte) error {
 		if c := n.lookup(k, &d.scratch); c != nil {
-			if err := d.field(c, r); err != nil {
-				return err
-			}
-		} else if err := d.skip(0); err != nil {
-			return err
+			return d.field(c, r)
 		}
-		d.ws()
-		if d.pos >= len(d.buf) {
-			return d.syntax("unterminated object")
-		}
-		switch d.buf[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return nil
-		default:
-			return d.syntax("expected ',' or '}' in object")
-		}
-	}
+		return d.skip(0)
+	})
 }
 
 // field decodes the value at d.pos for tree node n.
@@ -590,6 +522,11 @@ func (d *JSONDecoder) composite(t types.Type, raw []byte, v *value) error {
 			return mismatch("object", t)
 		}
 		return d.array(t, raw, v)
+	case types.KindStruct:
+		if raw[0] != '{' {
+			return mismatch("array", t)
+		}
+		return d.record(t, raw, v)
 	}
 	if raw[0] == '[' {
 		return mismatch("array", t)
