@@ -1180,7 +1180,7 @@ func (r *valueReader) record(t types.Type) (types.Datum, error) {
 		ts[i] = fieldStorageType(f.Type)
 	}
 	rec := make(types.Row, len(fs))
-	if err := r.decodeInto(rec, nil, ts); err != nil {
+	if err := r.decodeInto(rec, nil, ts, 0); err != nil {
 		return nil, err
 	}
 	return types.Record(rec), nil
