@@ -133,7 +133,7 @@ func powerFloat(a, b float64) (types.Datum, error) {
 	case isInf(a) || isInf(b):
 		return math.Pow(a, b), nil // Go's Pow follows POSIX for infinities
 	}
-	r := math.Pow(a, b)
+	r := crPowF(a, b)
 	if isInf(r) {
 		return nil, errFloatOver
 	}
@@ -386,9 +386,9 @@ func logFloat(f float64, name string) (types.Datum, error) {
 		return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of a negative number")
 	}
 	if name == "ln" {
-		return math.Log(f), nil
+		return crLogF(f), nil
 	}
-	return math.Log10(f), nil
+	return crLog10F(f), nil
 }
 
 func absInt(t types.Type) *impl {
@@ -749,7 +749,7 @@ func registerMath() {
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		x := a[0].(float64)
-		return checkFloat(math.Exp(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
+		return checkFloat(crExpF(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
 	}))
 	register("exp", ts(tN), tN, decFn(expNumeric))
 	register("ln", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return logFloat(a[0].(float64), "ln") }))
@@ -824,14 +824,14 @@ func registerMath() {
 	}))
 	register("pi", nil, tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return math.Pi, nil }))
 	for name, f := range map[string]func(float64) float64{
-		"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "asin": math.Asin, "acos": math.Acos, "atan": math.Atan,
-		"degrees": func(x float64) float64 { return x * 180 / math.Pi }, "radians": func(x float64) float64 { return x * math.Pi / 180 },
+		"sin": crSinF, "cos": crCosF, "tan": crTanF, "asin": crAsinF, "acos": crAcosF, "atan": crAtanF,
+		"degrees": func(x float64) float64 { return x / radPerDeg }, "radians": func(x float64) float64 { return x * radPerDeg },
 		"sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
 	} {
 		register(name, ts(tF8), tF8, f8(f))
 	}
 	register("atan2", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return math.Atan2(a[0].(float64), a[1].(float64)), nil
+		return crAtan2F(a[0].(float64), a[1].(float64)), nil
 	}))
 }
 
