@@ -54,8 +54,7 @@ func crAtanSmall(t *big.Float) *big.Float {
 	t = crNew().Set(t)
 	one := crFloat(1)
 	k := 0
-	limit := crFloat(1.0 / 16)
-	for new(big.Float).Abs(t).Cmp(limit) > 0 {
+	for t.Sign() != 0 && t.MantExp(nil) > -4 { // |t| >= 1/16
 		s := crNew().Mul(t, t)
 		s.Add(s, one)
 		s.Sqrt(s)
@@ -66,11 +65,11 @@ func crAtanSmall(t *big.Float) *big.Float {
 	t2 := crNew().Mul(t, t)
 	sum := crNew().Set(t)
 	pow := crNew().Set(t)
-	div := new(big.Float)
+	div, term := new(big.Float), crNew()
 	for n := int64(3); ; n += 2 {
 		pow.Mul(pow, t2)
 		pow.Neg(pow)
-		term := crNew().Quo(pow, div.SetInt64(n))
+		term.Quo(pow, div.SetInt64(n))
 		sum.Add(sum, term)
 		if crTiny(term) {
 			break
@@ -193,10 +192,10 @@ func crLn(x *big.Float) *big.Float {
 	s2 := crNew().Mul(s, s)
 	sum := crNew().Set(s)
 	pow := crNew().Set(s)
-	div := new(big.Float)
+	div, term := new(big.Float), crNew()
 	for n := int64(3); ; n += 2 {
 		pow.Mul(pow, s2)
-		term := crNew().Quo(pow, div.SetInt64(n))
+		term.Quo(pow, div.SetInt64(n))
 		sum.Add(sum, term)
 		if crTiny(term) {
 			break
