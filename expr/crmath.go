@@ -62,20 +62,28 @@ func crAtanSmall(t *big.Float) *big.Float {
 		t.Quo(t, s)
 		k++
 	}
+	sum := crOddSeries(t, true)
+	return sum.SetMantExp(sum, k)
+}
+
+// crOddSeries sums t + t³/3 + t⁵/5 + … (atanh), or with alternating signs
+// t - t³/3 + t⁵/5 - … (atan), until a term is negligible.
+func crOddSeries(t *big.Float, alternate bool) *big.Float {
 	t2 := crNew().Mul(t, t)
+	if alternate {
+		t2.Neg(t2)
+	}
 	sum := crNew().Set(t)
 	pow := crNew().Set(t)
 	div, term := new(big.Float), crNew()
 	for n := int64(3); ; n += 2 {
 		pow.Mul(pow, t2)
-		pow.Neg(pow)
 		term.Quo(pow, div.SetInt64(n))
 		sum.Add(sum, term)
 		if crTiny(term) {
-			break
+			return sum
 		}
 	}
-	return sum.SetMantExp(sum, k)
 }
 
 // crAtan is atan(x) as big.Float.
@@ -189,18 +197,7 @@ func crLn(x *big.Float) *big.Float {
 	one := crFloat(1)
 	s := crNew().Sub(m, one)
 	s.Quo(s, crNew().Add(m, one))
-	s2 := crNew().Mul(s, s)
-	sum := crNew().Set(s)
-	pow := crNew().Set(s)
-	div, term := new(big.Float), crNew()
-	for n := int64(3); ; n += 2 {
-		pow.Mul(pow, s2)
-		term.Quo(pow, div.SetInt64(n))
-		sum.Add(sum, term)
-		if crTiny(term) {
-			break
-		}
-	}
+	sum := crOddSeries(s, false)
 	sum.SetMantExp(sum, 1)
 	return sum.Add(sum, crNew().Mul(crNew().SetInt64(int64(e)), crLn2))
 }
