@@ -202,6 +202,9 @@ func resolveOverload(name string, args []Expr) (Expr, bool, error) {
 			}
 		}
 	}
+	if err := ambiguousUnknownOp(name, cands, ats); err != nil {
+		return nil, true, err
+	}
 	var best *candidate
 	// Binary operators: an unknown operand is first assumed to have the
 	// other operand's type.
@@ -290,6 +293,30 @@ func noOperator(name string, args []Expr) error {
 	}
 	return sqlerr.New(sqlerr.UndefinedFunction, "%s", msg).
 		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// ambiguousUnknownOp is Postgres's error for a symbol operator between
+// two untyped literals ('1' + '2') when no overload takes two strings (the
+// category an unknown prefers) and more than one could apply.
+func ambiguousUnknownOp(name string, cands []*overload, ats []types.Type) error {
+	if len(ats) != 2 || ats[0].Kind != types.KindUnknown || ats[1].Kind != types.KindUnknown || !isSymbolOp(name) {
+		return nil
+	}
+	n := 0
+	for _, o := range cands {
+		if len(o.args) != 2 {
+			continue
+		}
+		if o.args[0].Kind == types.KindVarchar && o.args[1].Kind == types.KindVarchar {
+			return nil
+		}
+		n++
+	}
+	if n < 2 {
+		return nil
+	}
+	return sqlerr.New(sqlerr.AmbiguousFunction, "operator is not unique: unknown %s unknown", name).
+		WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
 }
 
 func isSymbolOp(n string) bool { return n != "" && !(n[0] >= 'a' && n[0] <= 'z') }
