@@ -147,8 +147,11 @@ func powerNumeric(a, b *apd.Decimal) (types.Datum, error) {
 	if a.Form != apd.Finite || b.Form != apd.Finite {
 		return powerNumericSpecial(a, b)
 	}
-	if a.IsZero() && b.Negative {
+	if a.IsZero() && b.Sign() < 0 {
 		return nil, errZeroToNegative
+	}
+	if b.IsZero() {
+		return roundTo(apd.New(1, 0), min(max(16, dscale(a)), 1000)) // x ^ 0 = 1, 0 ^ 0 too
 	}
 	bi := new(apd.Decimal)
 	_, _ = exactCtx.RoundToIntegralValue(bi, b)
