@@ -74,8 +74,8 @@ func isDML(st parser.Statement) bool {
 	return false
 }
 
-// parseError turns a parser error into a 42601 error with a 1-based
-// character position.
+// parseError turns a parser error into a 42601 error (or the parser's own
+// SQLSTATE) with a 1-based character position.
 func parseError(sql string, err error) error {
 	var pe *parser.Error
 	if errors.As(err, &pe) {
@@ -86,7 +86,11 @@ func parseError(sql string, err error) error {
 		if p < 0 {
 			p = 0
 		}
-		se := sqlerr.New(sqlerr.SyntaxError, "%s", pe.Msg).WithPosition(utf8.RuneCountInString(sql[:p]) + 1)
+		code := sqlerr.SyntaxError
+		if pe.Code != "" {
+			code = pe.Code
+		}
+		se := sqlerr.New(code, "%s", pe.Msg).WithPosition(utf8.RuneCountInString(sql[:p]) + 1)
 		if pe.Hint != "" {
 			se.Hint = pe.Hint
 		}

@@ -349,7 +349,10 @@ func castDatum(ctx *Context, d types.Datum, from, to types.Type) (types.Datum, e
 		case to.IsFloat():
 			f := toFloat(n)
 			f32over := to.Kind == types.KindFloat32 && math.Abs(f) > math.MaxFloat32
-			if n.Form == apd.Finite && (math.IsInf(f, 0) || f32over) {
+			// A nonzero value that rounds to zero underflows, as in
+			// Postgres (which reads the numeric's text as a float).
+			under := f == 0 || (to.Kind == types.KindFloat32 && float32(f) == 0)
+			if n.Form == apd.Finite && (math.IsInf(f, 0) || f32over || (under && !n.IsZero())) {
 				name := "double precision"
 				if to.Kind == types.KindFloat32 {
 					name = "real"

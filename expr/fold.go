@@ -40,19 +40,58 @@ func Fold(e Expr) (Expr, error) {
 }
 
 // FoldValue evaluates a constant expression at plan time. ok is false
-// when its value depends on the session time zone (it differs between two
-// zones, as extract(hour from timestamptz) or a timestamptz shown as text
-// do): such an expression stays, to be evaluated with the session's
+// when its value may depend on the session time zone (extract(hour from
+// timestamptz), a timestamptz shown as text, timestamptz + interval '1 day'
+// across a daylight-saving change, a timestamptz compared with a
+// timestamp): such an expression stays, to be evaluated with the session's
 // TimeZone when the statement runs, as Postgres treats stable functions.
 func FoldValue(x Expr) (v types.Datum, ok bool, err error) {
 	v, err = x.EvalRow(defaultContext, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	if touchesTimestamptz(x) && !sameInOtherZones(v, func(c *Context) (types.Datum, error) { return x.EvalRow(c, nil) }) {
+	if touchesTimestamptz(x) && !zoneFree(x) {
 		return nil, false, nil
 	}
 	return v, true, nil
+}
+
+// zoneFree reports whether the constant x gives the same value in every
+// session time zone. A cast is tested by evaluating it in zones far apart
+// (a cast reads or shows local time, so its value moves with the zone's
+// offset); any other operation on a timestamptz is zone-free only when it
+// reads nothing but timestamptz values and yields a timestamptz, boolean
+// or interval (comparisons, differences, greatest): testing it in a few
+// zones would miss the daylight-saving rules of the one the session uses.
+func zoneFree(x Expr) bool {
+	if !touchesTimestamptz(x) {
+		return true
+	}
+	for _, c := range Children(x) {
+		if !zoneFree(c) {
+			return false
+		}
+	}
+	switch x := x.(type) {
+	case *Literal:
+		return true
+	case *Cast:
+		v, err := x.EvalRow(defaultContext, nil)
+		return err == nil && sameInOtherZones(v, func(c *Context) (types.Datum, error) { return x.EvalRow(c, nil) })
+	case *Call:
+		switch x.T.Kind {
+		case types.KindTimestamptz, types.KindBool, types.KindInterval:
+		default:
+			return false
+		}
+		for _, a := range x.Args {
+			if a.Type().Kind != types.KindTimestamptz {
+				return false
+			}
+		}
+		return true
+	}
+	return true
 }
 
 // touchesTimestamptz reports whether x or any subexpression is of type

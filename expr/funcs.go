@@ -102,26 +102,62 @@ func power(x, y types.Datum, t types.Type) (types.Datum, error) {
 	if t.Kind == types.KindNumeric {
 		return powerNumeric(toDecimal(x), toDecimal(y))
 	}
-	a, b := toFloat(x), toFloat(y)
-	if a == 0 && b < 0 {
-		return nil, sqlerr.New(codeInvalidArgumentPower, "zero raised to a negative power is undefined")
+	return powerFloat(toFloat(x), toFloat(y))
+}
+
+var (
+	errZeroToNegative = sqlerr.New(codeInvalidArgumentPower, "zero raised to a negative power is undefined")
+	errComplexPower   = sqlerr.New(codeInvalidArgumentPower, "a negative number raised to a non-integer power yields a complex result")
+)
+
+// powerFloat is float8 ^ float8 with Postgres's rules: NaN and infinite
+// operands follow POSIX pow() (1 ^ NaN = 1, 0.5 ^ -Infinity = Infinity,
+// -Infinity ^ -3 = -0), and a finite result that overflows or underflows
+// is an error.
+func powerFloat(a, b float64) (types.Datum, error) {
+	switch {
+	case math.IsNaN(a):
+		if math.IsNaN(b) || b != 0 {
+			return math.NaN(), nil
+		}
+		return 1.0, nil
+	case math.IsNaN(b):
+		if a != 1 {
+			return math.NaN(), nil
+		}
+		return 1.0, nil
+	case a == 0 && b < 0:
+		return nil, errZeroToNegative
+	case a < 0 && math.Floor(b) != b:
+		return nil, errComplexPower
+	case isInf(a) || isInf(b):
+		return math.Pow(a, b), nil // Go's Pow follows POSIX for infinities
 	}
-	if a < 0 && math.Floor(b) != b {
-		return nil, sqlerr.New(codeInvalidArgumentPower, "a negative number raised to a non-integer power yields a complex result")
+	r := crPowF(a, b)
+	if isInf(r) {
+		return nil, errFloatOver
 	}
-	r := math.Pow(a, b)
-	return checkFloat(r, isInf(a) || isInf(b), a == 0 || isInf(b) || b < 0 && r == 0 && false, tF8)
+	if r == 0 && a != 0 {
+		return nil, errFloatUnder
+	}
+	return r, nil
 }
 
 func powerNumeric(a, b *apd.Decimal) (types.Datum, error) {
-	if a.IsZero() && b.Negative {
-		return nil, sqlerr.New(codeInvalidArgumentPower, "zero raised to a negative power is undefined")
+	if a.Form != apd.Finite || b.Form != apd.Finite {
+		return powerNumericSpecial(a, b)
+	}
+	if a.IsZero() && b.Sign() < 0 {
+		return nil, errZeroToNegative
+	}
+	if b.IsZero() {
+		return roundTo(apd.New(1, 0), min(max(16, dscale(a)), 1000)) // x ^ 0 = 1, 0 ^ 0 too
 	}
 	bi := new(apd.Decimal)
 	_, _ = exactCtx.RoundToIntegralValue(bi, b)
 	isInt := bi.Cmp(b) == 0
 	if a.Negative && !isInt {
-		return nil, sqlerr.New(codeInvalidArgumentPower, "a negative number raised to a non-integer power yields a complex result")
+		return nil, errComplexPower
 	}
 	fa, fb := math.Abs(toFloat(a)), toFloat(b)
 	est := 0.0
@@ -131,8 +167,12 @@ func powerNumeric(a, b *apd.Decimal) (types.Datum, error) {
 	if est > 1e5 {
 		return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "value overflows numeric format")
 	}
-	rscale := int32(16 - int32(est))
-	rscale = max(rscale, dscale(a), dscale(b), 0)
+	// Postgres 15 gives an integer power 16 decimals (or the base's
+	// scale), any other at least 16 significant digits.
+	rscale := max(16-int32(est), dscale(a), dscale(b), 0)
+	if isInt {
+		rscale = max(16, dscale(a))
+	}
 	rscale = min(rscale, 1000)
 	c := *exactCtx
 	c.Precision = uint32(max(int32(est), 1)+rscale) + 20
@@ -141,6 +181,56 @@ func powerNumeric(a, b *apd.Decimal) (types.Datum, error) {
 		return nil, numericErr(err)
 	}
 	return roundTo(r, rscale)
+}
+
+// powerNumericSpecial is numeric ^ numeric when either side is NaN or
+// infinite, by Postgres's rules: NaN ^ 0 = 1 ^ NaN = 1, any other NaN
+// operand gives NaN; x ^ ±Infinity is 1, 0 or Infinity by whether |x| is
+// 1, below or above it; ±Infinity ^ y is 1, Infinity or 0 by the sign of
+// y (-Infinity to an odd power is -Infinity).
+func powerNumericSpecial(a, b *apd.Decimal) (types.Datum, error) {
+	one := apd.New(1, 0)
+	switch {
+	case a.Form == apd.NaN:
+		if b.Form == apd.Finite && b.IsZero() {
+			return one, nil
+		}
+		return &apd.Decimal{Form: apd.NaN}, nil
+	case b.Form == apd.NaN:
+		if a.Form == apd.Finite && a.Cmp(one) == 0 {
+			return one, nil
+		}
+		return &apd.Decimal{Form: apd.NaN}, nil
+	case a.Form == apd.Finite && a.IsZero() && b.Negative:
+		return nil, errZeroToNegative
+	}
+	if b.Form == apd.Infinite {
+		abs := new(apd.Decimal).Abs(a)
+		switch c := abs.Cmp(one); {
+		case c == 0:
+			return one, nil
+		case (c > 0) != b.Negative:
+			return &apd.Decimal{Form: apd.Infinite}, nil
+		}
+		return apd.New(0, 0), nil
+	}
+	// a is ±Infinity, b finite.
+	bi := new(apd.Decimal)
+	_, _ = exactCtx.RoundToIntegralValue(bi, b)
+	if a.Negative && bi.Cmp(b) != 0 {
+		return nil, errComplexPower
+	}
+	switch {
+	case b.IsZero():
+		return one, nil
+	case b.Negative:
+		return apd.New(0, 0), nil
+	case !a.Negative:
+		return &apd.Decimal{Form: apd.Infinite}, nil
+	}
+	rem := new(apd.Decimal)
+	_, _ = quantCtx.Rem(rem, b, apd.New(2, 0))
+	return &apd.Decimal{Form: apd.Infinite, Negative: !rem.IsZero()}, nil // odd powers keep the sign
 }
 
 func f8(f func(float64) float64) *impl {
@@ -259,6 +349,9 @@ func lnNumeric(d *apd.Decimal) (*apd.Decimal, error) {
 }
 
 func log10Numeric(d *apd.Decimal) (*apd.Decimal, error) {
+	if d.Form == apd.NaN || (d.Form == apd.Infinite && !d.Negative) {
+		return d, nil
+	}
 	if d.Sign() <= 0 {
 		if d.IsZero() {
 			return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of zero")
@@ -296,9 +389,9 @@ func logFloat(f float64, name string) (types.Datum, error) {
 		return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of a negative number")
 	}
 	if name == "ln" {
-		return math.Log(f), nil
+		return crLogF(f), nil
 	}
-	return math.Log10(f), nil
+	return crLog10F(f), nil
 }
 
 func absInt(t types.Type) *impl {
@@ -659,7 +752,7 @@ func registerMath() {
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		x := a[0].(float64)
-		return checkFloat(math.Exp(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
+		return checkFloat(crExpF(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
 	}))
 	register("exp", ts(tN), tN, decFn(expNumeric))
 	register("ln", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return logFloat(a[0].(float64), "ln") }))
@@ -677,7 +770,16 @@ func registerMath() {
 		if err != nil {
 			return nil, err
 		}
-		if y.IsZero() {
+		// As Postgres: log(Infinity, Infinity) is NaN, log(Infinity, x)
+		// zero and log(b, Infinity) Infinity, whatever the finite side.
+		switch {
+		case x.Form == apd.NaN || y.Form == apd.NaN || (x.Form == apd.Infinite && y.Form == apd.Infinite):
+			return &apd.Decimal{Form: apd.NaN}, nil
+		case x.Form == apd.Infinite:
+			return x, nil
+		case y.Form == apd.Infinite:
+			return apd.New(0, 0), nil
+		case y.IsZero():
 			return nil, divZero()
 		}
 		q := new(apd.Decimal)
@@ -709,7 +811,12 @@ func registerMath() {
 		}
 		return 0.0, nil
 	}))
-	register("sign", ts(tN), tN, decFn(func(d *apd.Decimal) (*apd.Decimal, error) { return apd.New(int64(d.Sign()), 0), nil }))
+	register("sign", ts(tN), tN, decFn(func(d *apd.Decimal) (*apd.Decimal, error) {
+		if d.Form == apd.NaN {
+			return d, nil
+		}
+		return apd.New(int64(d.Sign()), 0), nil
+	}))
 	// MaxOneRowCheck is the planner's guard on a scalar subquery: its row
 	// count must not exceed one.
 	register(MaxOneRowCheck, ts(tI8), tB, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -720,14 +827,14 @@ func registerMath() {
 	}))
 	register("pi", nil, tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return math.Pi, nil }))
 	for name, f := range map[string]func(float64) float64{
-		"sin": math.Sin, "cos": math.Cos, "tan": math.Tan, "asin": math.Asin, "acos": math.Acos, "atan": math.Atan,
-		"degrees": func(x float64) float64 { return x * 180 / math.Pi }, "radians": func(x float64) float64 { return x * math.Pi / 180 },
+		"sin": crSinF, "cos": crCosF, "tan": crTanF, "asin": crAsinF, "acos": crAcosF, "atan": crAtanF,
+		"degrees": func(x float64) float64 { return x / radPerDeg }, "radians": func(x float64) float64 { return x * radPerDeg },
 		"sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
 	} {
 		register(name, ts(tF8), tF8, f8(f))
 	}
 	register("atan2", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return math.Atan2(a[0].(float64), a[1].(float64)), nil
+		return crAtan2F(a[0].(float64), a[1].(float64)), nil
 	}))
 }
 

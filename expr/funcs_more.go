@@ -25,19 +25,19 @@ import (
 var radPerDeg float64 = 0.0174532925199432957692
 
 var (
-	sin30         = math.Sin(rad(30))
-	oneMinusCos60 = 1 - math.Cos(rad(60))
-	asin05        = math.Asin(0.5)
-	acos05        = math.Acos(0.5)
-	atan10        = math.Atan(1.0)
+	sin30         = crSinF(rad(30))
+	oneMinusCos60 = 1 - crCosF(rad(60))
+	asin05        = crAsinF(0.5)
+	acos05        = crAcosF(0.5)
+	atan10        = crAtanF(1.0)
 	tan45         = sindQ1(45) / cosdQ1(45)
 	cot45         = cosdQ1(45) / sindQ1(45)
 )
 
 func rad(x float64) float64       { return x * radPerDeg }
-func sind0to30(x float64) float64 { return (math.Sin(rad(x)) / sin30) / 2 }
+func sind0to30(x float64) float64 { return (crSinF(rad(x)) / sin30) / 2 }
 func cosd0to60(x float64) float64 {
-	return 1 - ((1-math.Cos(rad(x)))/oneMinusCos60)/2
+	return 1 - ((1-crCosF(rad(x)))/oneMinusCos60)/2
 }
 func sindQ1(x float64) float64 {
 	if x <= 30 {
@@ -53,15 +53,15 @@ func cosdQ1(x float64) float64 {
 }
 func asindQ1(x float64) float64 {
 	if x <= 0.5 {
-		return (math.Asin(x) / asin05) * 30
+		return (crAsinF(x) / asin05) * 30
 	}
-	return 90 - (math.Acos(x)/acos05)*60
+	return 90 - (crAcosF(x)/acos05)*60
 }
 func acosdQ1(x float64) float64 {
 	if x <= 0.5 {
-		return 90 - (math.Asin(x)/asin05)*30
+		return 90 - (crAsinF(x)/asin05)*30
 	}
-	return (math.Acos(x) / acos05) * 60
+	return (crAcosF(x) / acos05) * 60
 }
 
 var errOutOfRange = sqlerr.New(sqlerr.NumericValueOutOfRange, "input is out of range")
@@ -87,7 +87,7 @@ func trigd(name string, x float64) (types.Datum, error) {
 		}
 		return 90 + asindQ1(-x), nil
 	case "atand":
-		return (math.Atan(x) / atan10) * 45, nil
+		return (crAtanF(x) / atan10) * 45, nil
 	}
 	if math.IsInf(x, 0) {
 		return nil, errOutOfRange
@@ -155,7 +155,7 @@ func init() {
 		if math.IsInf(x, 0) {
 			return nil, errOutOfRange
 		}
-		return 1 / math.Tan(x), nil
+		return 1 / crTanF(x), nil
 	}))
 	register("asinh", ts(tF8), tF8, f8(math.Asinh))
 	register("acosh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -178,7 +178,7 @@ func init() {
 		if math.IsNaN(x) || math.IsNaN(y) {
 			return math.NaN(), nil
 		}
-		return (math.Atan2(y, x) / atan10) * 45, nil
+		return (crAtan2F(y, x) / atan10) * 45, nil
 	}))
 	overflow := sqlerr.New(sqlerr.NumericValueOutOfRange, "value out of range: overflow")
 	underflow := sqlerr.New(sqlerr.NumericValueOutOfRange, "value out of range: underflow")

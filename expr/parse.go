@@ -114,7 +114,26 @@ func parseFloat(s string, t types.Type) (types.Datum, error) {
 		}
 		return nil, badSyntax(t.String(), s)
 	}
+	if f == 0 && nonzeroMantissa(v) {
+		// Too small for the type: Postgres rejects it rather than
+		// reading zero.
+		return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "\"%s\" is out of range for type %s", v, t)
+	}
 	return f, nil
+}
+
+// nonzeroMantissa reports whether the number text v (digits, a point and
+// an exponent) has a nonzero digit before its exponent.
+func nonzeroMantissa(v string) bool {
+	for _, c := range v {
+		switch {
+		case c == 'e' || c == 'E':
+			return false
+		case c >= '1' && c <= '9':
+			return true
+		}
+	}
+	return false
 }
 
 func parseNumeric(s string) (types.Datum, error) {

@@ -182,10 +182,13 @@ var unknownPoly = map[string]bool{
 // call, casting the arguments to the chosen parameter types.
 func resolveOverload(name string, args []Expr) (Expr, bool, error) {
 	cands := overloads[name]
+	ats := argTypes(args)
+	if err := ambiguousUnknownOp(name, cands, ats); err != nil {
+		return nil, true, err
+	}
 	if len(cands) == 0 {
 		return nil, false, nil
 	}
-	ats := argTypes(args)
 	if unknownPoly[name] {
 		for _, o := range cands {
 			if len(o.args) != len(ats) {
@@ -290,6 +293,93 @@ func noOperator(name string, args []Expr) error {
 	}
 	return sqlerr.New(sqlerr.UndefinedFunction, "%s", msg).
 		WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// ambiguousUnknownOp is Postgres's error for a symbol operator on untyped
+// literals only ('1' + '2', - '1', '5' % '2'), by its rules for unknown
+// inputs: at each operand position the overloads must agree on one type
+// category (a string one wins outright), then on its preferred type
+// (double precision for numbers) when one of them takes it; more than one
+// overload left is ambiguous.
+func ambiguousUnknownOp(name string, cands []*overload, ats []types.Type) error {
+	if len(ats) == 0 || len(ats) > 2 || !isSymbolOp(name) {
+		return nil
+	}
+	for _, t := range ats {
+		if t.Kind != types.KindUnknown {
+			return nil
+		}
+	}
+	var sigs [][]types.Type
+	for _, o := range cands {
+		if len(o.args) == len(ats) {
+			sigs = append(sigs, o.args)
+		}
+	}
+	if len(ats) == 2 && arithOps[name] {
+		// The number operators resolveNumericOp answers.
+		nums := []types.Type{types.Int16, types.Int32, types.Int64, types.Float32, types.Float64, types.Numeric}
+		switch name {
+		case "%":
+			nums = []types.Type{types.Int16, types.Int32, types.Int64, types.Numeric}
+		case "^":
+			nums = []types.Type{types.Float64, types.Numeric}
+		}
+		for _, t := range nums {
+			sigs = append(sigs, []types.Type{t, t})
+		}
+	}
+	for i := range ats {
+		cats := map[byte]bool{}
+		for _, sig := range sigs {
+			cats[typeCategory(sig[i])] = true
+		}
+		if len(cats) == 0 {
+			return nil
+		}
+		if len(cats) > 1 && !cats['S'] {
+			sigs = nil
+			break
+		}
+		var preferred [][]types.Type
+		for _, sig := range sigs {
+			k := sig[i].Kind
+			if (cats['S'] && k == types.KindVarchar) || (!cats['S'] && (k == types.KindFloat64 || k == types.KindTimestamptz || k == types.KindInterval)) {
+				preferred = append(preferred, sig)
+			}
+		}
+		if len(preferred) > 0 {
+			sigs = preferred
+		}
+	}
+	if len(sigs) == 1 {
+		return nil
+	}
+	msg := "operator is not unique: " + name + " unknown"
+	if len(ats) == 2 {
+		msg = "operator is not unique: unknown " + name + " unknown"
+	}
+	return sqlerr.New(sqlerr.AmbiguousFunction, "%s", msg).
+		WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+}
+
+// typeCategory is a type's Postgres category letter (pg_type.typcategory):
+// N numeric, S string, D date/time, T timespan, A array, and the type's
+// kind for the rest.
+func typeCategory(t types.Type) byte {
+	switch {
+	case t.IsNumeric():
+		return 'N'
+	case t.Kind == types.KindVarchar:
+		return 'S'
+	case t.Kind == types.KindDate || t.Kind == types.KindTime || t.Kind == types.KindTimestamp || t.Kind == types.KindTimestamptz:
+		return 'D'
+	case t.Kind == types.KindInterval:
+		return 'T'
+	case t.Kind == types.KindArray:
+		return 'A'
+	}
+	return 'X' + byte(t.Kind)
 }
 
 func isSymbolOp(n string) bool { return n != "" && !(n[0] >= 'a' && n[0] <= 'z') }

@@ -44,6 +44,9 @@ type Error struct {
 	SQL   string
 	// Hint optionally says what the parser expected.
 	Hint string
+	// Code is the SQLSTATE when it is not 42601 (syntax_error), as 22021
+	// for an escape string that is not valid UTF-8.
+	Code string
 }
 
 // Error returns the message followed by the line and column, for example

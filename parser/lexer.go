@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -335,7 +336,13 @@ func (lx *lexer) quoted(escapes bool) (string, *Error) {
 				continue
 			}
 			lx.pos++
-			return b.String(), nil
+			v := b.String()
+			if escapes && !utf8.ValidString(v) {
+				e := lx.errAt(start, invalidUTF8(v))
+				e.Code = "22021" // character_not_in_repertoire
+				return "", e
+			}
+			return v, nil
 		}
 		if c == '\\' && escapes && lx.pos+1 < len(s) {
 			lx.pos++
@@ -394,6 +401,33 @@ func (lx *lexer) quoted(escapes bool) (string, *Error) {
 		b.WriteByte(c)
 		lx.pos++
 	}
+}
+
+// invalidUTF8 is Postgres's message for the first invalid UTF-8 sequence
+// of v: the bytes its leading byte announces, as "0xc3 0x28".
+func invalidUTF8(v string) string {
+	i := 0
+	for i < len(v) {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	n := 1
+	switch c := v[i]; {
+	case c >= 0xc0 && c < 0xe0:
+		n = 2
+	case c >= 0xe0 && c < 0xf0:
+		n = 3
+	case c >= 0xf0 && c < 0xf8:
+		n = 4
+	}
+	var bs []string
+	for j := i; j < len(v) && j < i+n; j++ {
+		bs = append(bs, fmt.Sprintf("0x%02x", v[j]))
+	}
+	return `invalid byte sequence for encoding "UTF8": ` + strings.Join(bs, " ")
 }
 
 func hexVal(c byte) int {

@@ -83,11 +83,16 @@ func (c *conn) simpleQuery(ctx context.Context, sql string) {
 	}
 }
 
-// parseErr turns a parser error into a positioned 42601 error.
+// parseErr turns a parser error into a positioned 42601 error (or the
+// parser's own SQLSTATE).
 func parseErr(sql string, err error) error {
 	if pe, ok := err.(*parser.Error); ok {
 		p := min(max(int(pe.Pos), 0), len(sql))
-		se := sqlerr.New(sqlerr.SyntaxError, "%s", pe.Msg).WithPosition(utf8.RuneCountInString(sql[:p]) + 1)
+		code := sqlerr.SyntaxError
+		if pe.Code != "" {
+			code = pe.Code
+		}
+		se := sqlerr.New(code, "%s", pe.Msg).WithPosition(utf8.RuneCountInString(sql[:p]) + 1)
 		se.Hint = pe.Hint
 		return se
 	}

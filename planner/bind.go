@@ -186,6 +186,9 @@ func (b *binder) constInt(e parser.Expr, what string) int64 {
 		check(e.Position(), err)
 		x = c
 	} else {
+		if k := x.Type().Kind; k != types.KindUnknown && !expr.CanCast(x.Type(), types.Int64, false) {
+			failAt(e.Position(), sqlerr.DatatypeMismatch, "argument of %s must be type bigint, not type %s", what, x.Type())
+		}
 		x = b.coerce(e.Position(), x, types.Int64, what)
 	}
 	v, err := x.EvalRow(&expr.Context{TimeZone: "UTC"}, nil)

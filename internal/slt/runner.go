@@ -462,8 +462,9 @@ func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
 // RisingWave and Postgres print the same value differently, on both sides
 // of a comparison: trailing zeros of a decimal fraction ("5266.30" and
 // "5266.3"; "2.0" and "2"), of fractional seconds ("00:00:20.210"), and
-// the UTC offset "+00:00" against Postgres's "+00". Values that differ in
-// anything else still differ.
+// a whole-hour UTC offset written with minutes ("-07:00", "+00:00")
+// against Postgres's "-07". Values that differ in anything else still
+// differ.
 func canonLine(line string) string {
 	toks := strings.Split(line, " ")
 	for i, t := range toks {
@@ -472,12 +473,13 @@ func canonLine(line string) string {
 	return strings.Join(toks, " ")
 }
 
+// offsetRe matches a time of day followed by a whole-hour UTC offset,
+// with or without ":00" minutes.
+var offsetRe = regexp.MustCompile(`^(.*:\d\d(?:\.\d+)?)([+-]\d\d)(?::00)?$`)
+
 func canonToken(t string) string {
-	if t2, ok := strings.CutSuffix(t, "+00:00"); ok {
-		t = t2 + "+00"
-	}
-	if t2, ok := strings.CutSuffix(t, "+00"); ok && strings.Contains(t2, ":") {
-		return trimFraction(t2) + "+00"
+	if m := offsetRe.FindStringSubmatch(t); m != nil {
+		return trimFraction(m[1]) + m[2]
 	}
 	return trimFraction(t)
 }
