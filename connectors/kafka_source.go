@@ -36,7 +36,7 @@ func init() {
 		OptionSpec{Name: "format", Kind: KindEnum, Enum: []string{"json", "upsert_json", "debezium_json"},
 			Doc: "Legacy spelling of FORMAT … ENCODE JSON (json = PLAIN)."},
 		OptionSpec{Name: "error.policy", Kind: KindEnum, Enum: []string{"skip", "fail"}, Default: "skip",
-			Doc: "What a malformed message does: skip (count it and report it to the error sink) or fail (stop this source with an error)."},
+			Doc: "What a malformed message, or one with a value its column's type modifier rejects, does: skip (count it and report it to the error sink) or fail (stop this source with an error)."},
 		OptionSpec{Name: "properties.fetch.max.wait.ms", Kind: KindDuration, Default: "20ms",
 			Doc: "How long a fetch waits for data; small values give low latency."},
 		OptionSpec{Name: "properties.max.partition.fetch.bytes", Kind: KindInt, Default: "10485760", Doc: "Largest fetch per partition."},

@@ -1,12 +1,16 @@
 package connectors_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/eddysql/eddy/eddytest"
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/sqlerr"
 )
 
 // TestKafkaTypeMods reads a JSON topic into a table whose columns have type
@@ -44,6 +48,31 @@ func TestKafkaTypeMods(t *testing.T) {
 	if !equalLines(got, want) {
 		t.Fatalf("eddy_source_errors:\n got %q\nwant %q", got, want)
 	}
+
+	// Under error.policy = 'fail' the first such message stops the source,
+	// with the modifier's SQLSTATE, after the rows before it.
+	eddytest.Exec(t, db, `CREATE TABLE strict (id int, code varchar(3)) WITH (connector = 'kafka', topic = 'prices',
+		properties.bootstrap.server = '`+brokers+`', scan.startup.mode = 'earliest', error.policy = 'fail') FORMAT PLAIN ENCODE JSON`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var st engine.SourceStatus
+		for _, s := range db.Engine().Sources() {
+			if s.Name == "strict" {
+				st = s
+			}
+		}
+		if st.State == "failed" {
+			if sqlerr.Code(st.Error) != sqlerr.StringDataRightTruncation || !strings.Contains(st.Error.Error(), "offset 1: column \"code\"") {
+				t.Fatalf("failed with %v (%s)", st.Error, sqlerr.Code(st.Error))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("source strict is %q (%v), not failed", st.State, st.Error)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	eddytest.WaitFor(t, db, `SELECT id, code FROM strict`, []string{"1 abc"})
 }
 
 func equalLines(a, b []string) bool {
