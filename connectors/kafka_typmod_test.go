@@ -1,6 +1,7 @@
 package connectors_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestKafkaTypeMods(t *testing.T) {
 		`prices 2 column "price": numeric field overflow`,
 		`prices 5 column "code": value too long for type character varying(3)`,
 	}
-	if !equalLines(got, want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("eddy_source_errors:\n got %q\nwant %q", got, want)
 	}
 
@@ -73,16 +74,4 @@ func TestKafkaTypeMods(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	eddytest.WaitFor(t, db, `SELECT id, code FROM strict`, []string{"1 abc"})
-}
-
-func equalLines(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

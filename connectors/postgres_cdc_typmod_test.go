@@ -2,6 +2,7 @@ package connectors_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func TestPostgresCDCTypeMods(t *testing.T) {
 		`column "code": value too long for type character varying(3)`,
 		`column "price": numeric field overflow`,
 	}
-	if !equalLines(bad, wantBad) {
+	if !slices.Equal(bad, wantBad) {
 		t.Fatalf("bad records:\n got %q\nwant %q", bad, wantBad)
 	}
 }

@@ -14,21 +14,13 @@ import (
 // views, and psql's \d of a view. Expected values from PostgreSQL 15.
 func TestTypeModsRowDescription(t *testing.T) {
 	ts := startServer(t, nil)
-	ctx := context.Background()
-	host, port := ts.hostPort()
-	conn, err := pgx.Connect(ctx, "postgres://root@"+host+":"+port+"/dev?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
 	for _, q := range []string{
 		"CREATE TABLE tv (id int PRIMARY KEY, price numeric(10,2), name varchar(3), ts timestamp(0), t2 time(3))",
 		"CREATE VIEW vv AS SELECT price, price::numeric(5,1) AS p2, price+1 AS p3, name, ts, t2, id FROM tv",
 		"CREATE MATERIALIZED VIEW mvv AS SELECT price, name::varchar(2) AS n2, ts::timestamp(2) AS ts2, CAST(id AS numeric(4)) AS idn FROM tv",
 	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		mustExec(t, conn, q)
 	}
 	cases := []struct{ query, want string }{
 		{"SELECT price, price + 1 AS p3, name, ts, t2, id, price::numeric(5,1) AS p2 FROM tv",
@@ -37,18 +29,21 @@ func TestTypeModsRowDescription(t *testing.T) {
 		{"SELECT * FROM mvv", "price:1700:655366 n2:1043:6 ts2:1114:2 idn:1700:262148"},
 		{"SELECT price FROM tv UNION ALL SELECT 1.5", "price:1700:-1"},
 	}
-	for _, c := range cases {
-		rows, err := conn.Query(ctx, c.query)
-		if err != nil {
-			t.Fatalf("%s: %v", c.query, err)
-		}
-		var got []string
-		for _, f := range rows.FieldDescriptions() {
-			got = append(got, fmt.Sprintf("%s:%d:%d", f.Name, f.DataTypeOID, f.TypeModifier))
-		}
-		rows.Close()
-		if g := strings.Join(got, " "); g != c.want {
-			t.Errorf("%s:\n got %s\nwant %s", c.query, g, c.want)
+	for _, mode := range modes {
+		conn := ts.connect(t, mode)
+		for _, c := range cases {
+			rows, err := conn.Query(context.Background(), c.query)
+			if err != nil {
+				t.Fatalf("%v %s: %v", mode, c.query, err)
+			}
+			var got []string
+			for _, f := range rows.FieldDescriptions() {
+				got = append(got, fmt.Sprintf("%s:%d:%d", f.Name, f.DataTypeOID, f.TypeModifier))
+			}
+			rows.Close()
+			if g := strings.Join(got, " "); g != c.want {
+				t.Errorf("%v %s:\n got %s\nwant %s", mode, c.query, g, c.want)
+			}
 		}
 	}
 	out := runPsql(t, ts, "", "-v", "ON_ERROR_STOP=1", "-c", `\d vv`)
