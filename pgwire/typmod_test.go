@@ -28,6 +28,8 @@ func TestTypeModsRowDescription(t *testing.T) {
 		{"SELECT * FROM vv", "price:1700:655366 p2:1700:327685 p3:1700:-1 name:1043:7 ts:1114:0 t2:1083:3 id:23:-1"},
 		{"SELECT * FROM mvv", "price:1700:655366 n2:1043:6 ts2:1114:2 idn:1700:262148"},
 		{"SELECT price FROM tv UNION ALL SELECT 1.5", "price:1700:-1"},
+		{"SELECT name, price FROM tv WHERE id = 1", "name:1043:7 price:1700:655366"},
+		{"SELECT max(price) AS m, name FROM tv GROUP BY name", "m:1700:-1 name:1043:7"},
 	}
 	for _, mode := range modes {
 		conn := ts.connect(t, mode)
