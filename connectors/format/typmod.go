@@ -79,12 +79,10 @@ func conformSlot(v *value, t types.Type, mod types.TypeMod) error {
 			return nil // no more bytes than the limit: no more characters either
 		}
 	case vInt:
-		if t.Kind != types.KindTimestamp && t.Kind != types.KindTimestamptz && t.Kind != types.KindTime {
-			return nil
+		if t.Kind == types.KindTimestamp || t.Kind == types.KindTimestamptz || t.Kind == types.KindTime {
+			v.i = expr.RoundMicros(v.i, mod.Precision) // microseconds, as EnforceTypeMod rounds them
 		}
-		if mod.Precision >= 6 {
-			return nil
-		}
+		return nil
 	}
 	d := slotDatum(v, t)
 	switch t.Kind {
