@@ -182,10 +182,10 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 		s.format = format.Plain
 	}
 	s.include, s.payload, err = splitInclude(cfg)
-	s.mods = format.NewTypeMods(cfg.Schema)
 	if err != nil {
 		return nil, err
 	}
+	s.mods = format.NewTypeMods(cfg.Schema)
 	for i := range s.include {
 		s.include[i].Kind = strings.ToLower(s.include[i].Kind)
 	}
