@@ -50,6 +50,19 @@ func TestKafkaTypeMods(t *testing.T) {
 		t.Fatalf("eddy_source_errors:\n got %q\nwant %q", got, want)
 	}
 
+	// A source with the same columns, read by a materialized view: the
+	// values conform the same way, and the view's columns keep the
+	// modifiers.
+	eddytest.Exec(t, db, `CREATE SOURCE src (id int, price numeric(10,2), code varchar(3)) WITH (connector = 'kafka',
+		topic = 'prices', properties.bootstrap.server = '`+brokers+`', scan.startup.mode = 'earliest') FORMAT PLAIN ENCODE JSON`)
+	eddytest.Exec(t, db, `CREATE MATERIALIZED VIEW ms AS SELECT id, price, code FROM src`)
+	eddytest.WaitFor(t, db, `SELECT id, price, code FROM ms ORDER BY id`, []string{"1 12.35 abc", "4 7.10 ab ", "5 0.00 é€ü", "7 NULL NULL"})
+	got = eddytest.QueryText(t, db, `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+		JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'ms' AND a.attnum > 0 ORDER BY a.attnum`)
+	if want := []string{"id integer", "price numeric(10,2)", "code character varying(3)"}; !slices.Equal(got, want) {
+		t.Fatalf("ms columns: got %q, want %q", got, want)
+	}
+
 	// Under error.policy = 'fail' the first such message stops the source,
 	// with the modifier's SQLSTATE, after the rows before it.
 	eddytest.Exec(t, db, `CREATE TABLE strict (id int, code varchar(3)) WITH (connector = 'kafka', topic = 'prices',
