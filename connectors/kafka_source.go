@@ -36,7 +36,7 @@ func init() {
 		OptionSpec{Name: "format", Kind: KindEnum, Enum: []string{"json", "upsert_json", "debezium_json"},
 			Doc: "Legacy spelling of FORMAT … ENCODE JSON (json = PLAIN)."},
 		OptionSpec{Name: "error.policy", Kind: KindEnum, Enum: []string{"skip", "fail"}, Default: "skip",
-			Doc: "What a malformed message does: skip (count it and report it to the error sink) or fail (stop this source with an error)."},
+			Doc: "What a malformed message, or one with a value its column's type modifier rejects, does: skip (count it and report it to the error sink) or fail (stop this source with an error)."},
 		OptionSpec{Name: "properties.fetch.max.wait.ms", Kind: KindDuration, Default: "20ms",
 			Doc: "How long a fetch waits for data; small values give low latency."},
 		OptionSpec{Name: "properties.max.partition.fetch.bytes", Kind: KindInt, Default: "10485760", Doc: "Largest fetch per partition."},
@@ -78,6 +78,7 @@ type kafkaSource struct {
 	csvHead  bool // CSV: the first message of each partition is a header
 	payload  []int
 	include  []Include
+	mods     *format.TypeMods // the columns' type modifiers; nil when none
 
 	offsets Offsets // after the last chunk Read returned (and CSV headers)
 	batches chan kafkaBatch
@@ -184,6 +185,7 @@ func newKafkaSource(cfg SourceConfig) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mods = format.NewTypeMods(cfg.Schema)
 	for i := range s.include {
 		s.include[i].Kind = strings.ToLower(s.include[i].Kind)
 	}
@@ -732,19 +734,37 @@ func (s *kafkaSource) decodeMessages(dec recordDecoder, b *format.Builder, msgs 
 	return len(msgs), nil
 }
 
-// decode appends the rows of one message and returns how many; a bad
-// message is counted and reported, and its error returned.
+// decode appends the rows of one message and returns how many. A bad
+// message (undecodable, or with a value its column's type modifier
+// rejects) is counted and reported, none of its rows is appended, and its
+// error is returned.
 func (s *kafkaSource) decode(dec recordDecoder, b *format.Builder, m *kafka.Message) (int, error) {
 	rows, err := dec.decode(m)
+	if err == nil {
+		err = s.fill(rows, m)
+	}
 	if err != nil {
 		s.bad.Add(1)
 		if s.cfg.Errors != nil {
 			s.cfg.Errors.Report(BadMessage{Source: s.cfg.Name, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
 				Err: err, Raw: m.Value, Key: m.Key, Time: time.Now()})
 		}
-		return 0, sqlerr.New(sqlerr.InvalidTextRepresentation, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
+		code := sqlerr.InvalidTextRepresentation
+		if c := sqlerr.Code(err); c != "" && c != sqlerr.InternalError {
+			code = c
+		}
+		return 0, sqlerr.New(code, "kafka source %q: bad message at topic %s partition %d offset %d: %v",
 			s.cfg.Name, m.Topic, m.Partition, m.Offset, err)
 	}
+	for _, r := range rows {
+		b.Append(r)
+	}
+	return len(rows), nil
+}
+
+// fill sets the INCLUDE columns of a message's rows and conforms the rows
+// to the columns' type modifiers.
+func (s *kafkaSource) fill(rows []*format.Row, m *kafka.Message) error {
 	for _, r := range rows {
 		for _, in := range s.include {
 			t := s.cfg.Schema[in.Column].Type
@@ -780,9 +800,11 @@ func (s *kafkaSource) decode(dec recordDecoder, b *format.Builder, m *kafka.Mess
 				}
 			}
 		}
-		b.Append(r)
+		if err := s.mods.Apply(r); err != nil {
+			return err
+		}
 	}
-	return len(rows), nil
+	return nil
 }
 
 func bytesDatum(b []byte, t types.Type) types.Datum {

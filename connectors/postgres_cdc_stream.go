@@ -489,7 +489,7 @@ func (r *pgcdcRun) row(t *pgCDCTable, cols []int, tup, old *pglogrepl.TupleData)
 		switch c.DataType {
 		case pglogrepl.TupleDataTypeNull:
 		case pglogrepl.TupleDataTypeText:
-			d, err := pgcdcParse(c.Data, t.types[i])
+			d, err := t.parse(i, c.Data)
 			if err != nil {
 				return nil, fmt.Errorf("column %q: %w", t.schema[i].Name, err)
 			}
@@ -512,7 +512,7 @@ func (r *pgcdcRun) keyRow(t *pgCDCTable, cols []int, tup *pglogrepl.TupleData) (
 		if c.DataType != pglogrepl.TupleDataTypeText {
 			return nil, fmt.Errorf("delete from %s: key column %q missing from the old tuple", t.qualified(), t.schema[p].Name)
 		}
-		d, err := pgcdcParse(c.Data, t.types[p])
+		d, err := t.parse(p, c.Data)
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", t.schema[p].Name, err)
 		}

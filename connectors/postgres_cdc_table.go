@@ -43,6 +43,7 @@ type pgCDCTable struct {
 	schema types.Schema
 	pk     []int
 	types  []types.Type
+	mods   *format.TypeMods // the columns' type modifiers; nil when none
 
 	// Set by Open (attach), read by the stream goroutine under sh.mu or
 	// through the relation cache.
@@ -75,7 +76,7 @@ type pgcdcItem struct {
 }
 
 func (s *SharedPostgresCDC) newTable(ns, rel string, schema types.Schema, pk []int) *pgCDCTable {
-	t := &pgCDCTable{sh: s, ns: ns, rel: rel, schema: schema, pk: pk, types: schema.Types()}
+	t := &pgCDCTable{sh: s, ns: ns, rel: rel, schema: schema, pk: pk, types: schema.Types(), mods: format.NewTypeMods(schema)}
 	s.mu.Lock()
 	if s.registered == nil {
 		s.registered = map[*pgCDCTable]bool{}
@@ -751,7 +752,7 @@ func (t *pgCDCTable) readSnapshot(ctx context.Context) (*types.Chunk, error) {
 						row[i] = nil
 						continue
 					}
-					d, err := pgcdcParse(v, t.types[i])
+					d, err := t.parse(i, v)
 					if err != nil {
 						t.reportBad(0, fmt.Errorf("snapshot: column %q: %w", t.schema[i].Name, err), v)
 						ok = false
@@ -808,6 +809,17 @@ func (t *pgCDCTable) reportBad(lsn pglogrepl.LSN, err error, raw []byte) {
 	if t.sh.cfg.errors != nil {
 		t.sh.cfg.errors.Report(BadMessage{Source: t.sh.cfg.name, Topic: t.qualified(), Offset: int64(lsn), Err: err, Raw: raw, Time: time.Now()})
 	}
+}
+
+// parse converts a value of column i in Postgres text output format and
+// conforms it to the column's type modifier (the upstream column may have
+// none, or a wider one).
+func (t *pgCDCTable) parse(i int, v []byte) (types.Datum, error) {
+	d, err := pgcdcParse(v, t.types[i])
+	if err != nil {
+		return nil, err
+	}
+	return t.mods.ApplyDatum(i, d)
 }
 
 // pgcdcParse converts a value in Postgres text output format.

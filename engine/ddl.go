@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/operators"
 	"github.com/eddysql/eddy/parser"
 	"github.com/eddysql/eddy/planner"
@@ -92,7 +93,11 @@ func (e *Engine) createTableAs(ctx context.Context, s *Session, st *parser.Creat
 		if t.Kind == types.KindUnknown {
 			t = types.Varchar
 		}
-		defs = append(defs, parser.QuoteIdent(n)+" "+t.String())
+		tn := t.String()
+		if c.Mod.Set && c.Type == t {
+			tn = expr.FormatTypeMod(int64(t.OID()), c.Mod.PG(t)) // as Postgres, the column keeps its modifier
+		}
+		defs = append(defs, parser.QuoteIdent(n)+" "+tn)
 	}
 	if len(defs) == 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE … AS needs at least one column").WithPosition(int(st.Pos) + 1)

@@ -478,7 +478,8 @@ func defineSysTables() {
 				if c.kind == "r" && c.obj != nil && c.obj.Kind == KindTable {
 					upd = "YES"
 				}
-				out = append(out, r("dev", nsName(c.ns), c.name, col.Name, i+1, nil, null, dt, nil, nil, nil, nil,
+				charLen, prec, scale, dtPrec := columnPrecision(col)
+				out = append(out, r("dev", nsName(c.ns), c.name, col.Name, i+1, nil, null, dt, charLen, prec, scale, dtPrec,
 					"dev", "pg_catalog", col.Type.ShortName(), "NO", "NEVER", upd))
 			}
 		}
@@ -500,6 +501,41 @@ func defineSysTables() {
 			t.rows = func(*catSnap) rows { return nil }
 		}
 	}
+}
+
+// columnPrecision returns information_schema.columns'
+// character_maximum_length, numeric_precision, numeric_scale and
+// datetime_precision of a column (nil where Postgres shows NULL).
+func columnPrecision(col types.Column) (charLen, prec, scale, dtPrec types.Datum) {
+	m := col.Mod
+	switch col.Type.Kind {
+	case types.KindVarchar:
+		if m.Set {
+			charLen = int64(m.Precision)
+		}
+	case types.KindInt16:
+		prec, scale = int64(16), int64(0)
+	case types.KindInt32:
+		prec, scale = int64(32), int64(0)
+	case types.KindInt64:
+		prec, scale = int64(64), int64(0)
+	case types.KindFloat32:
+		prec = int64(24)
+	case types.KindFloat64:
+		prec = int64(53)
+	case types.KindNumeric:
+		if m.Set {
+			prec, scale = int64(m.Precision), int64(m.Scale)
+		}
+	case types.KindDate:
+		dtPrec = int64(0)
+	case types.KindTime, types.KindTimestamp, types.KindTimestamptz, types.KindInterval:
+		dtPrec = int64(6)
+		if m.Set {
+			dtPrec = int64(m.Precision)
+		}
+	}
+	return charLen, prec, scale, dtPrec
 }
 
 func nsName(oid int64) string {

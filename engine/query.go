@@ -456,7 +456,7 @@ func (e *Engine) pointProjection(rel *planner.Relation, pq *planner.PointQuery) 
 		if i < 0 || rel.Schema[i].Hidden {
 			return nil
 		}
-		p.cols = append(p.cols, types.Column{Name: it.Name, Type: rel.Schema[i].Type})
+		p.cols = append(p.cols, types.Column{Name: it.Name, Type: rel.Schema[i].Type, Mod: rel.Schema[i].Mod})
 		p.src = append(p.src, i)
 	}
 	if countPointProjections.Add(1) > maxPointProjections {

@@ -105,11 +105,11 @@ func EnforceTypeMod(d types.Datum, t types.Type, m types.TypeMod, explicit bool)
 	case types.KindVarchar:
 		return varcharTypmod(d.(string), m, explicit)
 	case types.KindTimestamp:
-		return types.Timestamp(roundMicros(int64(d.(types.Timestamp)), m.Precision)), nil
+		return types.Timestamp(RoundMicros(int64(d.(types.Timestamp)), m.Precision)), nil
 	case types.KindTimestamptz:
-		return types.Timestamptz(roundMicros(int64(d.(types.Timestamptz)), m.Precision)), nil
+		return types.Timestamptz(RoundMicros(int64(d.(types.Timestamptz)), m.Precision)), nil
 	case types.KindTime:
-		v := roundMicros(int64(d.(types.Time)), m.Precision)
+		v := RoundMicros(int64(d.(types.Time)), m.Precision)
 		return types.Time(v), nil
 	}
 	return d, nil
@@ -173,9 +173,9 @@ func varcharTypmod(v string, m types.TypeMod, explicit bool) (types.Datum, error
 	return v, nil
 }
 
-// roundMicros rounds a microsecond count to p fractional-second digits,
+// RoundMicros rounds a microsecond count to p fractional-second digits,
 // halves away from zero, as Postgres's AdjustTimestampForTypmod.
-func roundMicros(v int64, p int32) int64 {
+func RoundMicros(v int64, p int32) int64 {
 	if p >= 6 {
 		return v
 	}

@@ -159,7 +159,7 @@ func rowDescription(all []types.Column, cols []int, formats []int16) *pgproto3.R
 			Name:         []byte(all[ci].Name),
 			DataTypeOID:  wireOID(t),
 			DataTypeSize: typeSize(t),
-			TypeModifier: -1,
+			TypeModifier: all[ci].Mod.PG(t),
 			Format:       formatFor(formats, i),
 		}
 	}

@@ -235,12 +235,21 @@ func (n *LogicalScan) Schema() types.Schema {
 // Schema returns the value columns.
 func (n *LogicalValues) Schema() types.Schema { return n.Cols }
 
-// Schema returns the projected columns.
+// Schema returns the projected columns, with the type modifiers the
+// expressions carry (see exprTypeMod).
 func (n *LogicalProject) Schema() types.Schema {
 	s := make(types.Schema, len(n.Exprs))
+	var in types.Schema
+	input := func() types.Schema {
+		if in == nil {
+			in = n.Input.Schema()
+		}
+		return in
+	}
 	for i, e := range n.Exprs {
 		s[i] = n.Cols[i]
 		s[i].Type = e.Type()
+		s[i].Mod = exprTypeMod(e, input)
 	}
 	return s
 }
@@ -271,8 +280,11 @@ func (n *LogicalAgg) Schema() types.Schema {
 	return s
 }
 
-// Schema returns the schema of the first input.
-func (n *LogicalUnion) Schema() types.Schema { return n.Inputs[0].Schema() }
+// Schema returns the schema of the first input, keeping the type
+// modifiers every input shares.
+func (n *LogicalUnion) Schema() types.Schema {
+	return commonTypeMods(n.Inputs[0].Schema(), n.Inputs)
+}
 
 // Schema returns the input's columns, plus the rank column when RankCol is
 // set.

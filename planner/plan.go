@@ -110,11 +110,13 @@ func PlanMView(cat Catalog, stmt *parser.CreateMaterializedView, alloc IDAlloc) 
 		}
 		node = renameCols(node, stmt.Columns)
 	}
-	checkDupNames(stmt.Pos, node.Schema())
+	bound := node.Schema()
+	checkDupNames(stmt.Pos, bound)
 	logical := Optimize(node)
 	sb := &streamBuilder{alloc: alloc}
 	root := sb.build(logical)
 	s := append(types.Schema(nil), root.Schema()...)
+	withTypeMods(s, bound, bq.visible)
 	uniqueHiddenNames(s)
 	key := root.StreamKey()
 	if key == nil {
@@ -214,11 +216,13 @@ func planBound(bq boundQuery, alloc IDAlloc, cat Catalog) *QueryPlan {
 			qp.Limit, qp.Offset = -1, 0
 		}
 	}
+	bound := node.Schema()
 	logical := useIndexes(Optimize(node), cat)
 	sb := &streamBuilder{alloc: alloc, batch: true}
 	root := sb.build(logical)
 	qp.Root = root
 	qp.Schema = append(types.Schema(nil), root.Schema()[:bq.visible]...)
+	withTypeMods(qp.Schema, bound, bq.visible)
 	qp.Tables = CollectTables(root)
 	qp.Logical = logical
 	qp.PointLookup = pointLookup(logical, bq.visible)
