@@ -1,6 +1,7 @@
 package operators
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -123,37 +124,57 @@ func TestWordAggNotTaken(t *testing.T) {
 	}
 }
 
-// TestIntIndex checks the open-addressing index against a map, through
-// growth and deletions.
+// TestIntIndex checks the index against a map, through growth, deletions
+// and the switch from the dense array to hashing, for dense, growing,
+// negative and sparse keys.
 func TestIntIndex(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var x intIndex
-	ref := map[int64]int32{}
-	for i := range 200_000 {
-		k := int64(rng.IntN(5000)) - 2500
-		if rng.IntN(3) == 0 {
-			k *= 1 << 40 // far-apart keys
-		}
-		g, ok := x.get(k)
-		rg, rok := ref[k]
-		if ok != rok || (ok && g != rg) {
-			t.Fatalf("step %d: get(%d) = %d,%v, want %d,%v", i, k, g, ok, rg, rok)
-		}
-		switch {
-		case !ok:
-			x.put(k, int32(i))
-			ref[k] = int32(i)
-		case rng.IntN(2) == 0:
-			x.del(k)
-			delete(ref, k)
-		}
-		if x.n != len(ref) {
-			t.Fatalf("step %d: %d entries, want %d", i, x.n, len(ref))
-		}
+	gens := map[string]func(rng *rand.Rand, i int) int64{
+		"dense":    func(rng *rand.Rand, i int) int64 { return int64(rng.IntN(5000)) },
+		"growing":  func(rng *rand.Rand, i int) int64 { return int64(i/2 + rng.IntN(100)) },
+		"negative": func(rng *rand.Rand, i int) int64 { return -int64(i/3 + rng.IntN(50)) },
+		"extremes": func(rng *rand.Rand, i int) int64 {
+			return []int64{math.MinInt64, math.MaxInt64, 0, -1, math.MinInt64 + 1}[rng.IntN(5)]
+		},
+		"sparse": func(rng *rand.Rand, i int) int64 {
+			k := int64(rng.IntN(5000)) - 2500
+			if rng.IntN(3) == 0 {
+				k *= 1 << 40 // far-apart keys
+			}
+			return k
+		},
 	}
-	for k, g := range ref {
-		if got, ok := x.get(k); !ok || got != g {
-			t.Fatalf("final get(%d) = %d,%v, want %d", k, got, ok, g)
-		}
+	for name, gen := range gens {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			var x intIndex
+			ref := map[int64]int32{}
+			for i := range 100_000 {
+				k := gen(rng, i)
+				g, ok := x.get(k)
+				rg, rok := ref[k]
+				if ok != rok || (ok && g != rg) {
+					t.Fatalf("step %d: get(%d) = %d,%v, want %d,%v", i, k, g, ok, rg, rok)
+				}
+				switch {
+				case !ok:
+					x.put(k, int32(i))
+					ref[k] = int32(i)
+				case rng.IntN(2) == 0:
+					x.del(k)
+					delete(ref, k)
+				}
+				if x.n != len(ref) {
+					t.Fatalf("step %d: %d entries, want %d", i, x.n, len(ref))
+				}
+			}
+			for k, g := range ref {
+				if got, ok := x.get(k); !ok || got != g {
+					t.Fatalf("final get(%d) = %d,%v, want %d", k, got, ok, g)
+				}
+			}
+			if dense := x.slots == nil; dense != (name == "dense" || name == "growing" || name == "negative") {
+				t.Errorf("dense mode = %v at the end", dense)
+			}
+		})
 	}
 }
