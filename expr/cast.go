@@ -462,35 +462,14 @@ func itoa(v int64) string {
 
 // datumType guesses the SQL type of a datum (for untyped values).
 func datumType(d types.Datum) types.Type {
-	switch d.(type) {
-	case bool:
-		return types.Bool
-	case int64:
-		return types.Int64
-	case float64:
-		return types.Float64
-	case *apd.Decimal:
-		return types.Numeric
-	case string:
-		return types.Varchar
-	case []byte:
-		return types.Bytea
-	case types.Date:
-		return types.DateT
-	case types.Time:
-		return types.TimeT
-	case types.Timestamp:
-		return types.TimestampT
-	case types.Timestamptz:
-		return types.TimestamptzT
-	case types.Interval:
-		return types.IntervalT
-	case types.JSONB:
-		return types.JSONBT
-	case types.Array:
+	switch k, ok := types.DatumKind(d); {
+	case !ok, k == types.KindStruct:
+		return types.Unknown
+	case k == types.KindArray:
 		return types.ArrayOf(types.Varchar)
+	default:
+		return types.Type{Kind: k}
 	}
-	return types.Unknown
 }
 
 // TextIn formats d of type t as Postgres prints it to a session whose

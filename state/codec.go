@@ -1060,37 +1060,11 @@ func isComposite(t types.Type) bool {
 
 // datumKind returns the kind whose encoding a record field value uses.
 func datumKind(d types.Datum) types.Kind {
-	switch d.(type) {
-	case bool:
-		return types.KindBool
-	case int64:
-		return types.KindInt64
-	case float64:
-		return types.KindFloat64
-	case *apd.Decimal:
-		return types.KindNumeric
-	case string:
-		return types.KindVarchar
-	case types.JSONB:
-		return types.KindJSONB
-	case []byte:
-		return types.KindBytea
-	case types.Date:
-		return types.KindDate
-	case types.Time:
-		return types.KindTime
-	case types.Timestamp:
-		return types.KindTimestamp
-	case types.Timestamptz:
-		return types.KindTimestamptz
-	case types.Interval:
-		return types.KindInterval
-	case types.Array:
-		return types.KindArray
-	case types.Record:
-		return types.KindStruct
+	k, ok := types.DatumKind(d)
+	if !ok {
+		panic(fmt.Sprintf("state: cannot encode datum %T", d))
 	}
-	panic(fmt.Sprintf("state: cannot encode datum %T", d))
+	return k
 }
 
 // elemKind is the kind an array element e is encoded with: the array's

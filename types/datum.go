@@ -215,3 +215,40 @@ func (r Row) Project(cols []int) Row {
 	}
 	return out
 }
+
+// DatumKind returns the kind of SQL type a datum's Go type stands for
+// (KindArray for arrays, KindStruct for records), and false when d is not a
+// datum (or is NULL).
+func DatumKind(d Datum) (Kind, bool) {
+	switch d.(type) {
+	case bool:
+		return KindBool, true
+	case int64:
+		return KindInt64, true
+	case float64:
+		return KindFloat64, true
+	case *apd.Decimal:
+		return KindNumeric, true
+	case string:
+		return KindVarchar, true
+	case JSONB:
+		return KindJSONB, true
+	case []byte:
+		return KindBytea, true
+	case Date:
+		return KindDate, true
+	case Time:
+		return KindTime, true
+	case Timestamp:
+		return KindTimestamp, true
+	case Timestamptz:
+		return KindTimestamptz, true
+	case Interval:
+		return KindInterval, true
+	case Array:
+		return KindArray, true
+	case Record:
+		return KindStruct, true
+	}
+	return KindUnknown, false
+}
