@@ -289,6 +289,12 @@ func (e *Engine) createTable(ctx context.Context, st *parser.CreateTable, text s
 			// A generated column whose expression reads no other column
 			// (AS proctime()) is filled like a DEFAULT.
 			c.Default = c.Generated
+		} else if c.Generated != nil && replay == nil {
+			// Computing a column from the row's other columns is not
+			// implemented: refuse it rather than leave the column NULL.
+			// (A table from an older build that took one still loads.)
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "generated column %q reads other columns, which is not supported yet", c.Name).
+				WithHint("Compute the value in the INSERT, or in a view over the table.").WithPosition(int(c.Pos) + 1)
 		}
 		if c.Default == nil {
 			continue
