@@ -91,6 +91,23 @@ func accWords(k aggKind) int {
 	return 0
 }
 
+// specWords returns the number of words of a call's accumulator in the
+// word engine, or 0 when it needs the classic engine: min and max take
+// words only over an append-only input (no multiset) of an integer-like
+// type (present flag, value).
+func specWords(s *aggSpec) int {
+	switch {
+	case s.multiset:
+		return 0
+	case s.kind == aggMin || s.kind == aggMax:
+		if intLikeKey(s.argType) && s.call.Type == s.argType {
+			return 2
+		}
+		return 0
+	}
+	return accWords(s.kind)
+}
+
 // intLikeKey reports whether a group key type is kept as an int64.
 func intLikeKey(t types.Type) bool {
 	switch t.Kind {
@@ -107,8 +124,8 @@ func newWordAgg(h *HashAgg) (*wordAgg, error) {
 	w := &wordAgg{h: h, stride: 1, nullG: -1}
 	for i := range h.specs {
 		s := &h.specs[i]
-		n := accWords(s.kind)
-		if n == 0 || s.multiset {
+		n := specWords(s)
+		if n == 0 {
 			return nil, nil
 		}
 		w.offs = append(w.offs, w.stride)
@@ -220,6 +237,11 @@ func (w *wordAgg) load(g int32, gk types.Row) error {
 	if err := decodeAccs(blob, h.specs, w.accs); err != nil {
 		return err
 	}
+	for si := range h.specs {
+		if k := h.specs[si].kind; k == aggMin || k == aggMax {
+			w.accs[si].d = row[nk+si] // kept as the output only
+		}
+	}
 	cur := w.cur(g)
 	cur[0] = uint64(rows)
 	for si := range h.specs {
@@ -243,6 +265,11 @@ func (w *wordAgg) fromAcc(si int, words []uint64, a *acc) {
 		o[1], o[2] = math.Float64bits(a.f), math.Float64bits(a.f2)
 	case aggBoolAnd, aggBoolOr:
 		o[1] = uint64(a.t)
+	case aggMin, aggMax:
+		o[0], o[1] = 0, 0
+		if v, ok := intKeyValue(a.d); ok {
+			o[0], o[1] = 1, uint64(v)
+		}
 	}
 }
 
@@ -261,6 +288,11 @@ func (w *wordAgg) toAcc(si int, words []uint64) *acc {
 		a.f, a.f2 = math.Float64frombits(o[1]), math.Float64frombits(o[2])
 	case aggBoolAnd, aggBoolOr:
 		a.t = int64(o[1])
+	case aggMin, aggMax:
+		a.n = 0
+		if o[0] != 0 {
+			a.d = intKeyDatum(w.h.specs[si].argType, int64(o[1]))
+		}
 	}
 	return a
 }
@@ -569,6 +601,20 @@ func (w *wordAgg) accumulate(si int, c *types.Chunk, gs []int32, wt []int64, n i
 				o[1] += uint64(wt[i])
 			}
 		}
+	case aggMin, aggMax:
+		for i, g := range gs {
+			if !valid(i) {
+				continue
+			}
+			if wt[i] < 0 {
+				return fmt.Errorf("hashagg: %s: retraction on an append-only input", s.call.Name)
+			}
+			v := intValueAt(a, i)
+			o := ws[int(g)*S2+off:]
+			if o[0] == 0 || (s.kind == aggMin) == (v < int64(o[1])) && v != int64(o[1]) {
+				o[0], o[1] = 1, uint64(v)
+			}
+		}
 	default:
 		return fmt.Errorf("hashagg: %s: kind %d is not word-based", s.call.Name, s.kind)
 	}
@@ -742,6 +788,13 @@ func (w *wordAgg) appendRow(b *types.ChunkBuilder, op types.Op, g int32, ws []ui
 				x.Append(math.Float64frombits(o[1]))
 				continue
 			}
+		case s.kind == aggMin || s.kind == aggMax:
+			if o[0] == 0 {
+				bl.AppendNull()
+			} else {
+				appendIntKey(bl, int64(o[1]))
+			}
+			continue
 		}
 		d, err := s.result(w.toAcc(si, ws))
 		if err != nil {
@@ -759,7 +812,7 @@ func (w *wordAgg) sameOutputs(a, b []uint64) (bool, error) {
 	for si := range w.h.specs {
 		s := &w.h.specs[si]
 		off := w.offs[si]
-		nw := accWords(s.kind)
+		nw := specWords(s)
 		x, y := a[off:off+nw], b[off:off+nw]
 		eq := true
 		for i := range x {
@@ -773,6 +826,11 @@ func (w *wordAgg) sameOutputs(a, b []uint64) (bool, error) {
 		}
 		switch s.kind {
 		case aggCountStar, aggCount:
+			return false, nil
+		case aggMin, aggMax:
+			if x[0] == 0 && y[0] == 0 {
+				continue // both NULL
+			}
 			return false, nil
 		case aggSumInt, aggSumFloat:
 			// NULL when n = 0, else the sum alone.
@@ -836,6 +894,13 @@ func (w *wordAgg) writeResult(g int32, ws []uint64) error {
 			}
 		case s.kind == aggSumFloat && t.Kind == types.KindFloat64:
 			rw.Float64(math.Float64frombits(o[1]))
+			continue
+		case s.kind == aggMin || s.kind == aggMax:
+			if o[0] == 0 {
+				rw.Null()
+			} else {
+				rw.Int(int64(o[1]))
+			}
 			continue
 		}
 		d, err := s.result(w.toAcc(si, ws))

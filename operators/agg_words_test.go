@@ -27,13 +27,13 @@ func wordTestCalls() []expr.AggCall {
 // wordBuilder builds HashAggs over calls; engines picks, per build (the
 // first and every restart), whether the word engine may be used, and the
 // test fails if the word engine was wanted and not taken.
-func wordBuilder(t *testing.T, groupKey []int, calls []expr.AggCall, cache int, engines func() bool) buildFunc {
+func wordBuilder(t *testing.T, groupKey []int, calls []expr.AggCall, cache int, appendOnly bool, engines func() bool) buildFunc {
 	return func(store *state.Store) (Node, error) {
 		words := engines()
-		res, aggs := aggTestLayouts(groupKey, aggIn, calls, false, 100)
+		res, aggs := aggTestLayouts(groupKey, aggIn, calls, appendOnly, 100)
 		n, err := NewHashAgg(HashAggArgs{
 			GroupKey: groupKey, Aggs: calls, InputTypes: aggIn, Store: store,
-			ResultTable: res, AggTables: aggs, CacheSize: cache,
+			ResultTable: res, AggTables: aggs, CacheSize: cache, AppendOnlyInput: appendOnly,
 		})
 		if err != nil {
 			return nil, err
@@ -84,10 +84,44 @@ func TestWordAggProperties(t *testing.T) {
 						builds++
 						return !tc.switchTo || builds%2 == 1
 					}
-					checkIntegral(t, wordBuilder(t, tc.groupKey, calls, tc.cache, engines), aggIn, epochs, size, tc.restart, oracle)
+					checkIntegral(t, wordBuilder(t, tc.groupKey, calls, tc.cache, false, engines), aggIn, epochs, size, tc.restart, oracle)
 				}
 			}
 		})
+	}
+}
+
+// TestWordAggAppendOnly: over an append-only input, min and max of
+// integer columns also run on the word engine; restarts switch engines.
+func TestWordAggAppendOnly(t *testing.T) {
+	in := aggIn
+	calls := []expr.AggCall{
+		aggCallOf("min", in, types.Int64, cV),
+		aggCallOf("max", in, types.Int64, cV),
+		aggCallOf("min", in, types.Int32, cI),
+		aggFiltered(aggCallOf("max", in, types.Int64, cBig), cB),
+		aggCallOf("count", in, types.Int64),
+		aggCallOf("sum", in, types.Numeric, cV),
+	}
+	for _, groupKey := range [][]int{{cK}, {cS}, nil} {
+		for seed := range uint64(6) {
+			rng := rand.New(rand.NewPCG(seed, 9))
+			var epochs [][]change
+			for range 10 {
+				var ep []change
+				for range rng.IntN(12) {
+					ep = append(ep, change{types.Insert, randomAggRow(rng)})
+				}
+				epochs = append(epochs, ep)
+			}
+			for _, size := range []int{1, 3, 1024} {
+				builds := 0
+				engines := func() bool { builds++; return builds%2 == 1 }
+				checkIntegral(t, wordBuilder(t, groupKey, calls, 2, true, engines), in, epochs, size, 3, func(z zset.ZSet) zset.ZSet {
+					return naiveAgg(t, z, groupKey, calls, in)
+				})
+			}
+		}
 	}
 }
 
