@@ -16,7 +16,8 @@ import (
 
 // wordAgg is HashAgg's compact engine, used when every call's accumulator
 // is a few 64-bit words: count, sum and avg of integers and floats, float
-// variance, bool_and and bool_or. It keeps no per-group objects: a group
+// variance, bool_and and bool_or, and min and max of integer-like columns
+// over an append-only input. It keeps no per-group objects: a group
 // is an index (gid) into flat slices, so that a row's update touches one
 // hash slot and one run of words instead of a map bucket and scattered
 // structs, and the barrier's output and state rows are written from the
