@@ -133,7 +133,7 @@ func powerFloat(a, b float64) (types.Datum, error) {
 	case isInf(a) || isInf(b):
 		return math.Pow(a, b), nil // Go's Pow follows POSIX for infinities
 	}
-	r := crPowF(a, b)
+	r := libmPow(a, b)
 	if isInf(r) {
 		return nil, errFloatOver
 	}
@@ -389,9 +389,9 @@ func logFloat(f float64, name string) (types.Datum, error) {
 		return nil, sqlerr.New(codeInvalidArgumentLog, "cannot take logarithm of a negative number")
 	}
 	if name == "ln" {
-		return crLogF(f), nil
+		return libmLog(f), nil
 	}
-	return crLog10F(f), nil
+	return libmLog10(f), nil
 }
 
 func absInt(t types.Type) *impl {
@@ -752,7 +752,7 @@ func registerMath() {
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		x := a[0].(float64)
-		return checkFloat(crExpF(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
+		return checkFloat(libmExp(x), isInf(x), isInf(x) || math.IsNaN(x), tF8)
 	}))
 	register("exp", ts(tN), tN, decFn(expNumeric))
 	register("ln", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return logFloat(a[0].(float64), "ln") }))
@@ -827,14 +827,14 @@ func registerMath() {
 	}))
 	register("pi", nil, tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return math.Pi, nil }))
 	for name, f := range map[string]func(float64) float64{
-		"sin": crSinF, "cos": crCosF, "tan": crTanF, "asin": crAsinF, "acos": crAcosF, "atan": crAtanF,
+		"sin": libmSin, "cos": libmCos, "tan": libmTan, "asin": libmAsin, "acos": libmAcos, "atan": libmAtan,
 		"degrees": func(x float64) float64 { return x / radPerDeg }, "radians": func(x float64) float64 { return x * radPerDeg },
 		"sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
 	} {
 		register(name, ts(tF8), tF8, f8(f))
 	}
 	register("atan2", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return crAtan2F(a[0].(float64), a[1].(float64)), nil
+		return libmAtan2(a[0].(float64), a[1].(float64)), nil
 	}))
 }
 

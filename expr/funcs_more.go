@@ -25,19 +25,19 @@ import (
 var radPerDeg float64 = 0.0174532925199432957692
 
 var (
-	sin30         = crSinF(rad(30))
-	oneMinusCos60 = 1 - crCosF(rad(60))
-	asin05        = crAsinF(0.5)
-	acos05        = crAcosF(0.5)
-	atan10        = crAtanF(1.0)
+	sin30         = libmSin(rad(30))
+	oneMinusCos60 = 1 - libmCos(rad(60))
+	asin05        = libmAsin(0.5)
+	acos05        = libmAcos(0.5)
+	atan10        = libmAtan(1.0)
 	tan45         = sindQ1(45) / cosdQ1(45)
 	cot45         = cosdQ1(45) / sindQ1(45)
 )
 
 func rad(x float64) float64       { return x * radPerDeg }
-func sind0to30(x float64) float64 { return (crSinF(rad(x)) / sin30) / 2 }
+func sind0to30(x float64) float64 { return (libmSin(rad(x)) / sin30) / 2 }
 func cosd0to60(x float64) float64 {
-	return 1 - ((1-crCosF(rad(x)))/oneMinusCos60)/2
+	return 1 - ((1-libmCos(rad(x)))/oneMinusCos60)/2
 }
 func sindQ1(x float64) float64 {
 	if x <= 30 {
@@ -53,15 +53,15 @@ func cosdQ1(x float64) float64 {
 }
 func asindQ1(x float64) float64 {
 	if x <= 0.5 {
-		return (crAsinF(x) / asin05) * 30
+		return (libmAsin(x) / asin05) * 30
 	}
-	return 90 - (crAcosF(x)/acos05)*60
+	return 90 - (libmAcos(x)/acos05)*60
 }
 func acosdQ1(x float64) float64 {
 	if x <= 0.5 {
-		return 90 - (crAsinF(x)/asin05)*30
+		return 90 - (libmAsin(x)/asin05)*30
 	}
-	return (crAcosF(x) / acos05) * 60
+	return (libmAcos(x) / acos05) * 60
 }
 
 var errOutOfRange = sqlerr.New(sqlerr.NumericValueOutOfRange, "input is out of range")
@@ -87,7 +87,7 @@ func trigd(name string, x float64) (types.Datum, error) {
 		}
 		return 90 + asindQ1(-x), nil
 	case "atand":
-		return (crAtanF(x) / atan10) * 45, nil
+		return (libmAtan(x) / atan10) * 45, nil
 	}
 	if math.IsInf(x, 0) {
 		return nil, errOutOfRange
@@ -155,7 +155,7 @@ func init() {
 		if math.IsInf(x, 0) {
 			return nil, errOutOfRange
 		}
-		return 1 / crTanF(x), nil
+		return 1 / libmTan(x), nil
 	}))
 	register("asinh", ts(tF8), tF8, f8(math.Asinh))
 	register("acosh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -178,7 +178,7 @@ func init() {
 		if math.IsNaN(x) || math.IsNaN(y) {
 			return math.NaN(), nil
 		}
-		return (crAtan2F(y, x) / atan10) * 45, nil
+		return (libmAtan2(y, x) / atan10) * 45, nil
 	}))
 	overflow := sqlerr.New(sqlerr.NumericValueOutOfRange, "value out of range: overflow")
 	underflow := sqlerr.New(sqlerr.NumericValueOutOfRange, "value out of range: underflow")
