@@ -746,8 +746,8 @@ func registerMath() {
 	}))
 	register("|/", ts(tF8), tF8, overloads["sqrt"][0].impl)
 	register("sqrt", ts(tN), tN, decFn(sqrtNumeric))
-	register("cbrt", ts(tF8), tF8, f8(math.Cbrt))
-	register("||/", ts(tF8), tF8, f8(math.Cbrt))
+	register("cbrt", ts(tF8), tF8, f8(libmCbrt))
+	register("||/", ts(tF8), tF8, f8(libmCbrt))
 	register("power", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tF8) }))
 	register("power", ts(tN, tN), tN, strict(func(_ *Context, a []types.Datum) (types.Datum, error) { return power(a[0], a[1], tN) }))
 	register("exp", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -829,7 +829,7 @@ func registerMath() {
 	for name, f := range map[string]func(float64) float64{
 		"sin": libmSin, "cos": libmCos, "tan": libmTan, "asin": libmAsin, "acos": libmAcos, "atan": libmAtan,
 		"degrees": func(x float64) float64 { return x / radPerDeg }, "radians": func(x float64) float64 { return x * radPerDeg },
-		"sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
+		"sinh": libmSinh, "cosh": libmCosh, "tanh": libmTanh,
 	} {
 		register(name, ts(tF8), tF8, f8(f))
 	}

@@ -157,22 +157,22 @@ func init() {
 		}
 		return 1 / libmTan(x), nil
 	}))
-	register("asinh", ts(tF8), tF8, f8(math.Asinh))
+	register("asinh", ts(tF8), tF8, f8(libmAsinh))
 	register("acosh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		x := a[0].(float64)
 		if x < 1 {
 			return nil, errOutOfRange
 		}
-		return math.Acosh(x), nil
+		return libmAcosh(x), nil
 	}))
 	register("atanh", ts(tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		x := a[0].(float64)
 		if x < -1 || x > 1 {
 			return nil, errOutOfRange
 		}
-		return math.Atanh(x), nil
+		return libmAtanh(x), nil
 	}))
-	register("coth", ts(tF8), tF8, f8(func(x float64) float64 { return 1 / math.Tanh(x) }))
+	register("coth", ts(tF8), tF8, f8(func(x float64) float64 { return 1 / libmTanh(x) }))
 	register("atan2d", ts(tF8, tF8), tF8, strict(func(_ *Context, a []types.Datum) (types.Datum, error) {
 		y, x := a[0].(float64), a[1].(float64)
 		if math.IsNaN(x) || math.IsNaN(y) {

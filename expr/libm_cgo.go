@@ -26,3 +26,11 @@ func libmAsin(x float64) float64     { return float64(C.asin(C.double(x))) }
 func libmAcos(x float64) float64     { return float64(C.acos(C.double(x))) }
 func libmAtan(x float64) float64     { return float64(C.atan(C.double(x))) }
 func libmAtan2(y, x float64) float64 { return float64(C.atan2(C.double(y), C.double(x))) }
+
+func libmCbrt(x float64) float64  { return float64(C.cbrt(C.double(x))) }
+func libmSinh(x float64) float64  { return float64(C.sinh(C.double(x))) }
+func libmCosh(x float64) float64  { return float64(C.cosh(C.double(x))) }
+func libmTanh(x float64) float64  { return float64(C.tanh(C.double(x))) }
+func libmAsinh(x float64) float64 { return float64(C.asinh(C.double(x))) }
+func libmAcosh(x float64) float64 { return float64(C.acosh(C.double(x))) }
+func libmAtanh(x float64) float64 { return float64(C.atanh(C.double(x))) }
