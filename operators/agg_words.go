@@ -301,7 +301,6 @@ func (w *wordAgg) toAcc(si int, words []uint64) *acc {
 // push folds a chunk into the accumulators.
 func (w *wordAgg) push(c *types.Chunk) error {
 	h := w.h
-	n := c.NumRows()
 	if err := w.assign(c); err != nil {
 		return err
 	}
@@ -316,7 +315,7 @@ func (w *wordAgg) push(c *types.Chunk) error {
 		w.words[int(g)*S2] += uint64(wt[i])
 	}
 	for si := range h.specs {
-		if err := w.accumulate(si, c, gs, wt, n); err != nil {
+		if err := w.accumulate(si, c, gs, wt); err != nil {
 			return err
 		}
 	}
@@ -509,7 +508,7 @@ func appendIntKey(b array.Builder, v int64) {
 }
 
 // accumulate folds the chunk's rows into call si's words.
-func (w *wordAgg) accumulate(si int, c *types.Chunk, gs []int32, wt []int64, n int) error {
+func (w *wordAgg) accumulate(si int, c *types.Chunk, gs []int32, wt []int64) error {
 	s := &w.h.specs[si]
 	pass := filterMask(c, s.filter)
 	S2, off := 2*w.stride, w.offs[si]
@@ -619,7 +618,6 @@ func (w *wordAgg) accumulate(si int, c *types.Chunk, gs []int32, wt []int64, n i
 	default:
 		return fmt.Errorf("hashagg: %s: kind %d is not word-based", s.call.Name, s.kind)
 	}
-	_ = n
 	return nil
 }
 
