@@ -444,25 +444,11 @@ func CompareTyped(a, b types.Datum, t types.Type) int {
 	}
 	switch t.Kind {
 	case types.KindNumeric:
-		return compareNumeric(toDecimal(a), toDecimal(b))
+		return types.Compare(toDecimal(a), toDecimal(b)) // NaN above everything, as in Postgres
 	case types.KindFloat32, types.KindFloat64:
 		return types.Compare(toFloat(a), toFloat(b))
 	}
 	return types.Compare(a, b)
-}
-
-// compareNumeric orders decimals like Postgres: NaN above everything.
-func compareNumeric(a, b *apd.Decimal) int {
-	an, bn := a.Form == apd.NaN || a.Form == apd.NaNSignaling, b.Form == apd.NaN || b.Form == apd.NaNSignaling
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	}
-	return a.Cmp(b)
 }
 
 // floatToNumeric converts like Postgres's float8_numeric: the value printed

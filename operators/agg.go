@@ -470,46 +470,69 @@ func (g *group) ownRow(r types.Row) types.Row {
 // load reads a group from the result table, or returns a new empty group.
 func (h *HashAgg) load(gk types.Row) (*group, error) {
 	g := h.newGroup(gk)
+	row, rows, err := h.readGroup(gk, g.accs)
+	if err != nil || row == nil {
+		return g, err
+	}
+	nk, na := len(h.groupKey), len(h.specs)
+	g.prev = row[:nk+na]
+	if nk+na <= len(g.inl.prev) {
+		g.prev = g.ownRow(g.prev)
+	}
+	g.rows = rows
+	return g, nil
+}
+
+// readGroup reads the result table row of group key gk and decodes its
+// accumulators into accs (min and max take their output value). It
+// returns a nil row for a group not in the table, known without a read
+// while every group is cached (allCached).
+func (h *HashAgg) readGroup(gk types.Row, accs []acc) (row types.Row, rows int64, err error) {
 	if h.allCached == 0 {
 		// First load: is the result table empty?
 		h.allCached = -1
 		empty := true
 		if err := h.result.Scan(nil, func(types.Row) bool { empty = false; return false }); err != nil {
-			return nil, fmt.Errorf("hashagg: reading groups: %w", err)
+			return nil, 0, fmt.Errorf("hashagg: reading groups: %w", err)
 		}
 		if empty {
 			h.allCached = 1
 		}
 	}
 	if h.allCached > 0 {
-		return g, nil // not cached, so not in the table: a new group
+		return nil, 0, nil // not cached, so not in the table: a new group
 	}
 	row, found, err := h.result.Get(gk)
 	if err != nil {
-		return nil, fmt.Errorf("hashagg: reading group: %w", err)
+		return nil, 0, fmt.Errorf("hashagg: reading group: %w", err)
 	}
 	if !found {
-		return g, nil
+		return nil, 0, nil
 	}
 	nk, na := len(h.groupKey), len(h.specs)
 	if len(row) != nk+na+2 {
-		return nil, fmt.Errorf("hashagg: result table %q: row has %d columns, want %d", h.resultL.Name, len(row), nk+na+2)
+		return nil, 0, fmt.Errorf("hashagg: result table %q: row has %d columns, want %d", h.resultL.Name, len(row), nk+na+2)
 	}
-	g.prev = row[:nk+na]
-	if nk+na <= len(g.inl.prev) {
-		g.prev = g.ownRow(g.prev)
-	}
-	g.rows, _ = row[nk+na].(int64)
+	rows, _ = row[nk+na].(int64)
 	blob, _ := row[nk+na+1].([]byte)
-	if err := decodeAccs(blob, h.specs, g.accs); err != nil {
-		return nil, err
+	if err := decodeAccs(blob, h.specs, accs); err != nil {
+		return nil, 0, err
 	}
 	for i := range h.specs {
 		if k := h.specs[i].kind; k == aggMin || k == aggMax {
-			g.accs[i].d = g.prev[nk+i]
+			accs[i].d = row[nk+i] // kept as the output only
 		}
 	}
-	return g, nil
+	return row, rows, nil
+}
+
+// cacheKey is the groups map key of group key k (see appendGroupKey).
+func (h *HashAgg) cacheKey(k types.Row) string {
+	var ck []byte
+	for j := range k {
+		ck = state.EncodeKey(ck, types.Row{k[j]}, h.keyTypes[j:j+1], nil)
+	}
+	return string(ck)
 }
 
 // filterMask returns, per row, whether the FILTER column is TRUE (nil when
@@ -1009,11 +1032,7 @@ func (h *HashAgg) cleanBelow(i int, v types.Datum) error {
 		if x, ok := k[0].(int64); ok && nk == 1 {
 			delete(h.intGroups, x)
 		}
-		var ck []byte
-		for j := range k {
-			ck = state.EncodeKey(ck, types.Row{k[j]}, h.keyTypes[j:j+1], nil)
-		}
-		delete(h.groups, string(ck))
+		delete(h.groups, h.cacheKey(k))
 	}
 	return nil
 }

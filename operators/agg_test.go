@@ -352,6 +352,20 @@ func TestHashAggProperties(t *testing.T) {
 	}
 }
 
+// insertEpochs draws n epochs of fewer than maxRows random inserts each
+// (an append-only input).
+func insertEpochs(rng *rand.Rand, n, maxRows int) [][]change {
+	var epochs [][]change
+	for range n {
+		var ep []change
+		for range rng.IntN(maxRows) {
+			ep = append(ep, change{types.Insert, randomAggRow(rng)})
+		}
+		epochs = append(epochs, ep)
+	}
+	return epochs
+}
+
 func TestHashAggAppendOnly(t *testing.T) {
 	in := aggIn
 	calls := []expr.AggCall{
@@ -361,15 +375,7 @@ func TestHashAggAppendOnly(t *testing.T) {
 		aggCallOf("sum", in, types.Numeric, cV),
 	}
 	for seed := range uint64(5) {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		var epochs [][]change
-		for range 8 {
-			var ep []change
-			for range rng.IntN(10) {
-				ep = append(ep, change{types.Insert, randomAggRow(rng)})
-			}
-			epochs = append(epochs, ep)
-		}
+		epochs := insertEpochs(rand.New(rand.NewPCG(seed, 7)), 8, 10)
 		for _, size := range []int{1, 3, 1024} {
 			checkIntegral(t, aggBuilder([]int{cK}, in, calls, true, 0), in, epochs, size, 3, func(z zset.ZSet) zset.ZSet {
 				return naiveAgg(t, z, []int{cK}, calls, in)

@@ -191,6 +191,12 @@ func (w *wordAgg) release(g int32) {
 	default:
 		w.idx.del(w.ikeys[g])
 	}
+	w.discard(g)
+}
+
+// discard frees group g, which is in no index (release drops it from the
+// index first; a group whose load failed never entered one).
+func (w *wordAgg) discard(g int32) {
 	clear(w.cur(g))
 	clear(w.prev(g))
 	w.flags[g] = 0
@@ -207,45 +213,14 @@ func (w *wordAgg) touch(g int32) {
 
 // load reads group g's state (key gk) from the result table, if there.
 func (w *wordAgg) load(g int32, gk types.Row) error {
-	h := w.h
-	if h.allCached == 0 {
-		h.allCached = -1
-		empty := true
-		if err := h.result.Scan(nil, func(types.Row) bool { empty = false; return false }); err != nil {
-			return fmt.Errorf("hashagg: reading groups: %w", err)
-		}
-		if empty {
-			h.allCached = 1
-		}
-	}
-	if h.allCached > 0 {
-		return nil
-	}
-	row, found, err := h.result.Get(gk)
-	if err != nil {
-		return fmt.Errorf("hashagg: reading group: %w", err)
-	}
-	if !found {
-		return nil
-	}
-	nk, na := len(h.groupKey), len(h.specs)
-	if len(row) != nk+na+2 {
-		return fmt.Errorf("hashagg: result table %q: row has %d columns, want %d", h.resultL.Name, len(row), nk+na+2)
-	}
-	rows, _ := row[nk+na].(int64)
-	blob, _ := row[nk+na+1].([]byte)
 	clear(w.accs)
-	if err := decodeAccs(blob, h.specs, w.accs); err != nil {
+	row, rows, err := w.h.readGroup(gk, w.accs)
+	if err != nil || row == nil {
 		return err
-	}
-	for si := range h.specs {
-		if k := h.specs[si].kind; k == aggMin || k == aggMax {
-			w.accs[si].d = row[nk+si] // kept as the output only
-		}
 	}
 	cur := w.cur(g)
 	cur[0] = uint64(rows)
-	for si := range h.specs {
+	for si := range w.h.specs {
 		w.fromAcc(si, cur, &w.accs[si])
 	}
 	copy(w.prev(g), cur)
@@ -365,9 +340,7 @@ func (w *wordAgg) assign(c *types.Chunk) error {
 				g = w.alloc()
 				w.ikeys[g] = v
 				if err := w.load(g, types.Row{intKeyDatum(w.keyType, v)}); err != nil {
-					w.flags[g] = 0
-					w.free = append(w.free, g)
-					w.live--
+					w.discard(g)
 					return err
 				}
 				w.idx.put(v, g)
@@ -409,9 +382,7 @@ func (w *wordAgg) lookup(key []byte, gk func() types.Row) (int32, error) {
 	g := w.alloc()
 	k := gk()
 	if err := w.load(g, k); err != nil {
-		w.flags[g] = 0
-		w.free = append(w.free, g)
-		w.live--
+		w.discard(g)
 		return -1, err
 	}
 	w.gkeys[g], w.ckeys[g] = k, string(key)
@@ -425,9 +396,7 @@ func (w *wordAgg) nullGroup() (int32, error) {
 	if w.nullG < 0 {
 		g := w.alloc()
 		if err := w.load(g, types.Row{nil}); err != nil {
-			w.flags[g] = 0
-			w.free = append(w.free, g)
-			w.live--
+			w.discard(g)
 			return -1, err
 		}
 		w.flags[g] |= gNull
@@ -943,11 +912,7 @@ func (w *wordAgg) drop(k types.Row) {
 	var g int32 = -1
 	switch {
 	case !w.intKey:
-		var ck []byte
-		for j := range k {
-			ck = state.EncodeKey(ck, types.Row{k[j]}, w.h.keyTypes[j:j+1], nil)
-		}
-		if x, ok := w.smap[string(ck)]; ok {
+		if x, ok := w.smap[w.h.cacheKey(k)]; ok {
 			g = x
 		}
 	case k[0] == nil:

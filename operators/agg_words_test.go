@@ -105,15 +105,7 @@ func TestWordAggAppendOnly(t *testing.T) {
 	}
 	for _, groupKey := range [][]int{{cK}, {cS}, nil} {
 		for seed := range uint64(6) {
-			rng := rand.New(rand.NewPCG(seed, 9))
-			var epochs [][]change
-			for range 10 {
-				var ep []change
-				for range rng.IntN(12) {
-					ep = append(ep, change{types.Insert, randomAggRow(rng)})
-				}
-				epochs = append(epochs, ep)
-			}
+			epochs := insertEpochs(rand.New(rand.NewPCG(seed, 9)), 10, 12)
 			for _, size := range []int{1, 3, 1024} {
 				builds := 0
 				engines := func() bool { builds++; return builds%2 == 1 }
