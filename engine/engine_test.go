@@ -89,3 +89,14 @@ func reopen(t *testing.T, e *engine.Engine, dir string) *engine.Engine {
 	}
 	return openDir(t, dir)
 }
+
+// openMem opens an in-memory engine, closed when the test ends.
+func openMem(t *testing.T) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}

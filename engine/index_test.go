@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -24,12 +23,7 @@ func explainText(t *testing.T, e *engine.Engine, s *engine.Session, q string) st
 // prefix reads that range of the table; others scan the table. The rows are
 // the same either way.
 func TestIndexScans(t *testing.T) {
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openMem(t)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE t (k1 int, k2 varchar, a int, b int, PRIMARY KEY (k1, k2));
 		CREATE TABLE plain (k1 int, k2 varchar, a int, b int);
@@ -118,12 +112,7 @@ func TestIndexSurvivesRestart(t *testing.T) {
 // same expression (and a range on the key after it); the rows match a
 // table without the index.
 func TestExpressionIndexScan(t *testing.T) {
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openMem(t)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE t (v1 varchar, v2 int); CREATE TABLE plain (v1 varchar, v2 int);
 		CREATE INDEX t_l ON t (lower(v1), v2 DESC)`)

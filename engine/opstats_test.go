@@ -1,19 +1,13 @@
 package engine_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/eddysql/eddy/engine"
 )
 
 func TestOperatorRowCounters(t *testing.T) {
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openMem(t)
 	s := engine.NewSession()
 	mustExec(t, e, s, "CREATE TABLE t (k int, v int)")
 	mustExec(t, e, s, "CREATE MATERIALIZED VIEW mv AS SELECT k, count(*) AS n FROM t WHERE v > 5 GROUP BY k")

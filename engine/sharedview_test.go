@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -53,12 +52,7 @@ func TestAggViewSharesResultTable(t *testing.T) {
 // append-only table with a watermark cleans its state below the watermark;
 // when the view reads that state, the closed windows must stay.
 func TestSharedWindowAggKeepsClosedWindows(t *testing.T) {
-	ctx := context.Background()
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := openMem(t)
 	s := engine.NewSession()
 	mustExec(t, e, s, `CREATE TABLE ev (ts timestamp, WATERMARK FOR ts AS ts - INTERVAL '1 second') APPEND ONLY;
 		CREATE MATERIALIZED VIEW w AS SELECT window_start, count(*) AS n FROM TUMBLE(ev, ts, INTERVAL '10 seconds') GROUP BY window_start;
